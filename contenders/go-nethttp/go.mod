@@ -1,0 +1,3 @@
+module github.com/shootout/contenders/go-nethttp
+
+go 1.22

@@ -1,0 +1,153 @@
+//! The router and the handlers of every endpoint but the orders.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::{
+    Json, Router,
+    extract::{DefaultBodyLimit, Query, State, rejection::QueryRejection},
+    routing::get,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::error::ApiError;
+use crate::{kernels, orders, params};
+
+/// Shared by every handler: the upstream client and the order store.
+#[derive(Clone)]
+pub struct AppState {
+    pub inner: Arc<Inner>,
+}
+
+pub struct Inner {
+    pub http: reqwest::Client,
+    pub upstream: String,
+    pub orders: orders::Store,
+}
+
+impl AppState {
+    pub fn new(upstream: String) -> Result<Self, reqwest::Error> {
+        // reqwest keeps an unbounded idle pool per host by default, so many
+        // concurrent upstream calls reuse their keep-alive connections.
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .pool_idle_timeout(Duration::from_secs(90))
+            .build()?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                http,
+                upstream: upstream.trim_end_matches('/').to_owned(),
+                orders: orders::Store::default(),
+            }),
+        })
+    }
+}
+
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .route("/health", get(|| async { "ok" }))
+        .route("/json", get(json))
+        .route("/cpu/hash", get(cpu_hash))
+        .route("/cpu/json", get(cpu_json))
+        .route("/io", get(io))
+        .route("/orders", axum::routing::post(orders::create))
+        .route("/orders/{id}", get(orders::fetch))
+        .fallback(|| async { ApiError::NotFound("no such path".to_owned()) })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(DefaultBodyLimit::max(orders::MAX_BODY))
+        .with_state(state)
+}
+
+type QueryResult = Result<Query<params::Query>, QueryRejection>;
+
+fn query(q: QueryResult) -> Result<params::Query, ApiError> {
+    q.map(|Query(q)| q)
+        .map_err(|e| ApiError::BadRequest(e.body_text()))
+}
+
+#[derive(Serialize)]
+struct Message {
+    message: &'static str,
+}
+
+async fn json() -> Json<Message> {
+    Json(Message {
+        message: "Hello, World!",
+    })
+}
+
+#[derive(Serialize)]
+struct HashReply {
+    seed: u32,
+    n: u32,
+    hash: u32,
+}
+
+async fn cpu_hash(q: QueryResult) -> Result<Json<HashReply>, ApiError> {
+    let q = query(q)?;
+    let seed = params::uint(&q, "seed", u32::MAX.into())? as u32;
+    let n = params::uint(&q, "n", 10_000_000)? as u32;
+    let hash = offload(n > 50_000, move || kernels::hash(seed, n)).await;
+    Ok(Json(HashReply { seed, n, hash }))
+}
+
+#[derive(Serialize)]
+struct JsonReply {
+    seed: u32,
+    n: u32,
+    bytes: usize,
+    total_cents: u64,
+}
+
+async fn cpu_json(q: QueryResult) -> Result<Json<JsonReply>, ApiError> {
+    let q = query(q)?;
+    let seed = params::uint(&q, "seed", u32::MAX.into())? as u32;
+    let n = params::uint(&q, "n", 100_000)? as u32;
+    let (bytes, total_cents) = offload(n > 1_000, move || kernels::json(seed, n)).await;
+    Ok(Json(JsonReply {
+        seed,
+        n,
+        bytes,
+        total_cents,
+    }))
+}
+
+/// Runs CPU work that takes more than ~100 µs on tokio's blocking pool, so it
+/// does not stall the async workers that serve other connections; short work
+/// runs inline, where a thread hop would cost more than it saves.
+async fn offload<T: Send + 'static>(long: bool, work: impl FnOnce() -> T + Send + 'static) -> T {
+    if long {
+        match tokio::task::spawn_blocking(work).await {
+            Ok(value) => value,
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        }
+    } else {
+        work()
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct Token {
+    token: String,
+}
+
+async fn io(State(state): State<AppState>, q: QueryResult) -> Result<Json<Token>, ApiError> {
+    let q = query(q)?;
+    let ms = params::uint(&q, "ms", 10_000)?;
+    let token = params::token(&q, "token")?;
+    let url = format!("{}/delay?ms={ms}&token={token}", state.inner.upstream);
+    let reply: Token = async {
+        state
+            .inner
+            .http
+            .get(url)
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await
+    }
+    .await
+    .map_err(|e| ApiError::BadGateway(format!("upstream: {e}")))?;
+    Ok(Json(reply))
+}

@@ -1,0 +1,48 @@
+//! rust-axum: the order-service contract (docs/contract.md) on axum and tokio.
+
+use std::net::{Ipv4Addr, SocketAddr};
+
+use tokio::net::TcpListener;
+
+mod app;
+mod error;
+mod kernels;
+mod orders;
+mod params;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let port: u16 = env_or("PORT", "8080").parse()?;
+    let upstream = env_or("UPSTREAM_URL", "http://127.0.0.1:4100");
+    let cpus: usize = env_or("CPUS", "1").parse().unwrap_or(1).max(1);
+
+    // The runtime is sized from the CPU budget the harness gives us, the way a
+    // container's CPU limit would be passed to a production service.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(cpus)
+        .enable_all()
+        .build()?;
+    runtime.block_on(serve(port, upstream))
+}
+
+async fn serve(port: u16, upstream: String) -> Result<(), Box<dyn std::error::Error>> {
+    let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await?;
+    eprintln!("rust-axum listening on http://{}", listener.local_addr()?);
+    let state = app::AppState::new(upstream)?;
+    axum::serve(listener, app::app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).expect("install SIGTERM handler");
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+}
+
+fn env_or(name: &str, default: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| default.to_owned())
+}

@@ -1,0 +1,178 @@
+//! `POST /orders` and `GET /orders/{id}`: validation, upstream authorization,
+//! fraud score and the in-memory store.
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::{
+    Json,
+    body::Bytes,
+    extract::{Path, State, rejection::BytesRejection},
+    http::{HeaderMap, StatusCode, header},
+};
+use serde::{Deserialize, Serialize};
+
+use crate::{app::AppState, error::ApiError, kernels, params};
+
+pub const MAX_BODY: usize = 65_536;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewOrder {
+    customer_id: String,
+    currency: String,
+    items: Vec<Item>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Item {
+    sku: String,
+    qty: u32,
+    unit_price_cents: u32,
+}
+
+#[derive(Clone, Serialize)]
+pub struct Order {
+    id: String,
+    customer_id: String,
+    currency: String,
+    items_count: usize,
+    total_cents: u64,
+    fraud_score: u32,
+    status: &'static str,
+}
+
+#[derive(Default)]
+pub struct Store {
+    next_id: AtomicU64,
+    orders: RwLock<HashMap<String, Order>>,
+}
+
+impl NewOrder {
+    fn validate(&self) -> Result<(), String> {
+        if !params::is_token(&self.customer_id, 64) {
+            return Err("customer_id must be 1-64 characters of [A-Za-z0-9_-]".into());
+        }
+        if !matches!(self.currency.as_str(), "USD" | "EUR" | "GBP") {
+            return Err("currency must be USD, EUR or GBP".into());
+        }
+        if !(1..=100).contains(&self.items.len()) {
+            return Err("items must hold 1 to 100 items".into());
+        }
+        for (i, item) in self.items.iter().enumerate() {
+            if !(1..=32).contains(&item.sku.chars().count()) {
+                return Err(format!("items[{i}].sku must be 1-32 characters"));
+            }
+            if !(1..=1000).contains(&item.qty) {
+                return Err(format!("items[{i}].qty must be in 1..=1000"));
+            }
+            if item.unit_price_cents > 10_000_000 {
+                return Err(format!("items[{i}].unit_price_cents must be in 0..=10000000"));
+            }
+        }
+        Ok(())
+    }
+
+    fn total_cents(&self) -> u64 {
+        self.items
+            .iter()
+            .map(|i| u64::from(i.qty) * u64::from(i.unit_price_cents))
+            .sum()
+    }
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
+}
+
+#[derive(Serialize)]
+struct Authorize<'a> {
+    customer_id: &'a str,
+    total_cents: u64,
+}
+
+#[derive(Deserialize)]
+struct Authorization {
+    approved: bool,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<Order>), ApiError> {
+    if !is_json(&headers) {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    let body = body.map_err(|e| match e.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
+        _ => ApiError::BadRequest(e.body_text()),
+    })?;
+    let order: NewOrder =
+        serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    order.validate().map_err(ApiError::BadRequest)?;
+    let total_cents = order.total_cents();
+
+    let authorization: Authorization = async {
+        state
+            .inner
+            .http
+            .post(format!("{}/authorize", state.inner.upstream))
+            .json(&Authorize {
+                customer_id: &order.customer_id,
+                total_cents,
+            })
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await
+    }
+    .await
+    .map_err(|e| ApiError::BadGateway(format!("upstream authorize: {e}")))?;
+    if !authorization.approved {
+        return Err(ApiError::BadGateway("upstream declined the order".into()));
+    }
+
+    let items_count = order.items.len();
+    let fraud_score = kernels::hash(total_cents as u32, 1000 * items_count as u32);
+    let store = &state.inner.orders;
+    let id = store.next_id.fetch_add(1, Ordering::Relaxed) + 1;
+    let stored = Order {
+        id: format!("ord-{id}"),
+        customer_id: order.customer_id,
+        currency: order.currency,
+        items_count,
+        total_cents,
+        fraud_score,
+        status: "authorized",
+    };
+    store
+        .orders
+        .write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .insert(stored.id.clone(), stored.clone());
+    Ok((StatusCode::CREATED, Json(stored)))
+}
+
+pub async fn fetch(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Order>, ApiError> {
+    state
+        .inner
+        .orders
+        .orders
+        .read()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .get(&id)
+        .cloned()
+        .map(Json)
+        .ok_or_else(|| ApiError::NotFound(format!("no order {id}")))
+}

@@ -1,0 +1,130 @@
+//! The subcommands, wiring options to the library.
+
+use std::io::Write;
+use std::time::Duration;
+
+use anyhow::Context;
+
+use crate::cli::{ContenderArgs, UpArgs, UpstreamArgs, VerifyArgs};
+use crate::contenders::{self, build, toolchain};
+use crate::supervise::{CpuSet, launch::launch};
+use crate::upstream::{self, Upstream};
+use crate::verify;
+
+fn service_cpus(args: &ContenderArgs) -> anyhow::Result<CpuSet> {
+    let available = CpuSet::available();
+    match &args.service_cpus {
+        None => Ok(available.split_default().0),
+        Some(set) => {
+            if let Some(bad) = set.cpus().iter().find(|c| !available.cpus().contains(c)) {
+                anyhow::bail!(
+                    "--service-cpus {set}: CPU {bad} is not available to shootout\nhint: available CPUs are {available}"
+                );
+            }
+            Ok(set.clone())
+        }
+    }
+}
+
+pub async fn verify(args: VerifyArgs) -> anyhow::Result<bool> {
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+    let seed = args.seed.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(1, |d| d.as_nanos() as u64)
+    });
+    let opts = verify::run::Options {
+        contenders_dir: args.common.contenders_dir.clone(),
+        names: args.contenders,
+        service_cpus: service_cpus(&args.common)?,
+        seed,
+        ci,
+    };
+    let report = verify::run::verify(&opts).await?;
+    let mut stdout = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut stdout, &report)?;
+        writeln!(stdout)?;
+    } else {
+        write!(stdout, "{}", verify::report::render(&report))?;
+    }
+    Ok(report.success(ci))
+}
+
+pub async fn up(args: UpArgs) -> anyhow::Result<bool> {
+    let all = contenders::discover(&args.common.contenders_dir)?;
+    let contender = verify::run::select(all, std::slice::from_ref(&args.contender))?
+        .remove(0);
+    let cpus = service_cpus(&args.common)?;
+    let req = contender.runtime.clone();
+    let runtime = tokio::task::spawn_blocking(move || toolchain::resolve(&req, &toolchain::cache_dir()))
+        .await?
+        .map_err(|e| match e.hint() {
+            Some(hint) => anyhow::anyhow!("{e}\nhint: {hint}"),
+            None => e.into(),
+        })?;
+    eprintln!("shootout: building {} ({} {})…", contender.name, runtime.name, runtime.version);
+    let (c, rt) = (contender.clone(), runtime.clone());
+    tokio::task::spawn_blocking(move || build::build(&c, &rt)).await??;
+
+    let (_private, upstream_url) = match &args.upstream {
+        Some(url) => (None, url.trim_end_matches('/').to_owned()),
+        None => {
+            let up = upstream::start(([127, 0, 0, 1], 0).into(), Upstream::new(Duration::from_millis(2)))
+                .await
+                .context("starting the upstream simulator")?;
+            let url = up.url();
+            (Some(up), url)
+        }
+    };
+    let mut launched = launch(&contender, &runtime, args.port, &upstream_url, &cpus)
+        .await
+        .with_context(|| format!("starting {}", contender.name))?;
+    println!("{} is up at http://{}", contender.name, launched.addr);
+    println!("  upstream: {upstream_url}");
+    println!("  CPUs: {cpus}; told: {}", env_summary(&launched.conditions.env));
+    println!("  try: curl 'http://{}/cpu/hash?seed=42&n=1000'", launched.addr);
+    println!("Ctrl-C stops it.");
+    let _ = std::io::stdout().flush();
+
+    let mut interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    loop {
+        tokio::select! {
+            _ = interrupt.recv() => break,
+            _ = terminate.recv() => break,
+            _ = tokio::time::sleep(Duration::from_millis(200)) => {
+                if let Some(exit) = launched.service.try_exit() {
+                    anyhow::bail!("{} stopped on its own ({exit}); last output:\n{}", contender.name, launched.service.tail());
+                }
+            }
+        }
+    }
+    let exit = launched.service.stop(Duration::from_secs(5)).await;
+    eprintln!("shootout: stopped {} ({exit})", contender.name);
+    Ok(true)
+}
+
+fn env_summary(env: &std::collections::BTreeMap<String, String>) -> String {
+    env.iter()
+        .filter(|(k, _)| k.as_str() != "PORT" && k.as_str() != "UPSTREAM_URL")
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+pub async fn upstream(args: UpstreamArgs) -> anyhow::Result<bool> {
+    let state = Upstream::new(Duration::from_millis(args.authorize_ms));
+    let running = upstream::start(([127, 0, 0, 1], args.port).into(), state)
+        .await
+        .with_context(|| format!("binding 127.0.0.1:{}", args.port))?;
+    println!("upstream simulator listening on {}", running.url());
+    let _ = std::io::stdout().flush();
+    tokio::signal::ctrl_c().await?;
+    let counters = running.state.counters();
+    eprintln!(
+        "shootout: upstream served {} /delay and {} /authorize",
+        counters.delay, counters.authorize
+    );
+    Ok(true)
+}

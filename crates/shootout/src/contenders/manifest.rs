@@ -1,0 +1,265 @@
+//! `contender.toml`: the manifest that makes a folder a contender.
+//!
+//! Read in two stages: a raw wire type that rejects unknown keys, then a
+//! validated [`Contender`]. Adding a contender is adding a folder with one of
+//! these files; see `docs/contenders.md`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// What can be wrong with a manifest.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Wire {
+    name: String,
+    language: String,
+    framework: String,
+    #[serde(default)]
+    description: String,
+    runtime: WireRuntime,
+    build: Option<WireCommand>,
+    run: WireCommand,
+    test: Option<WireCommand>,
+    artifact: WireArtifact,
+    #[serde(default)]
+    env: BTreeMap<String, String>,
+    #[serde(default)]
+    budget: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireRuntime {
+    name: String,
+    version: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireCommand {
+    command: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireArtifact {
+    files: Vec<String>,
+    #[serde(default)]
+    runtime: bool,
+}
+
+/// The runtime (or toolchain) a contender needs, and which versions will do.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuntimeRequirement {
+    /// `rust`, `go`, `node`, `bun` or `deno`.
+    pub name: String,
+    /// A semver requirement such as `>=24`.
+    #[serde(serialize_with = "serialize_display")]
+    pub version: semver::VersionReq,
+}
+
+fn serialize_display<S: serde::Serializer, T: std::fmt::Display>(
+    value: &T,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.collect_str(value)
+}
+
+/// A validated contender.
+#[derive(Debug, Clone, Serialize)]
+pub struct Contender {
+    pub name: String,
+    pub language: String,
+    pub framework: String,
+    pub description: String,
+    /// The contender's folder; every command runs here.
+    pub dir: PathBuf,
+    pub runtime: RuntimeRequirement,
+    /// Argument vector that builds it, if it needs building.
+    pub build: Option<Vec<String>>,
+    /// Argument vector that runs it.
+    pub run: Vec<String>,
+    /// Argument vector of its own tests.
+    pub test: Option<Vec<String>>,
+    /// Files and folders, relative to `dir`, that make up the deployable artifact.
+    pub artifact_files: Vec<String>,
+    /// Whether the runtime binary ships with the artifact (Node.js, Bun, Deno).
+    pub artifact_includes_runtime: bool,
+    /// Environment every command gets.
+    pub env: BTreeMap<String, String>,
+    /// Environment that tells the runtime its CPU budget; `{cpus}` is replaced.
+    pub budget: BTreeMap<String, String>,
+}
+
+impl Contender {
+    /// Reads and validates `dir/contender.toml`.
+    pub fn load(dir: &Path) -> Result<Self, ManifestError> {
+        let path = dir.join("contender.toml");
+        let text = std::fs::read_to_string(&path).map_err(|source| ManifestError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        Self::parse(&text, dir, &path)
+    }
+
+    fn parse(text: &str, dir: &Path, path: &Path) -> Result<Self, ManifestError> {
+        let invalid = |message: String| ManifestError::Invalid {
+            path: path.to_owned(),
+            message,
+        };
+        // toml's error Display names the line and column and shows the line.
+        let wire: Wire = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+        if wire.name.is_empty()
+            || !wire
+                .name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            return Err(invalid(format!(
+                "name {:?} must be lower-case letters, digits and '-'",
+                wire.name
+            )));
+        }
+        let version = semver::VersionReq::parse(&wire.runtime.version).map_err(|e| {
+            invalid(format!(
+                "runtime.version {:?} is not a version requirement: {e}",
+                wire.runtime.version
+            ))
+        })?;
+        let command = |section: &str, c: WireCommand| {
+            if c.command.is_empty() || c.command[0].is_empty() {
+                Err(invalid(format!(
+                    "{section}.command must name a program, e.g. [\"cargo\", \"build\"]"
+                )))
+            } else {
+                Ok(c.command)
+            }
+        };
+        let build = wire.build.map(|c| command("build", c)).transpose()?;
+        let test = wire.test.map(|c| command("test", c)).transpose()?;
+        let run = command("run", wire.run)?;
+        if wire.artifact.files.is_empty() {
+            return Err(invalid("artifact.files must list at least one path".into()));
+        }
+        Ok(Self {
+            name: wire.name,
+            language: wire.language,
+            framework: wire.framework,
+            description: wire.description,
+            dir: dir.to_owned(),
+            runtime: RuntimeRequirement {
+                name: wire.runtime.name,
+                version,
+            },
+            build,
+            run,
+            test,
+            artifact_files: wire.artifact.files,
+            artifact_includes_runtime: wire.artifact.runtime,
+            env: wire.env,
+            budget: wire.budget,
+        })
+    }
+
+    /// The budget environment for `cpus` CPUs, `{cpus}` substituted.
+    pub fn budget_env(&self, cpus: usize) -> BTreeMap<String, String> {
+        self.budget
+            .iter()
+            .map(|(k, v)| (k.clone(), v.replace("{cpus}", &cpus.to_string())))
+            .collect()
+    }
+}
+
+/// Every contender under `root` (one level deep), sorted by name.
+pub fn discover(root: &Path) -> Result<Vec<Contender>, ManifestError> {
+    // Absolute, so commands that change into a contender's folder still find it.
+    let root = &root.canonicalize().map_err(|source| ManifestError::Read {
+        path: root.to_owned(),
+        source,
+    })?;
+    let entries = std::fs::read_dir(root).map_err(|source| ManifestError::Read {
+        path: root.to_owned(),
+        source,
+    })?;
+    let mut dirs: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.join("contender.toml").is_file())
+        .collect();
+    dirs.sort();
+    dirs.iter().map(|d| Contender::load(d)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+name = "x-y"
+language = "go"
+framework = "net/http"
+[runtime]
+name = "go"
+version = ">=1.22"
+[run]
+command = ["bin/x"]
+[artifact]
+files = ["bin/x"]
+[budget]
+GOMAXPROCS = "{cpus}"
+"#;
+
+    fn parse(text: &str) -> Result<Contender, ManifestError> {
+        Contender::parse(text, Path::new("/c/x-y"), Path::new("/c/x-y/contender.toml"))
+    }
+
+    #[test]
+    fn parses_a_minimal_manifest() {
+        let c = parse(GOOD).expect("valid");
+        assert_eq!(c.name, "x-y");
+        assert_eq!(c.run, vec!["bin/x"]);
+        assert!(c.build.is_none());
+        assert_eq!(c.budget_env(3)["GOMAXPROCS"], "3");
+    }
+
+    #[test]
+    fn unknown_key_is_refused_with_its_location() {
+        let err = parse(&GOOD.replace("language", "lang")).unwrap_err().to_string();
+        assert!(err.contains("contender.toml"), "{err}");
+        assert!(err.contains("line"), "{err}");
+    }
+
+    #[test]
+    fn empty_command_and_bad_version_are_refused() {
+        let err = parse(&GOOD.replace("[\"bin/x\"]\n[artifact]", "[]\n[artifact]"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("run.command"), "{err}");
+        let err = parse(&GOOD.replace(">=1.22", "newest")).unwrap_err().to_string();
+        assert!(err.contains("runtime.version"), "{err}");
+    }
+
+    #[test]
+    fn the_reference_contenders_are_discovered() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../contenders");
+        let names: Vec<String> = discover(&root)
+            .expect("manifests parse")
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
+        assert_eq!(names, ["go-nethttp", "node-fastify", "rust-axum"]);
+    }
+}

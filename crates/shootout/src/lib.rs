@@ -1,0 +1,26 @@
+//! shootout: measure equivalent backend services side by side.
+//!
+//! The modules follow the path a measurement walks: the [`contract`] every
+//! service implements, the [`contenders`] that implement it, the
+//! [`upstream`] simulator they call, the [`supervise`] layer that starts them
+//! under the same conditions, and [`verify`], which refuses to measure a
+//! contender that breaks the contract.
+
+pub mod cli;
+pub mod commands;
+pub mod contenders;
+pub mod contract;
+pub mod http1;
+pub mod supervise;
+pub mod upstream;
+pub mod verify;
+
+/// Runs a parsed command line; `Ok(false)` means "exit non-zero, already reported".
+pub async fn run(cli: cli::Cli) -> anyhow::Result<bool> {
+    supervise::registry::install();
+    match cli.command {
+        cli::Command::Verify(args) => commands::verify(args).await,
+        cli::Command::Up(args) => commands::up(args).await,
+        cli::Command::Upstream(args) => commands::upstream(args).await,
+    }
+}

@@ -1,0 +1,65 @@
+//! Starting a built contender the same way every time: its port, the upstream,
+//! its CPU budget told the way its runtime's users would tell it, and pinning.
+
+use std::collections::BTreeMap;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::cpuset::CpuSet;
+use super::process::{Service, SuperviseError};
+use crate::contenders::build::command;
+use crate::contenders::toolchain::Runtime;
+use crate::contenders::Contender;
+
+/// How long a contender may take to answer `/health` after spawn.
+pub const READY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What a contender was started with, recorded for reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct Conditions {
+    pub cpus: CpuSet,
+    /// Every variable shootout set: PORT, UPSTREAM_URL, CPUS and the budget.
+    pub env: BTreeMap<String, String>,
+}
+
+/// A running, ready contender.
+#[derive(Debug)]
+pub struct Launched {
+    pub service: Service,
+    pub addr: SocketAddr,
+    pub conditions: Conditions,
+    pub ready_after: Duration,
+}
+
+/// Starts `contender` on `port` and waits for `/health`.
+pub async fn launch(
+    contender: &Contender,
+    runtime: &Runtime,
+    port: u16,
+    upstream_url: &str,
+    cpus: &CpuSet,
+) -> Result<Launched, SuperviseError> {
+    let mut env = BTreeMap::new();
+    env.insert("PORT".to_owned(), port.to_string());
+    env.insert("UPSTREAM_URL".to_owned(), upstream_url.to_owned());
+    env.insert("CPUS".to_owned(), cpus.len().to_string());
+    env.extend(contender.budget_env(cpus.len()));
+    let mut cmd = command(contender, runtime, &contender.run);
+    cmd.envs(&env);
+    let mut service = Service::spawn(&contender.name, cmd, Some(cpus))?;
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    let ready_after = service
+        .wait_ready(addr, READY_TIMEOUT, Duration::from_millis(5))
+        .await?;
+    Ok(Launched {
+        service,
+        addr,
+        conditions: Conditions {
+            cpus: cpus.clone(),
+            env,
+        },
+        ready_after,
+    })
+}

@@ -1,0 +1,270 @@
+//! One contender process: started in its own process group, pinned to its
+//! CPUs, its output kept (the last lines) for error messages, stopped with
+//! SIGTERM then SIGKILL, and killed on drop whatever happened.
+
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Read};
+use std::net::SocketAddr;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use super::cpuset::CpuSet;
+use super::registry;
+use crate::http1::{self, Request};
+
+/// Lines of output kept for error messages.
+const TAIL_LINES: usize = 40;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SuperviseError {
+    #[error("could not start `{program}`: {source}")]
+    Spawn {
+        program: String,
+        source: std::io::Error,
+    },
+    #[error("{name} exited during start-up ({exit}); last output:\n{tail}")]
+    ExitedEarly {
+        name: String,
+        exit: String,
+        tail: String,
+    },
+    #[error("{name} did not answer 200 on /health within {timeout:?}; last output:\n{tail}")]
+    NotReady {
+        name: String,
+        timeout: Duration,
+        tail: String,
+    },
+}
+
+/// How a process ended.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Exit {
+    pub code: Option<i32>,
+    pub signal: Option<i32>,
+}
+
+impl From<ExitStatus> for Exit {
+    fn from(status: ExitStatus) -> Self {
+        Self {
+            code: status.code(),
+            signal: status.signal(),
+        }
+    }
+}
+
+impl std::fmt::Display for Exit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.code, self.signal) {
+            (Some(code), _) => write!(f, "exit code {code}"),
+            (_, Some(sig)) => write!(f, "killed by signal {sig}"),
+            _ => write!(f, "unknown exit"),
+        }
+    }
+}
+
+/// The last lines a process wrote to stdout and stderr.
+#[derive(Debug, Clone, Default)]
+pub struct Tail(Arc<Mutex<VecDeque<String>>>);
+
+impl Tail {
+    fn push(&self, line: String) {
+        let mut lines = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if lines.len() == TAIL_LINES {
+            lines.pop_front();
+        }
+        lines.push_back(line);
+    }
+
+    /// The kept lines, or a note that there were none.
+    pub fn text(&self) -> String {
+        let lines = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if lines.is_empty() {
+            "  (no output)".into()
+        } else {
+            lines.iter().map(|l| format!("  | {l}")).collect::<Vec<_>>().join("\n")
+        }
+    }
+
+    fn drain_from(&self, reader: impl Read + Send + 'static) {
+        let tail = self.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(reader).lines() {
+                match line {
+                    Ok(line) => tail.push(line),
+                    Err(_) => break,
+                }
+            }
+        });
+    }
+}
+
+/// A running process group.
+#[derive(Debug)]
+pub struct Service {
+    pub name: String,
+    pub pid: u32,
+    child: Child,
+    tail: Tail,
+    started: Instant,
+    exit: Option<Exit>,
+}
+
+impl Service {
+    /// Starts `command` in a new process group, pinned to `cpus`.
+    pub fn spawn(
+        name: &str,
+        mut command: Command,
+        cpus: Option<&CpuSet>,
+    ) -> Result<Self, SuperviseError> {
+        let program = command.get_program().to_string_lossy().into_owned();
+        let cpus = cpus.cloned();
+        // SAFETY: only async-signal-safe syscalls run between fork and exec.
+        unsafe {
+            command.pre_exec(move || {
+                if libc::setpgid(0, 0) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                // Die with shootout even if it is SIGKILLed.
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                if let Some(cpus) = &cpus {
+                    cpus.pin_current()?;
+                }
+                Ok(())
+            });
+        }
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let started = Instant::now();
+        let mut child = command.spawn().map_err(|source| SuperviseError::Spawn {
+            program: program.clone(),
+            source,
+        })?;
+        let pid = child.id();
+        registry::register(pid as i32);
+        let tail = Tail::default();
+        if let Some(out) = child.stdout.take() {
+            tail.drain_from(out);
+        }
+        if let Some(err) = child.stderr.take() {
+            tail.drain_from(err);
+        }
+        Ok(Self {
+            name: name.to_owned(),
+            pid,
+            child,
+            tail,
+            started,
+            exit: None,
+        })
+    }
+
+    /// When it was spawned.
+    pub fn started(&self) -> Instant {
+        self.started
+    }
+
+    pub fn tail(&self) -> String {
+        self.tail.text()
+    }
+
+    /// Its exit, if it has exited.
+    pub fn try_exit(&mut self) -> Option<Exit> {
+        if self.exit.is_none() {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                self.exit = Some(status.into());
+                registry::unregister(self.pid as i32);
+                // Children it left behind in its group go too.
+                kill_group(self.pid, libc::SIGKILL);
+            }
+        }
+        self.exit.clone()
+    }
+
+    /// Polls `GET /health` until it answers 200, the process exits, or `timeout` passes.
+    /// Returns the time from spawn to the first 200.
+    pub async fn wait_ready(
+        &mut self,
+        addr: SocketAddr,
+        timeout: Duration,
+        poll: Duration,
+    ) -> Result<Duration, SuperviseError> {
+        let deadline = self.started + timeout;
+        let request = Request::get("/health");
+        loop {
+            if let Some(exit) = self.try_exit() {
+                // Give the output threads a moment to collect the last lines.
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                return Err(SuperviseError::ExitedEarly {
+                    name: self.name.clone(),
+                    exit: exit.to_string(),
+                    tail: self.tail(),
+                });
+            }
+            if let Ok(resp) = http1::send_once(addr, &request, Duration::from_secs(2)).await {
+                if resp.status == 200 {
+                    return Ok(self.started.elapsed());
+                }
+            }
+            if Instant::now() >= deadline {
+                return Err(SuperviseError::NotReady {
+                    name: self.name.clone(),
+                    timeout,
+                    tail: self.tail(),
+                });
+            }
+            tokio::time::sleep(poll).await;
+        }
+    }
+
+    /// SIGTERM to the group, then SIGKILL after `grace`.
+    pub async fn stop(&mut self, grace: Duration) -> Exit {
+        if let Some(exit) = self.try_exit() {
+            return exit;
+        }
+        kill_group(self.pid, libc::SIGTERM);
+        let deadline = Instant::now() + grace;
+        while Instant::now() < deadline {
+            if let Some(exit) = self.try_exit() {
+                return exit;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        kill_group(self.pid, libc::SIGKILL);
+        let status = self.child.wait().map(Exit::from).unwrap_or(Exit {
+            code: None,
+            signal: Some(libc::SIGKILL),
+        });
+        registry::unregister(self.pid as i32);
+        self.exit = Some(status.clone());
+        status
+    }
+}
+
+fn kill_group(pgid: u32, signal: i32) {
+    // SAFETY: plain syscall; a negative pid addresses the process group.
+    unsafe {
+        libc::kill(-(pgid as i32), signal);
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        if self.exit.is_none() {
+            kill_group(self.pid, libc::SIGKILL);
+            let _ = self.child.wait();
+            registry::unregister(self.pid as i32);
+        }
+    }
+}
+
+/// A free TCP port on 127.0.0.1 (bound, then released for the contender).
+pub fn free_port() -> std::io::Result<u16> {
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
+    Ok(listener.local_addr()?.port())
+}

@@ -1,0 +1,191 @@
+//! The upstream simulator: the "external service" every contender calls.
+//!
+//! It is a real product component, not a mock of a contender: `/delay` waits on
+//! a timer (no thread blocked) and `/authorize` answers after a configurable
+//! latency. It counts what it served so the verifier can prove a contender
+//! really called it, and it can be told to fail so the verifier can check the
+//! contenders' 502 path.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use serde::Serialize;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+/// Longest `/delay` accepted, as in the contract's `/io`.
+const MAX_DELAY_MS: u64 = 10_000;
+
+/// Requests served so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counters {
+    pub delay: u64,
+    pub authorize: u64,
+}
+
+/// Shared state: counters, the authorize latency and the failure switch.
+#[derive(Debug)]
+pub struct Upstream {
+    delay: AtomicU64,
+    authorize: AtomicU64,
+    failing: AtomicBool,
+    authorize_latency: Duration,
+}
+
+impl Upstream {
+    pub fn new(authorize_latency: Duration) -> Arc<Self> {
+        Arc::new(Self {
+            delay: AtomicU64::new(0),
+            authorize: AtomicU64::new(0),
+            failing: AtomicBool::new(false),
+            authorize_latency,
+        })
+    }
+
+    pub fn counters(&self) -> Counters {
+        Counters {
+            delay: self.delay.load(Ordering::SeqCst),
+            authorize: self.authorize.load(Ordering::SeqCst),
+        }
+    }
+
+    /// While set, `/delay` and `/authorize` answer 503.
+    pub fn set_failing(&self, failing: bool) {
+        self.failing.store(failing, Ordering::SeqCst);
+    }
+}
+
+/// A running simulator; dropping it stops the accept loop.
+#[derive(Debug)]
+pub struct Running {
+    pub addr: SocketAddr,
+    pub state: Arc<Upstream>,
+    stop: watch::Sender<bool>,
+}
+
+impl Running {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+/// Binds `addr` and serves in the background of the current tokio runtime.
+pub async fn start(addr: SocketAddr, state: Arc<Upstream>) -> std::io::Result<Running> {
+    let listener = TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = watch::channel(false);
+    tokio::spawn(serve(listener, state.clone(), stopped));
+    Ok(Running { addr, state, stop })
+}
+
+/// Accepts connections until `stop` turns true.
+pub async fn serve(listener: TcpListener, state: Arc<Upstream>, mut stop: watch::Receiver<bool>) {
+    loop {
+        let (stream, _) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(conn) => conn,
+                // Out of file descriptors and the like: back off, keep serving.
+                Err(_) => { tokio::time::sleep(Duration::from_millis(5)).await; continue; }
+            },
+            _ = stop.changed() => return,
+        };
+        let _ = stream.set_nodelay(true);
+        let state = state.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |req| handle(state.clone(), req));
+            let _ = http1::Builder::new()
+                .keep_alive(true)
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+fn json(status: StatusCode, body: String) -> Response<Full<Bytes>> {
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(body)))
+        .expect("static response parts are valid")
+}
+
+fn error(status: StatusCode, message: &str) -> Response<Full<Bytes>> {
+    json(
+        status,
+        serde_json::json!({"error": "upstream", "message": message}).to_string(),
+    )
+}
+
+async fn handle(
+    state: Arc<Upstream>,
+    req: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let path = req.uri().path().to_owned();
+    let query = req.uri().query().unwrap_or("").to_owned();
+    let response = match (req.method(), path.as_str()) {
+        (&Method::GET, "/delay") => {
+            let param = |name: &str| {
+                query
+                    .split('&')
+                    .filter_map(|kv| kv.split_once('='))
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.to_owned())
+            };
+            let ms = param("ms").and_then(|v| v.parse::<u64>().ok());
+            match (ms, param("token")) {
+                (Some(ms), Some(token)) if ms <= MAX_DELAY_MS => {
+                    tokio::time::sleep(Duration::from_millis(ms)).await;
+                    if state.failing.load(Ordering::SeqCst) {
+                        error(StatusCode::SERVICE_UNAVAILABLE, "failing on purpose")
+                    } else {
+                        state.delay.fetch_add(1, Ordering::SeqCst);
+                        json(
+                            StatusCode::OK,
+                            serde_json::json!({ "token": token }).to_string(),
+                        )
+                    }
+                }
+                _ => error(StatusCode::BAD_REQUEST, "need ms=0..10000 and token"),
+            }
+        }
+        (&Method::POST, "/authorize") => {
+            // Read the body: a client that sent one expects it consumed.
+            let body = req.into_body().collect().await.map(|b| b.to_bytes());
+            let valid = body
+                .ok()
+                .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+                .is_some_and(|v| v.get("customer_id").is_some() && v.get("total_cents").is_some());
+            tokio::time::sleep(state.authorize_latency).await;
+            if !valid {
+                error(StatusCode::BAD_REQUEST, "need customer_id and total_cents")
+            } else if state.failing.load(Ordering::SeqCst) {
+                error(StatusCode::SERVICE_UNAVAILABLE, "failing on purpose")
+            } else {
+                state.authorize.fetch_add(1, Ordering::SeqCst);
+                json(StatusCode::OK, r#"{"approved":true}"#.to_owned())
+            }
+        }
+        (&Method::GET, "/stats") => json(
+            StatusCode::OK,
+            serde_json::to_string(&state.counters()).unwrap_or_default(),
+        ),
+        _ => error(StatusCode::NOT_FOUND, "no such path"),
+    };
+    Ok(response)
+}

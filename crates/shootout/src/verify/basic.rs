@@ -1,0 +1,181 @@
+//! Checks of the stateless endpoints: health, json, the CPU kernels, query
+//! parameters, unknown paths and methods, and keep-alive.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use super::checker::{Checker, Group, Rng, error_body, field, json_body, status};
+use crate::contract::kernels;
+use crate::http1::{Conn, Request};
+
+pub async fn health(c: &mut Checker) {
+    c.check(Group::Health, Request::get("/health"), |r| {
+        status(r, 200)?;
+        match r.media_type().as_deref() {
+            Some("text/plain") => {}
+            other => return Err(format!("Content-Type text/plain (got {})", other.unwrap_or("none"))),
+        }
+        if r.body != b"ok" {
+            return Err(format!("body \"ok\" (got {:?})", r.body_text()));
+        }
+        Ok(())
+    })
+    .await;
+}
+
+pub async fn json_endpoint(c: &mut Checker) {
+    c.check(Group::Json, Request::get("/json"), |r| {
+        let body = json_body(r, 200)?;
+        if body != json!({"message": "Hello, World!"}) {
+            return Err(format!("body {{\"message\":\"Hello, World!\"}} (got {body})"));
+        }
+        Ok(())
+    })
+    .await;
+}
+
+/// `seed`/`n` pairs: the shared vectors' inputs, edges, and random draws.
+fn cases(rng: &mut Rng, max_random_n: u64, big_n: u32) -> Vec<(u32, u32)> {
+    let mut cases = vec![(0, 0), (u32::MAX, 0), (u32::MAX, 7), (0x9E37_79B9, 5), (1, big_n)];
+    for _ in 0..8 {
+        cases.push((rng.next_u64() as u32, rng.range(0, max_random_n) as u32));
+    }
+    cases
+}
+
+pub async fn cpu_hash(c: &mut Checker, rng: &mut Rng) {
+    for (seed, n) in cases(rng, 20_000, 1_000_000) {
+        let want = json!({"seed": seed, "n": n, "hash": kernels::hash(seed, n)});
+        c.check(Group::CpuHash, Request::get(format!("/cpu/hash?seed={seed}&n={n}")), |r| {
+            exact(&json_body(r, 200)?, &want)
+        })
+        .await;
+    }
+    let n = kernels::HASH_MAX_N;
+    let want = json!({"seed": 3, "n": n, "hash": kernels::hash(3, n)});
+    c.check(Group::CpuHash, Request::get(format!("/cpu/hash?seed=3&n={n}")), |r| {
+        exact(&json_body(r, 200)?, &want)
+    })
+    .await;
+}
+
+pub async fn cpu_json(c: &mut Checker, rng: &mut Rng) {
+    for (seed, n) in cases(rng, 2_000, kernels::JSON_MAX_N) {
+        let k = kernels::json(seed, n);
+        let want = json!({"seed": seed, "n": n, "bytes": k.bytes, "total_cents": k.total_cents});
+        c.check(Group::CpuJson, Request::get(format!("/cpu/json?seed={seed}&n={n}")), |r| {
+            exact(&json_body(r, 200)?, &want)
+        })
+        .await;
+    }
+}
+
+/// The body has exactly the wanted keys and values.
+pub fn exact(body: &Value, want: &Value) -> Result<(), String> {
+    if body == want {
+        return Ok(());
+    }
+    if let (Some(got), Some(w)) = (body.as_object(), want.as_object()) {
+        for (k, v) in w {
+            field(body, k, v)?;
+        }
+        if let Some(extra) = got.keys().find(|k| !w.contains_key(*k)) {
+            return Err(format!("no field \"{extra}\" beyond the contract's"));
+        }
+    }
+    Err(format!("body {want} (got {body})"))
+}
+
+pub async fn params(c: &mut Checker) {
+    let bad_uint = ["", "-1", "%2B1", "1.5", "0x10", "abc", "1e3", "4294967296", "99999999999", "%201"];
+    for bad in bad_uint {
+        bad_request(c, format!("/cpu/hash?seed={bad}&n=1"), "seed").await;
+    }
+    bad_request(c, "/cpu/hash?n=1".into(), "seed missing").await;
+    bad_request(c, "/cpu/hash?seed=1".into(), "n missing").await;
+    bad_request(c, "/cpu/hash".into(), "no query").await;
+    bad_request(c, "/cpu/hash?seed=1&n=10000001".into(), "n above 10000000").await;
+    bad_request(c, "/cpu/json?seed=1&n=100001".into(), "n above 100000").await;
+    bad_request(c, "/cpu/json?seed=-5&n=1".into(), "seed").await;
+    bad_request(c, "/cpu/json?seed=1&n=x".into(), "n").await;
+    bad_request(c, "/io?ms=10001&token=abc".into(), "ms above 10000").await;
+    bad_request(c, "/io?ms=-1&token=abc".into(), "ms").await;
+    bad_request(c, "/io?token=abc".into(), "ms missing").await;
+    bad_request(c, "/io?ms=1".into(), "token missing").await;
+    bad_request(c, "/io?ms=1&token=".into(), "token empty").await;
+    bad_request(c, "/io?ms=1&token=a%20b".into(), "token with a space").await;
+    bad_request(c, "/io?ms=1&token=tok.en".into(), "token with a dot").await;
+    bad_request(c, format!("/io?ms=1&token={}", "a".repeat(65)), "token of 65 chars").await;
+    // Accepted edges.
+    c.check(Group::Params, Request::get("/cpu/hash?seed=4294967295&n=10000000&extra=1"), |r| {
+        status(r, 200)
+    })
+    .await;
+    c.check(Group::Params, Request::get("/cpu/json?seed=0007&n=0"), |r| {
+        exact(&json_body(r, 200)?, &json!({"seed": 7, "n": 0, "bytes": 2, "total_cents": 0}))
+    })
+    .await;
+}
+
+async fn bad_request(c: &mut Checker, target: String, what: &str) {
+    let what = what.to_owned();
+    c.check(Group::Params, Request::get(target), move |r| {
+        error_body(r, 400).map_err(|e| format!("invalid {what} is a 400: {e}"))
+    })
+    .await;
+}
+
+pub async fn errors(c: &mut Checker) {
+    for path in ["/nope", "/health/extra", "/orders/", "/cpu", "/"] {
+        c.check(Group::Errors, Request::get(path), |r| {
+            error_body(r, 404).map_err(|e| format!("unknown path is a 404: {e}"))
+        })
+        .await;
+    }
+    c.check(Group::Errors, Request::get("/orders/no-such-order"), |r| {
+        error_body(r, 404).map_err(|e| format!("unknown order id is a 404: {e}"))
+    })
+    .await;
+    for (method, path) in [
+        ("POST", "/health"),
+        ("DELETE", "/json"),
+        ("PUT", "/cpu/hash?seed=1&n=1"),
+        ("POST", "/cpu/json?seed=1&n=1"),
+        ("PATCH", "/io?ms=1&token=a"),
+        ("GET", "/orders"),
+        ("DELETE", "/orders"),
+        ("DELETE", "/orders/ord-1"),
+        ("POST", "/orders/ord-1"),
+    ] {
+        let req = Request::new(method, path);
+        c.check(Group::Errors, req, |r| {
+            error_body(r, 405).map_err(|e| format!("wrong method on a known path is a 405: {e}"))
+        })
+        .await;
+    }
+}
+
+/// Two requests on one connection: keep-alive is honoured.
+pub async fn keep_alive(c: &mut Checker) {
+    let req = Request::get("/health");
+    let result = async {
+        let mut conn = Conn::connect(c.addr).await.map_err(|e| e.to_string())?;
+        for i in 0..3 {
+            let resp = conn
+                .send(&req, Duration::from_secs(5))
+                .await
+                .map_err(|e| format!("request {} on the same connection: {e}", i + 1))?;
+            if resp.status != 200 {
+                return Err(format!("request {} got {}", i + 1, resp.status));
+            }
+            if resp.header("connection").is_some_and(|v| v.eq_ignore_ascii_case("close")) {
+                return Err("the server closed a keep-alive connection (Connection: close)".into());
+            }
+        }
+        Ok(())
+    }
+    .await;
+    let result = result.map_err(|e| format!("HTTP/1.1 keep-alive: three requests on one connection ({e})"));
+    c.record(Group::Headers, result, &req, None);
+}

@@ -1,0 +1,250 @@
+//! The checking context: sends a request to the contender, applies a rule to
+//! the response, and records each failure with the rule, the request and the
+//! response, so a failure report says exactly what broke.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::http1::{self, Request, Response};
+use crate::upstream::Upstream;
+
+/// The contract's check groups, in report order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Group {
+    Health,
+    Json,
+    CpuHash,
+    CpuJson,
+    Params,
+    Io,
+    Orders,
+    Validation,
+    Errors,
+    Headers,
+    Concurrency,
+    Survival,
+}
+
+impl Group {
+    pub const ALL: [Group; 12] = [
+        Group::Health,
+        Group::Json,
+        Group::CpuHash,
+        Group::CpuJson,
+        Group::Params,
+        Group::Io,
+        Group::Orders,
+        Group::Validation,
+        Group::Errors,
+        Group::Headers,
+        Group::Concurrency,
+        Group::Survival,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Group::Health => "health",
+            Group::Json => "json",
+            Group::CpuHash => "cpu-hash",
+            Group::CpuJson => "cpu-json",
+            Group::Params => "params",
+            Group::Io => "io",
+            Group::Orders => "orders",
+            Group::Validation => "validation",
+            Group::Errors => "errors",
+            Group::Headers => "headers",
+            Group::Concurrency => "concurrency",
+            Group::Survival => "survival",
+        }
+    }
+}
+
+/// One broken rule.
+#[derive(Debug, Clone, Serialize)]
+pub struct Failure {
+    pub group: Group,
+    /// The contract rule, in words.
+    pub rule: String,
+    /// The request sent, in short form.
+    pub request: String,
+    /// The response received (status, framing headers, body preview), or why there was none.
+    pub response: String,
+}
+
+/// Counts per group and the failures.
+#[derive(Debug)]
+pub struct Checker {
+    pub addr: SocketAddr,
+    pub upstream: Arc<Upstream>,
+    pub timeout: Duration,
+    pub passed: std::collections::BTreeMap<Group, usize>,
+    pub failures: Vec<Failure>,
+}
+
+/// The outcome of a rule applied to a response.
+pub type Rule = Result<(), String>;
+
+impl Checker {
+    pub fn new(addr: SocketAddr, upstream: Arc<Upstream>) -> Self {
+        Self {
+            addr,
+            upstream,
+            timeout: Duration::from_secs(10),
+            passed: Default::default(),
+            failures: Vec::new(),
+        }
+    }
+
+    pub fn pass(&mut self, group: Group) {
+        *self.passed.entry(group).or_default() += 1;
+    }
+
+    pub fn fail(&mut self, group: Group, rule: impl Into<String>, request: String, response: String) {
+        self.failures.push(Failure {
+            group,
+            rule: rule.into(),
+            request,
+            response,
+        });
+    }
+
+    /// Records `result` for `group` against this request/response pair.
+    pub fn record(&mut self, group: Group, result: Rule, req: &Request, resp: Option<&Response>) {
+        match result {
+            Ok(()) => self.pass(group),
+            Err(rule) => {
+                let response = resp.map_or_else(|| "(none)".to_owned(), ToString::to_string);
+                self.fail(group, rule, req.to_string(), response);
+            }
+        }
+    }
+
+    /// Sends `req` on a fresh connection, checks its framing headers (group
+    /// `headers`) and applies `rule`. Returns the response when there was one.
+    pub async fn check(
+        &mut self,
+        group: Group,
+        req: Request,
+        rule: impl FnOnce(&Response) -> Rule,
+    ) -> Option<Response> {
+        match http1::send_once(self.addr, &req, self.timeout).await {
+            Ok(resp) => {
+                let framing = framing_rule(&req, &resp);
+                self.record(Group::Headers, framing, &req, Some(&resp));
+                let result = rule(&resp);
+                self.record(group, result, &req, Some(&resp));
+                Some(resp)
+            }
+            Err(e) => {
+                self.fail(group, format!("a response (got {e})"), req.to_string(), "(none)".into());
+                None
+            }
+        }
+    }
+}
+
+/// Every response carries Content-Length or chunked framing, and a content type
+/// when it has a body.
+pub fn framing_rule(req: &Request, resp: &Response) -> Rule {
+    let chunked = resp
+        .header("transfer-encoding")
+        .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
+    if resp.header("content-length").is_none() && !chunked && req.method != "HEAD" {
+        return Err("every response has Content-Length or Transfer-Encoding: chunked".into());
+    }
+    if !resp.body.is_empty() && resp.header("content-type").is_none() {
+        return Err("every response with a body has a Content-Type".into());
+    }
+    Ok(())
+}
+
+/// Status is `status`.
+pub fn status(resp: &Response, status: u16) -> Rule {
+    if resp.status == status {
+        Ok(())
+    } else {
+        Err(format!("status {status} (got {})", resp.status))
+    }
+}
+
+/// Status `want`, `application/json`, and the body parsed.
+pub fn json_body(resp: &Response, want: u16) -> Result<Value, String> {
+    status(resp, want)?;
+    match resp.media_type().as_deref() {
+        Some("application/json") => {}
+        other => {
+            return Err(format!(
+                "Content-Type application/json (got {})",
+                other.unwrap_or("none")
+            ));
+        }
+    }
+    resp.json()
+}
+
+/// An error response: `status`, JSON `{"error": code, "message": text}`.
+pub fn error_body(resp: &Response, want: u16) -> Rule {
+    let code = match want {
+        400 => "bad_request",
+        404 => "not_found",
+        405 => "method_not_allowed",
+        413 => "payload_too_large",
+        415 => "unsupported_media_type",
+        502 => "bad_gateway",
+        _ => "?",
+    };
+    let body = json_body(resp, want)?;
+    if body.get("error").and_then(Value::as_str) != Some(code) {
+        return Err(format!("error body {{\"error\":\"{code}\",…}} (got {body})"));
+    }
+    if !body.get("message").is_some_and(Value::is_string) {
+        return Err(format!("error body has a string \"message\" (got {body})"));
+    }
+    Ok(())
+}
+
+/// `body[key]` equals `want`.
+pub fn field(body: &Value, key: &str, want: &Value) -> Rule {
+    match body.get(key) {
+        Some(got) if got == want => Ok(()),
+        Some(got) => Err(format!("\"{key}\" is {want} (got {got})")),
+        None => Err(format!("\"{key}\" is {want} (missing)")),
+    }
+}
+
+/// A small deterministic generator for the random inputs (xorshift64*), so a
+/// failing seed can be replayed with `--seed`.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Self(seed.max(1))
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// Uniform in `lo..=hi`.
+    pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        lo + self.next_u64() % (hi - lo + 1)
+    }
+
+    pub fn token(&mut self, len: usize) -> String {
+        const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+        (0..len)
+            .map(|_| CHARS[self.range(0, CHARS.len() as u64 - 1) as usize] as char)
+            .collect()
+    }
+}

@@ -1,0 +1,59 @@
+//! `shootout verify`: refuses to measure a contender that does not follow the
+//! contract (`docs/contract.md`). Every expected answer is computed by the
+//! harness; nothing the contender says is trusted.
+
+pub mod basic;
+pub mod checker;
+pub mod concurrency;
+pub mod orders;
+pub mod report;
+pub mod run;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+pub use checker::{Failure, Group};
+
+use crate::upstream::Upstream;
+
+/// Results of every check group for one running contender.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct GroupResult {
+    pub group: Group,
+    pub passed: usize,
+    pub failed: usize,
+}
+
+/// Runs the whole contract against a contender listening on `addr` whose
+/// upstream is `upstream`. `seed` makes the random inputs reproducible.
+pub async fn check_contract(
+    addr: SocketAddr,
+    upstream: Arc<Upstream>,
+    seed: u64,
+) -> (Vec<GroupResult>, Vec<Failure>) {
+    let mut c = checker::Checker::new(addr, upstream);
+    let mut rng = checker::Rng::new(seed);
+    basic::health(&mut c).await;
+    basic::json_endpoint(&mut c).await;
+    basic::cpu_hash(&mut c, &mut rng).await;
+    basic::cpu_json(&mut c, &mut rng).await;
+    basic::params(&mut c).await;
+    basic::keep_alive(&mut c).await;
+    orders::io(&mut c, &mut rng).await;
+    let created = orders::orders(&mut c, &mut rng).await;
+    orders::validation(&mut c).await;
+    orders::upstream_failure(&mut c, &mut rng).await;
+    basic::errors(&mut c).await;
+    concurrency::concurrent(&mut c, &mut rng, &created, 200).await;
+    concurrency::survival(&mut c, &created).await;
+
+    let groups = Group::ALL
+        .iter()
+        .map(|&group| GroupResult {
+            group,
+            passed: c.passed.get(&group).copied().unwrap_or(0),
+            failed: c.failures.iter().filter(|f| f.group == group).count(),
+        })
+        .collect();
+    (groups, c.failures)
+}
