@@ -151,3 +151,52 @@ async fn io(State(state): State<AppState>, q: QueryResult) -> Result<Json<Token>
     .map_err(|e| ApiError::BadGateway(format!("upstream: {e}")))?;
     Ok(Json(reply))
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    async fn call(method: &str, uri: &str) -> (StatusCode, String) {
+        let state = AppState::new("http://127.0.0.1:9".into()).unwrap();
+        let req = Request::builder()
+            .method(method)
+            .uri(uri)
+            .body(Body::empty())
+            .unwrap();
+        let resp = app(state).oneshot(req).await.unwrap();
+        let status = resp.status();
+        let body = resp.into_body().collect().await.unwrap().to_bytes();
+        (status, String::from_utf8(body.to_vec()).unwrap())
+    }
+
+    #[tokio::test]
+    async fn routes_and_errors_follow_the_contract() {
+        assert_eq!(call("GET", "/health").await, (StatusCode::OK, "ok".into()));
+        let (status, body) = call("GET", "/cpu/hash?seed=42&n=1000").await;
+        assert_eq!(
+            (status, body.as_str()),
+            (StatusCode::OK, r#"{"seed":42,"n":1000,"hash":1381483124}"#)
+        );
+        let (status, body) = call("GET", "/cpu/hash?seed=%2B1&n=1").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(body.contains(r#""error":"bad_request""#), "{body}");
+        let (status, body) = call("DELETE", "/json").await;
+        assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+        assert!(body.contains(r#""error":"method_not_allowed""#), "{body}");
+        let (status, body) = call("GET", "/nope").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert!(body.contains(r#""error":"not_found""#), "{body}");
+    }
+
+    #[tokio::test]
+    async fn io_reports_an_unreachable_upstream_as_502() {
+        let (status, body) = call("GET", "/io?ms=0&token=abc").await;
+        assert_eq!(status, StatusCode::BAD_GATEWAY, "{body}");
+        assert!(body.contains(r#""error":"bad_gateway""#), "{body}");
+    }
+}

@@ -78,7 +78,11 @@ mod tests {
         let v = vectors();
         for case in v["hash"].as_array().unwrap() {
             let (seed, n) = (u32_of(case, "seed"), u32_of(case, "n"));
-            assert_eq!(super::hash(seed, n), u32_of(case, "hash"), "hash({seed},{n})");
+            assert_eq!(
+                super::hash(seed, n),
+                u32_of(case, "hash"),
+                "hash({seed},{n})"
+            );
         }
     }
 
@@ -88,8 +92,16 @@ mod tests {
         for case in v["json"].as_array().unwrap() {
             let (seed, n) = (u32_of(case, "seed"), u32_of(case, "n"));
             let (bytes, total) = super::json(seed, n);
-            assert_eq!(bytes as u64, case["bytes"].as_u64().unwrap(), "json({seed},{n})");
-            assert_eq!(total, case["total_cents"].as_u64().unwrap(), "json({seed},{n})");
+            assert_eq!(
+                bytes as u64,
+                case["bytes"].as_u64().unwrap(),
+                "json({seed},{n})"
+            );
+            assert_eq!(
+                total,
+                case["total_cents"].as_u64().unwrap(),
+                "json({seed},{n})"
+            );
         }
     }
 }

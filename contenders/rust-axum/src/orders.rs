@@ -69,7 +69,9 @@ impl NewOrder {
                 return Err(format!("items[{i}].qty must be in 1..=1000"));
             }
             if item.unit_price_cents > 10_000_000 {
-                return Err(format!("items[{i}].unit_price_cents must be in 0..=10000000"));
+                return Err(format!(
+                    "items[{i}].unit_price_cents must be in 0..=10000000"
+                ));
             }
         }
         Ok(())

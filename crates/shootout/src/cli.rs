@@ -40,6 +40,11 @@ pub enum Command {
     ///   shootout up rust-axum --port 8080
     ///   curl 'http://127.0.0.1:8080/cpu/hash?seed=42&n=1000'
     Up(UpArgs),
+    /// Run each contender's own unit tests with its own toolchain.
+    ///
+    /// Builds first (so node_modules and the right Node.js are in place), then
+    /// runs the manifest's `test` command. Exits non-zero if any fails.
+    Test(TestArgs),
     /// Run the upstream simulator: the "external service" contenders call.
     ///
     /// GET /delay?ms=M&token=T waits M ms on a timer and echoes the token;
@@ -52,11 +57,47 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct ContenderArgs {
     /// Folder holding one sub-folder per contender, each with a contender.toml.
-    #[arg(long, value_name = "DIR", default_value = "contenders", env = "SHOOTOUT_CONTENDERS")]
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "contenders",
+        env = "SHOOTOUT_CONTENDERS"
+    )]
     pub contenders_dir: PathBuf,
     /// CPUs the contender is pinned to, e.g. `1` or `2-3` [default: the upper half of this machine's CPUs].
     #[arg(long, value_name = "LIST")]
     pub service_cpus: Option<CpuSet>,
+    /// How long a contender may take from spawn to its first 200 on /health, e.g. `30s`, `500ms`.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    pub ready_timeout: std::time::Duration,
+}
+
+/// `250ms`, `10s`, `2m`, or a bare number of seconds.
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let s = s.trim();
+    let (number, unit) = match s.find(|c: char| !(c.is_ascii_digit() || c == '.')) {
+        Some(i) => (&s[..i], &s[i..]),
+        None => (s, "s"),
+    };
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration (try 500ms, 10s or 2m)"))?;
+    let seconds = match unit {
+        "ms" => value / 1e3,
+        "s" => value,
+        "m" => value * 60.0,
+        "h" => value * 3600.0,
+        "us" | "µs" => value / 1e6,
+        _ => {
+            return Err(format!(
+                "unknown unit {unit:?} in {s:?} (use ms, s, m or h)"
+            ));
+        }
+    };
+    if !seconds.is_finite() || seconds <= 0.0 {
+        return Err(format!("{s:?} must be a positive duration"));
+    }
+    Ok(std::time::Duration::from_secs_f64(seconds))
 }
 
 #[derive(Debug, Args)]
@@ -72,6 +113,21 @@ pub struct VerifyArgs {
     /// Print the verdicts as JSON (schema shootout.verify/1) on stdout.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Contenders to test [default: all].
+    #[arg(value_name = "CONTENDER")]
+    pub contenders: Vec<String>,
+    /// Folder holding one sub-folder per contender, each with a contender.toml.
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "contenders",
+        env = "SHOOTOUT_CONTENDERS"
+    )]
+    pub contenders_dir: PathBuf,
 }
 
 #[derive(Debug, Args)]

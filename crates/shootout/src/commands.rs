@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 
-use crate::cli::{ContenderArgs, UpArgs, UpstreamArgs, VerifyArgs};
+use crate::cli::{ContenderArgs, TestArgs, UpArgs, UpstreamArgs, VerifyArgs};
 use crate::contenders::{self, build, toolchain};
 use crate::supervise::{CpuSet, launch::launch};
 use crate::upstream::{self, Upstream};
@@ -39,6 +39,7 @@ pub async fn verify(args: VerifyArgs) -> anyhow::Result<bool> {
         service_cpus: service_cpus(&args.common)?,
         seed,
         ci,
+        ready_timeout: args.common.ready_timeout,
     };
     let report = verify::run::verify(&opts).await?;
     let mut stdout = std::io::stdout().lock();
@@ -53,37 +54,56 @@ pub async fn verify(args: VerifyArgs) -> anyhow::Result<bool> {
 
 pub async fn up(args: UpArgs) -> anyhow::Result<bool> {
     let all = contenders::discover(&args.common.contenders_dir)?;
-    let contender = verify::run::select(all, std::slice::from_ref(&args.contender))?
-        .remove(0);
+    let contender = verify::run::select(all, std::slice::from_ref(&args.contender))?.remove(0);
     let cpus = service_cpus(&args.common)?;
     let req = contender.runtime.clone();
-    let runtime = tokio::task::spawn_blocking(move || toolchain::resolve(&req, &toolchain::cache_dir()))
-        .await?
-        .map_err(|e| match e.hint() {
-            Some(hint) => anyhow::anyhow!("{e}\nhint: {hint}"),
-            None => e.into(),
-        })?;
-    eprintln!("shootout: building {} ({} {})…", contender.name, runtime.name, runtime.version);
+    let runtime =
+        tokio::task::spawn_blocking(move || toolchain::resolve(&req, &toolchain::cache_dir()))
+            .await?
+            .map_err(|e| match e.hint() {
+                Some(hint) => anyhow::anyhow!("{e}\nhint: {hint}"),
+                None => e.into(),
+            })?;
+    eprintln!(
+        "shootout: building {} ({} {})…",
+        contender.name, runtime.name, runtime.version
+    );
     let (c, rt) = (contender.clone(), runtime.clone());
     tokio::task::spawn_blocking(move || build::build(&c, &rt)).await??;
 
     let (_private, upstream_url) = match &args.upstream {
         Some(url) => (None, url.trim_end_matches('/').to_owned()),
         None => {
-            let up = upstream::start(([127, 0, 0, 1], 0).into(), Upstream::new(Duration::from_millis(2)))
-                .await
-                .context("starting the upstream simulator")?;
+            let up = upstream::start(
+                ([127, 0, 0, 1], 0).into(),
+                Upstream::new(Duration::from_millis(2)),
+            )
+            .await
+            .context("starting the upstream simulator")?;
             let url = up.url();
             (Some(up), url)
         }
     };
-    let mut launched = launch(&contender, &runtime, args.port, &upstream_url, &cpus)
-        .await
-        .with_context(|| format!("starting {}", contender.name))?;
+    let mut launched = launch(
+        &contender,
+        &runtime,
+        args.port,
+        &upstream_url,
+        &cpus,
+        args.common.ready_timeout,
+    )
+    .await
+    .with_context(|| format!("starting {}", contender.name))?;
     println!("{} is up at http://{}", contender.name, launched.addr);
     println!("  upstream: {upstream_url}");
-    println!("  CPUs: {cpus}; told: {}", env_summary(&launched.conditions.env));
-    println!("  try: curl 'http://{}/cpu/hash?seed=42&n=1000'", launched.addr);
+    println!(
+        "  CPUs: {cpus}; told: {}",
+        env_summary(&launched.conditions.env)
+    );
+    println!(
+        "  try: curl 'http://{}/cpu/hash?seed=42&n=1000'",
+        launched.addr
+    );
     println!("Ctrl-C stops it.");
     let _ = std::io::stdout().flush();
 
@@ -120,11 +140,59 @@ pub async fn upstream(args: UpstreamArgs) -> anyhow::Result<bool> {
         .with_context(|| format!("binding 127.0.0.1:{}", args.port))?;
     println!("upstream simulator listening on {}", running.url());
     let _ = std::io::stdout().flush();
-    tokio::signal::ctrl_c().await?;
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        result = tokio::signal::ctrl_c() => result?,
+        _ = terminate.recv() => {}
+    }
     let counters = running.state.counters();
     eprintln!(
         "shootout: upstream served {} /delay and {} /authorize",
         counters.delay, counters.authorize
     );
     Ok(true)
+}
+
+pub async fn test(args: TestArgs) -> anyhow::Result<bool> {
+    let all = contenders::discover(&args.contenders_dir)?;
+    let chosen = verify::run::select(all, &args.contenders)?;
+    let mut failed = Vec::new();
+    for contender in chosen {
+        let Some(test) = contender.test.clone() else {
+            eprintln!("shootout: {} has no test command", contender.name);
+            continue;
+        };
+        let name = contender.name.clone();
+        let ok = tokio::task::spawn_blocking(move || -> anyhow::Result<bool> {
+            let runtime = toolchain::resolve(&contender.runtime, &toolchain::cache_dir()).map_err(
+                |e| match e.hint() {
+                    Some(hint) => anyhow::anyhow!("{e}\nhint: {hint}"),
+                    None => e.into(),
+                },
+            )?;
+            build::build(&contender, &runtime)?;
+            eprintln!(
+                "shootout: testing {} ({} {}): {}",
+                contender.name,
+                runtime.name,
+                runtime.version,
+                test.join(" ")
+            );
+            let status = build::command(&contender, &runtime, &test)
+                .status()
+                .with_context(|| format!("running {}", test.join(" ")))?;
+            Ok(status.success())
+        })
+        .await?
+        .with_context(|| format!("testing {name}"))?;
+        if !ok {
+            failed.push(name);
+        }
+    }
+    if failed.is_empty() {
+        Ok(true)
+    } else {
+        eprintln!("shootout: tests failed for {}", failed.join(", "));
+        Ok(false)
+    }
 }

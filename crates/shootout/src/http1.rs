@@ -77,7 +77,10 @@ impl Request {
 
     /// The bytes to send, with `Host` and the framing headers added.
     pub fn encode(&self, host: &str) -> Vec<u8> {
-        let mut out = format!("{} {} HTTP/1.1\r\nHost: {host}\r\n", self.method, self.target);
+        let mut out = format!(
+            "{} {} HTTP/1.1\r\nHost: {host}\r\n",
+            self.method, self.target
+        );
         for (name, value) in &self.headers {
             out.push_str(&format!("{name}: {value}\r\n"));
         }
@@ -139,8 +142,13 @@ impl Response {
 
     /// The media type of `Content-Type`, lower-cased, without parameters.
     pub fn media_type(&self) -> Option<String> {
-        self.header("content-type")
-            .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        self.header("content-type").map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
     }
 
     pub fn json(&self) -> Result<serde_json::Value, String> {
@@ -184,7 +192,9 @@ pub struct Conn {
 
 impl Conn {
     pub async fn connect(addr: SocketAddr) -> Result<Self, ClientError> {
-        let stream = TcpStream::connect(addr).await.map_err(ClientError::Connect)?;
+        let stream = TcpStream::connect(addr)
+            .await
+            .map_err(ClientError::Connect)?;
         stream.set_nodelay(true).map_err(ClientError::Connect)?;
         Ok(Self {
             stream,
@@ -194,7 +204,11 @@ impl Conn {
     }
 
     /// Sends `req` and reads its whole response, within `timeout`.
-    pub async fn send(&mut self, req: &Request, timeout: Duration) -> Result<Response, ClientError> {
+    pub async fn send(
+        &mut self,
+        req: &Request,
+        timeout: Duration,
+    ) -> Result<Response, ClientError> {
         let head_only = req.method == "HEAD";
         let bytes = req.encode(&self.host);
         tokio::time::timeout(timeout, async {

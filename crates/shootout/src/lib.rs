@@ -17,10 +17,14 @@ pub mod verify;
 
 /// Runs a parsed command line; `Ok(false)` means "exit non-zero, already reported".
 pub async fn run(cli: cli::Cli) -> anyhow::Result<bool> {
-    supervise::registry::install();
+    supervise::registry::install_panic_hook();
     match cli.command {
-        cli::Command::Verify(args) => commands::verify(args).await,
+        cli::Command::Verify(args) => {
+            supervise::registry::exit_on_signals();
+            commands::verify(args).await
+        }
         cli::Command::Up(args) => commands::up(args).await,
+        cli::Command::Test(args) => commands::test(args).await,
         cli::Command::Upstream(args) => commands::upstream(args).await,
     }
 }

@@ -55,10 +55,14 @@ fn resolve_program(dir: &Path, program: &str) -> std::path::PathBuf {
 pub fn build(contender: &Contender, runtime: &Runtime) -> Result<Built, BuildError> {
     let start = Instant::now();
     let Some(argv) = &contender.build else {
-        return Ok(Built { wall: start.elapsed() });
+        return Ok(Built {
+            wall: start.elapsed(),
+        });
     };
     run_to_completion(contender, runtime, argv)?;
-    Ok(Built { wall: start.elapsed() })
+    Ok(Built {
+        wall: start.elapsed(),
+    })
 }
 
 /// Runs `argv` for `contender`, capturing its output; fails with the tail of it.

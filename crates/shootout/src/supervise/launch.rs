@@ -9,12 +9,9 @@ use serde::Serialize;
 
 use super::cpuset::CpuSet;
 use super::process::{Service, SuperviseError};
+use crate::contenders::Contender;
 use crate::contenders::build::command;
 use crate::contenders::toolchain::Runtime;
-use crate::contenders::Contender;
-
-/// How long a contender may take to answer `/health` after spawn.
-pub const READY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// What a contender was started with, recorded for reports.
 #[derive(Debug, Clone, Serialize)]
@@ -40,6 +37,7 @@ pub async fn launch(
     port: u16,
     upstream_url: &str,
     cpus: &CpuSet,
+    ready_timeout: Duration,
 ) -> Result<Launched, SuperviseError> {
     let mut env = BTreeMap::new();
     env.insert("PORT".to_owned(), port.to_string());
@@ -51,7 +49,7 @@ pub async fn launch(
     let mut service = Service::spawn(&contender.name, cmd, Some(cpus))?;
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     let ready_after = service
-        .wait_ready(addr, READY_TIMEOUT, Duration::from_millis(5))
+        .wait_ready(addr, ready_timeout, Duration::from_millis(5))
         .await?;
     Ok(Launched {
         service,

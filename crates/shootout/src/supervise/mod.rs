@@ -2,9 +2,9 @@
 //! and making sure nothing outlives the harness.
 
 pub mod cpuset;
+pub mod launch;
 pub mod process;
 pub mod registry;
-pub mod launch;
 
 pub use cpuset::CpuSet;
 pub use process::{Exit, Service, SuperviseError, free_port};

@@ -85,7 +85,11 @@ impl Tail {
         if lines.is_empty() {
             "  (no output)".into()
         } else {
-            lines.iter().map(|l| format!("  | {l}")).collect::<Vec<_>>().join("\n")
+            lines
+                .iter()
+                .map(|l| format!("  | {l}"))
+                .collect::<Vec<_>>()
+                .join("\n")
         }
     }
 

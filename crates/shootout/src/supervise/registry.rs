@@ -30,14 +30,18 @@ pub fn kill_all() {
     }
 }
 
-/// On SIGINT, SIGTERM or SIGHUP: kill every group and exit 128+signal. Also
-/// kills them on panic. Call once, inside the tokio runtime.
-pub fn install() {
+/// Kills every group on panic. Call once.
+pub fn install_panic_hook() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         kill_all();
         previous(info);
     }));
+}
+
+/// On SIGINT, SIGTERM or SIGHUP: kill every group and exit 128+signal. For
+/// commands with no orderly way to stop early. Call inside the tokio runtime.
+pub fn exit_on_signals() {
     use tokio::signal::unix::{SignalKind, signal};
     for (kind, number) in [
         (SignalKind::interrupt(), libc::SIGINT),

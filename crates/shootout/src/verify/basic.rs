@@ -14,7 +14,12 @@ pub async fn health(c: &mut Checker) {
         status(r, 200)?;
         match r.media_type().as_deref() {
             Some("text/plain") => {}
-            other => return Err(format!("Content-Type text/plain (got {})", other.unwrap_or("none"))),
+            other => {
+                return Err(format!(
+                    "Content-Type text/plain (got {})",
+                    other.unwrap_or("none")
+                ));
+            }
         }
         if r.body != b"ok" {
             return Err(format!("body \"ok\" (got {:?})", r.body_text()));
@@ -28,7 +33,9 @@ pub async fn json_endpoint(c: &mut Checker) {
     c.check(Group::Json, Request::get("/json"), |r| {
         let body = json_body(r, 200)?;
         if body != json!({"message": "Hello, World!"}) {
-            return Err(format!("body {{\"message\":\"Hello, World!\"}} (got {body})"));
+            return Err(format!(
+                "body {{\"message\":\"Hello, World!\"}} (got {body})"
+            ));
         }
         Ok(())
     })
@@ -37,7 +44,13 @@ pub async fn json_endpoint(c: &mut Checker) {
 
 /// `seed`/`n` pairs: the shared vectors' inputs, edges, and random draws.
 fn cases(rng: &mut Rng, max_random_n: u64, big_n: u32) -> Vec<(u32, u32)> {
-    let mut cases = vec![(0, 0), (u32::MAX, 0), (u32::MAX, 7), (0x9E37_79B9, 5), (1, big_n)];
+    let mut cases = vec![
+        (0, 0),
+        (u32::MAX, 0),
+        (u32::MAX, 7),
+        (0x9E37_79B9, 5),
+        (1, big_n),
+    ];
     for _ in 0..8 {
         cases.push((rng.next_u64() as u32, rng.range(0, max_random_n) as u32));
     }
@@ -47,16 +60,20 @@ fn cases(rng: &mut Rng, max_random_n: u64, big_n: u32) -> Vec<(u32, u32)> {
 pub async fn cpu_hash(c: &mut Checker, rng: &mut Rng) {
     for (seed, n) in cases(rng, 20_000, 1_000_000) {
         let want = json!({"seed": seed, "n": n, "hash": kernels::hash(seed, n)});
-        c.check(Group::CpuHash, Request::get(format!("/cpu/hash?seed={seed}&n={n}")), |r| {
-            exact(&json_body(r, 200)?, &want)
-        })
+        c.check(
+            Group::CpuHash,
+            Request::get(format!("/cpu/hash?seed={seed}&n={n}")),
+            |r| exact(&json_body(r, 200)?, &want),
+        )
         .await;
     }
     let n = kernels::HASH_MAX_N;
     let want = json!({"seed": 3, "n": n, "hash": kernels::hash(3, n)});
-    c.check(Group::CpuHash, Request::get(format!("/cpu/hash?seed=3&n={n}")), |r| {
-        exact(&json_body(r, 200)?, &want)
-    })
+    c.check(
+        Group::CpuHash,
+        Request::get(format!("/cpu/hash?seed=3&n={n}")),
+        |r| exact(&json_body(r, 200)?, &want),
+    )
     .await;
 }
 
@@ -64,9 +81,11 @@ pub async fn cpu_json(c: &mut Checker, rng: &mut Rng) {
     for (seed, n) in cases(rng, 2_000, kernels::JSON_MAX_N) {
         let k = kernels::json(seed, n);
         let want = json!({"seed": seed, "n": n, "bytes": k.bytes, "total_cents": k.total_cents});
-        c.check(Group::CpuJson, Request::get(format!("/cpu/json?seed={seed}&n={n}")), |r| {
-            exact(&json_body(r, 200)?, &want)
-        })
+        c.check(
+            Group::CpuJson,
+            Request::get(format!("/cpu/json?seed={seed}&n={n}")),
+            |r| exact(&json_body(r, 200)?, &want),
+        )
         .await;
     }
 }
@@ -88,7 +107,18 @@ pub fn exact(body: &Value, want: &Value) -> Result<(), String> {
 }
 
 pub async fn params(c: &mut Checker) {
-    let bad_uint = ["", "-1", "%2B1", "1.5", "0x10", "abc", "1e3", "4294967296", "99999999999", "%201"];
+    let bad_uint = [
+        "",
+        "-1",
+        "%2B1",
+        "1.5",
+        "0x10",
+        "abc",
+        "1e3",
+        "4294967296",
+        "99999999999",
+        "%201",
+    ];
     for bad in bad_uint {
         bad_request(c, format!("/cpu/hash?seed={bad}&n=1"), "seed").await;
     }
@@ -106,15 +136,29 @@ pub async fn params(c: &mut Checker) {
     bad_request(c, "/io?ms=1&token=".into(), "token empty").await;
     bad_request(c, "/io?ms=1&token=a%20b".into(), "token with a space").await;
     bad_request(c, "/io?ms=1&token=tok.en".into(), "token with a dot").await;
-    bad_request(c, format!("/io?ms=1&token={}", "a".repeat(65)), "token of 65 chars").await;
-    // Accepted edges.
-    c.check(Group::Params, Request::get("/cpu/hash?seed=4294967295&n=10000000&extra=1"), |r| {
-        status(r, 200)
-    })
+    bad_request(
+        c,
+        format!("/io?ms=1&token={}", "a".repeat(65)),
+        "token of 65 chars",
+    )
     .await;
-    c.check(Group::Params, Request::get("/cpu/json?seed=0007&n=0"), |r| {
-        exact(&json_body(r, 200)?, &json!({"seed": 7, "n": 0, "bytes": 2, "total_cents": 0}))
-    })
+    // Accepted edges.
+    c.check(
+        Group::Params,
+        Request::get("/cpu/hash?seed=4294967295&n=10000000&extra=1"),
+        |r| status(r, 200),
+    )
+    .await;
+    c.check(
+        Group::Params,
+        Request::get("/cpu/json?seed=0007&n=0"),
+        |r| {
+            exact(
+                &json_body(r, 200)?,
+                &json!({"seed": 7, "n": 0, "bytes": 2, "total_cents": 0}),
+            )
+        },
+    )
     .await;
 }
 
@@ -169,13 +213,17 @@ pub async fn keep_alive(c: &mut Checker) {
             if resp.status != 200 {
                 return Err(format!("request {} got {}", i + 1, resp.status));
             }
-            if resp.header("connection").is_some_and(|v| v.eq_ignore_ascii_case("close")) {
+            if resp
+                .header("connection")
+                .is_some_and(|v| v.eq_ignore_ascii_case("close"))
+            {
                 return Err("the server closed a keep-alive connection (Connection: close)".into());
             }
         }
         Ok(())
     }
     .await;
-    let result = result.map_err(|e| format!("HTTP/1.1 keep-alive: three requests on one connection ({e})"));
+    let result =
+        result.map_err(|e| format!("HTTP/1.1 keep-alive: three requests on one connection ({e})"));
     c.record(Group::Headers, result, &req, None);
 }

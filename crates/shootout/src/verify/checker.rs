@@ -84,6 +84,10 @@ pub struct Checker {
     pub timeout: Duration,
     pub passed: std::collections::BTreeMap<Group, usize>,
     pub failures: Vec<Failure>,
+    /// Set once the service refuses connections: later checks are not sent.
+    pub down: bool,
+    /// Checks not sent because the service was down.
+    pub not_run: usize,
 }
 
 /// The outcome of a rule applied to a response.
@@ -97,6 +101,8 @@ impl Checker {
             timeout: Duration::from_secs(10),
             passed: Default::default(),
             failures: Vec::new(),
+            down: false,
+            not_run: 0,
         }
     }
 
@@ -104,7 +110,13 @@ impl Checker {
         *self.passed.entry(group).or_default() += 1;
     }
 
-    pub fn fail(&mut self, group: Group, rule: impl Into<String>, request: String, response: String) {
+    pub fn fail(
+        &mut self,
+        group: Group,
+        rule: impl Into<String>,
+        request: String,
+        response: String,
+    ) {
         self.failures.push(Failure {
             group,
             rule: rule.into(),
@@ -132,6 +144,10 @@ impl Checker {
         req: Request,
         rule: impl FnOnce(&Response) -> Rule,
     ) -> Option<Response> {
+        if self.down {
+            self.not_run += 1;
+            return None;
+        }
         match http1::send_once(self.addr, &req, self.timeout).await {
             Ok(resp) => {
                 let framing = framing_rule(&req, &resp);
@@ -141,7 +157,15 @@ impl Checker {
                 Some(resp)
             }
             Err(e) => {
-                self.fail(group, format!("a response (got {e})"), req.to_string(), "(none)".into());
+                // A refused connection means the process is gone: one failure
+                // names the request that killed it, the rest are not sent.
+                self.down = matches!(&e, http1::ClientError::Connect(io) if io.kind() == std::io::ErrorKind::ConnectionRefused);
+                self.fail(
+                    group,
+                    format!("a response (got {e})"),
+                    req.to_string(),
+                    "(none)".into(),
+                );
                 None
             }
         }
@@ -200,7 +224,9 @@ pub fn error_body(resp: &Response, want: u16) -> Rule {
     };
     let body = json_body(resp, want)?;
     if body.get("error").and_then(Value::as_str) != Some(code) {
-        return Err(format!("error body {{\"error\":\"{code}\",…}} (got {body})"));
+        return Err(format!(
+            "error body {{\"error\":\"{code}\",…}} (got {body})"
+        ));
     }
     if !body.get("message").is_some_and(Value::is_string) {
         return Err(format!("error body has a string \"message\" (got {body})"));

@@ -32,7 +32,8 @@ fn mixed(i: usize, rng: &mut Rng, created: &[Created]) -> (Request, Rule) {
         3 => {
             let (seed, n) = (rng.next_u64() as u32, rng.range(0, 500) as u32);
             let k = kernels::json(seed, n);
-            let want = json!({"seed": seed, "n": n, "bytes": k.bytes, "total_cents": k.total_cents});
+            let want =
+                json!({"seed": seed, "n": n, "bytes": k.bytes, "total_cents": k.total_cents});
             (
                 Request::get(format!("/cpu/json?seed={seed}&n={n}")),
                 Box::new(move |r| exact(&json_body(r, 200)?, &want)),
@@ -68,6 +69,10 @@ fn mixed(i: usize, rng: &mut Rng, created: &[Created]) -> (Request, Rule) {
 }
 
 pub async fn concurrent(c: &mut Checker, rng: &mut Rng, created: &[Created], count: usize) {
+    if c.down {
+        c.not_run += count;
+        return;
+    }
     let mut tasks = Vec::with_capacity(count);
     for i in 0..count {
         let (req, rule) = mixed(i, rng, created);
@@ -87,18 +92,26 @@ pub async fn concurrent(c: &mut Checker, rng: &mut Rng, created: &[Created], cou
                 let result = result.map_err(|e| format!("under {count} concurrent requests: {e}"));
                 c.record(Group::Concurrency, result, &req, resp.as_ref());
             }
-            Err(e) => c.fail(Group::Concurrency, format!("verifier task failed: {e}"), String::new(), String::new()),
+            Err(e) => c.fail(
+                Group::Concurrency,
+                format!("verifier task failed: {e}"),
+                String::new(),
+                String::new(),
+            ),
         }
     }
 }
 
 /// After all the bad input: still alive, still correct, orders intact.
 pub async fn survival(c: &mut Checker, created: &[Created]) {
-    c.check(Group::Survival, Request::get("/health"), |r| status(r, 200)).await;
+    c.check(Group::Survival, Request::get("/health"), |r| status(r, 200))
+        .await;
     let want = json!({"seed": 42, "n": 1000, "hash": kernels::hash(42, 1000)});
-    c.check(Group::Survival, Request::get("/cpu/hash?seed=42&n=1000"), |r| {
-        exact(&json_body(r, 200)?, &want)
-    })
+    c.check(
+        Group::Survival,
+        Request::get("/cpu/hash?seed=42&n=1000"),
+        |r| exact(&json_body(r, 200)?, &want),
+    )
     .await;
     check_stored(c, Group::Survival, created).await;
 }

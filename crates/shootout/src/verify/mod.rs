@@ -26,11 +26,7 @@ pub struct GroupResult {
 
 /// Runs the whole contract against a contender listening on `addr` whose
 /// upstream is `upstream`. `seed` makes the random inputs reproducible.
-pub async fn check_contract(
-    addr: SocketAddr,
-    upstream: Arc<Upstream>,
-    seed: u64,
-) -> (Vec<GroupResult>, Vec<Failure>) {
+pub async fn check_contract(addr: SocketAddr, upstream: Arc<Upstream>, seed: u64) -> Checked {
     let mut c = checker::Checker::new(addr, upstream);
     let mut rng = checker::Rng::new(seed);
     basic::health(&mut c).await;
@@ -55,5 +51,18 @@ pub async fn check_contract(
             failed: c.failures.iter().filter(|f| f.group == group).count(),
         })
         .collect();
-    (groups, c.failures)
+    Checked {
+        groups,
+        failures: c.failures,
+        not_run: c.not_run,
+    }
+}
+
+/// What [`check_contract`] found.
+#[derive(Debug)]
+pub struct Checked {
+    pub groups: Vec<GroupResult>,
+    pub failures: Vec<Failure>,
+    /// Checks not sent because the service stopped answering.
+    pub not_run: usize,
 }

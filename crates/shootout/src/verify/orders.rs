@@ -29,7 +29,10 @@ pub fn random_order(rng: &mut Rng) -> (Value, u64) {
     let currency = ["USD", "EUR", "GBP"][rng.range(0, 2) as usize];
     let len = rng.range(1, 64) as usize;
     let customer_id = rng.token(len);
-    (json!({"customer_id": customer_id, "currency": currency, "items": items}), total)
+    (
+        json!({"customer_id": customer_id, "currency": currency, "items": items}),
+        total,
+    )
 }
 
 /// The 201 body the contract requires for `order`, minus the id.
@@ -51,7 +54,11 @@ pub fn check_created(body: &Value, want: &Value) -> Result<String, String> {
         .get("id")
         .and_then(Value::as_str)
         .ok_or_else(|| format!("201 body has a string \"id\" (got {body})"))?;
-    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+    if id.is_empty()
+        || !id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
         return Err(format!("id is non-empty [A-Za-z0-9_-] (got {id:?})"));
     }
     let mut without_id = body.clone();
@@ -63,7 +70,13 @@ pub fn check_created(body: &Value, want: &Value) -> Result<String, String> {
 }
 
 /// POSTs `order` and checks the 201 reply; returns what was created.
-pub async fn create(c: &mut Checker, group: Group, order: &Value, total: u64, content_type: &str) -> Option<Created> {
+pub async fn create(
+    c: &mut Checker,
+    group: Group,
+    order: &Value,
+    total: u64,
+    content_type: &str,
+) -> Option<Created> {
     let want = expected_reply(order, total);
     let req = Request::new("POST", "/orders")
         .header("Content-Type", content_type)
@@ -86,9 +99,11 @@ pub async fn io(c: &mut Checker, rng: &mut Rng) {
         let len = rng.range(1, 64) as usize;
         let token = rng.token(len);
         let ok = c
-            .check(Group::Io, Request::get(format!("/io?ms={ms}&token={token}")), |r| {
-                super::basic::exact(&json_body(r, 200)?, &json!({"token": token}))
-            })
+            .check(
+                Group::Io,
+                Request::get(format!("/io?ms={ms}&token={token}")),
+                |r| super::basic::exact(&json_body(r, 200)?, &json!({"token": token})),
+            )
             .await
             .is_some_and(|r| r.status == 200);
         calls += u64::from(ok);
@@ -114,9 +129,14 @@ pub async fn upstream_failure(c: &mut Checker, rng: &mut Rng) {
     })
     .await;
     let (order, _) = random_order(rng);
-    c.check(Group::Orders, Request::post_json("/orders", order.to_string()), |r| {
-        error_body(r, 502).map_err(|e| format!("a failing upstream makes POST /orders a 502: {e}"))
-    })
+    c.check(
+        Group::Orders,
+        Request::post_json("/orders", order.to_string()),
+        |r| {
+            error_body(r, 502)
+                .map_err(|e| format!("a failing upstream makes POST /orders a 502: {e}"))
+        },
+    )
     .await;
     c.upstream.set_failing(false);
 }
@@ -126,7 +146,11 @@ pub async fn orders(c: &mut Checker, rng: &mut Rng) -> Vec<Created> {
     let mut created = Vec::new();
     for i in 0..6 {
         let (order, total) = random_order(rng);
-        let ct = if i == 0 { "application/json; charset=utf-8" } else { "application/json" };
+        let ct = if i == 0 {
+            "application/json; charset=utf-8"
+        } else {
+            "application/json"
+        };
         created.extend(create(c, Group::Orders, &order, total, ct).await);
     }
     // The largest order the rules allow: 100 items at the maximum quantity and
@@ -135,7 +159,16 @@ pub async fn orders(c: &mut Checker, rng: &mut Rng) -> Vec<Created> {
         .map(|_| json!({"sku": "é".repeat(32), "qty": 1000, "unit_price_cents": 10_000_000}))
         .collect();
     let biggest = json!({"customer_id": "c".repeat(64), "currency": "GBP", "items": items});
-    created.extend(create(c, Group::Orders, &biggest, 100 * 1000 * 10_000_000, "application/json").await);
+    created.extend(
+        create(
+            c,
+            Group::Orders,
+            &biggest,
+            100 * 1000 * 10_000_000,
+            "application/json",
+        )
+        .await,
+    );
     // Exactly 65,536 bytes (whitespace padding) is within the limit.
     let (order, total) = random_order(rng);
     let mut text = order.to_string();
@@ -152,7 +185,10 @@ pub async fn orders(c: &mut Checker, rng: &mut Rng) -> Vec<Created> {
     {
         if let (Ok(body), 201) = (resp.json(), resp.status) {
             if let Some(id) = body.get("id").and_then(Value::as_str) {
-                created.push(Created { id: id.to_owned(), body });
+                created.push(Created {
+                    id: id.to_owned(),
+                    body,
+                });
             }
         }
     }
@@ -165,7 +201,12 @@ pub async fn orders(c: &mut Checker, rng: &mut Rng) -> Vec<Created> {
     } else {
         Err("order ids are unique".to_owned())
     };
-    c.record(Group::Orders, rule, &Request::post_json("/orders", "…"), None);
+    c.record(
+        Group::Orders,
+        rule,
+        &Request::post_json("/orders", "…"),
+        None,
+    );
 
     let authorized = c.upstream.counters().authorize - before;
     let rule = if authorized == created.len() as u64 {
@@ -176,7 +217,12 @@ pub async fn orders(c: &mut Checker, rng: &mut Rng) -> Vec<Created> {
             created.len()
         ))
     };
-    c.record(Group::Orders, rule, &Request::post_json("/orders", "…"), None);
+    c.record(
+        Group::Orders,
+        rule,
+        &Request::post_json("/orders", "…"),
+        None,
+    );
 
     check_stored(c, Group::Orders, &created).await;
     created
@@ -191,7 +237,9 @@ pub async fn check_stored(c: &mut Checker, group: Group, created: &[Created]) {
             if body == want {
                 Ok(())
             } else {
-                Err(format!("GET /orders/{{id}} returns the created order {want} (got {body})"))
+                Err(format!(
+                    "GET /orders/{{id}} returns the created order {want} (got {body})"
+                ))
             }
         })
         .await;
@@ -289,29 +337,45 @@ fn bad_bodies() -> Vec<(String, String)> {
 
 pub async fn validation(c: &mut Checker) {
     let valid = base().to_string();
-    for ct in [None, Some("text/plain"), Some("application/x-www-form-urlencoded"), Some("application/jsonx")] {
+    for ct in [
+        None,
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+        Some("application/jsonx"),
+    ] {
         let mut req = Request::new("POST", "/orders").body(valid.clone());
         if let Some(ct) = ct {
             req = req.header("Content-Type", ct);
         }
         c.check(Group::Validation, req, |r| {
-            error_body(r, 415).map_err(|e| format!("POST /orders without application/json is a 415: {e}"))
+            error_body(r, 415)
+                .map_err(|e| format!("POST /orders without application/json is a 415: {e}"))
         })
         .await;
     }
     let oversized = format!("{{\"customer_id\":\"{}\"}}", "x".repeat(70_000));
-    c.check(Group::Validation, Request::post_json("/orders", oversized.clone()), |r| {
-        error_body(r, 413).map_err(|e| format!("a body over 65536 bytes is a 413: {e}"))
-    })
+    c.check(
+        Group::Validation,
+        Request::post_json("/orders", oversized.clone()),
+        |r| error_body(r, 413).map_err(|e| format!("a body over 65536 bytes is a 413: {e}")),
+    )
     .await;
-    c.check(Group::Validation, Request::post_json("/orders", oversized).chunked(), |r| {
-        error_body(r, 413).map_err(|e| format!("a chunked body over 65536 bytes is a 413: {e}"))
-    })
+    c.check(
+        Group::Validation,
+        Request::post_json("/orders", oversized).chunked(),
+        |r| {
+            error_body(r, 413).map_err(|e| format!("a chunked body over 65536 bytes is a 413: {e}"))
+        },
+    )
     .await;
     for (what, body) in bad_bodies() {
-        c.check(Group::Validation, Request::post_json("/orders", body), move |r| {
-            error_body(r, 400).map_err(|e| format!("an order body with {what} is a 400: {e}"))
-        })
+        c.check(
+            Group::Validation,
+            Request::post_json("/orders", body),
+            move |r| {
+                error_body(r, 400).map_err(|e| format!("an order body with {what} is a 400: {e}"))
+            },
+        )
         .await;
     }
 }

@@ -11,36 +11,49 @@ const MAX_SHOWN: usize = 15;
 /// The human report, readable without colour.
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
-    let name_width = report
-        .contenders
-        .iter()
-        .map(|v| v.name.len())
-        .max()
-        .unwrap_or(9)
-        .max(9);
-    let _ = write!(out, "{:<name_width$}", "contender");
-    for g in Group::ALL {
-        let _ = write!(out, "  {}", g.name());
-    }
-    let _ = writeln!(out, "  verdict");
+    let mut rows: Vec<Vec<String>> = vec![
+        std::iter::once("contender".to_owned())
+            .chain(Group::ALL.iter().map(|g| g.name().to_owned()))
+            .chain(std::iter::once("verdict".to_owned()))
+            .collect(),
+    ];
     for v in &report.contenders {
-        let _ = write!(out, "{:<name_width$}", v.name);
+        let mut row = vec![v.name.clone()];
         for g in Group::ALL {
-            let cell = match v.groups.iter().find(|r| r.group == g) {
-                Some(r) if r.failed == 0 && r.passed > 0 => "ok".to_owned(),
+            row.push(match v.groups.iter().find(|r| r.group == g) {
                 Some(r) if r.failed > 0 => format!("FAIL {}", r.failed),
+                Some(r) if r.passed > 0 => "ok".to_owned(),
                 _ => "-".to_owned(),
-            };
-            let _ = write!(out, "  {cell:<width$}", width = g.name().len());
+            });
         }
         let checks: usize = v.groups.iter().map(|g| g.passed + g.failed).sum();
-        let verdict = match v.outcome {
+        row.push(match v.outcome {
             Outcome::Passed => format!("PASS ({checks} checks)"),
             Outcome::Failed => format!("FAIL ({} of {checks} checks)", v.failures.len()),
             Outcome::Skipped => "SKIPPED".to_owned(),
             Outcome::Error => "ERROR".to_owned(),
-        };
-        let _ = writeln!(out, "  {verdict}");
+        });
+        rows.push(row);
+    }
+    let widths: Vec<usize> = (0..rows[0].len())
+        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
+        .collect();
+    for row in &rows {
+        let line: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(cell, &w)| format!("{cell:<w$}"))
+            .collect();
+        let _ = writeln!(out, "{}", line.join("  ").trim_end());
+    }
+    for v in &report.contenders {
+        if v.not_run > 0 {
+            let _ = writeln!(
+                out,
+                "\n{}: {} checks not run: the service stopped answering",
+                v.name, v.not_run
+            );
+        }
     }
     for v in &report.contenders {
         if let Some(reason) = &v.reason {

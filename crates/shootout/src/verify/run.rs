@@ -27,6 +27,8 @@ pub struct Options {
     pub seed: u64,
     /// In CI a missing toolchain is a failure, not a skip.
     pub ci: bool,
+    /// How long a contender may take to answer /health after spawn.
+    pub ready_timeout: Duration,
 }
 
 /// How verification of one contender ended.
@@ -64,6 +66,8 @@ pub struct Verdict {
     pub conditions: Option<Conditions>,
     pub groups: Vec<GroupResult>,
     pub failures: Vec<Failure>,
+    /// Checks not sent because the service stopped answering.
+    pub not_run: usize,
 }
 
 /// The whole `shootout verify --json` document.
@@ -118,6 +122,7 @@ fn verdict(c: &Contender, outcome: Outcome) -> Verdict {
         conditions: None,
         groups: Vec::new(),
         failures: Vec::new(),
+        not_run: 0,
     }
 }
 
@@ -152,8 +157,15 @@ async fn verify_one(contender: &Contender, opts: &Options, cache: &std::path::Pa
     let runtime = match runtime {
         Ok(Ok(rt)) => rt,
         Ok(Err(e)) => {
-            let missing = matches!(e, ToolchainError::Missing { .. } | ToolchainError::TooOld { .. });
-            v.outcome = if missing && !opts.ci { Outcome::Skipped } else { Outcome::Error };
+            let missing = matches!(
+                e,
+                ToolchainError::Missing { .. } | ToolchainError::TooOld { .. }
+            );
+            v.outcome = if missing && !opts.ci {
+                Outcome::Skipped
+            } else {
+                Outcome::Error
+            };
             v.hint = e.hint().map(str::to_owned);
             v.reason = Some(e.to_string());
             eprintln!("shootout: {name}: {e}");
@@ -166,7 +178,10 @@ async fn verify_one(contender: &Contender, opts: &Options, cache: &std::path::Pa
     };
     v.runtime = Some(runtime.clone());
 
-    eprintln!("shootout: building {name} ({} {})…", runtime.name, runtime.version);
+    eprintln!(
+        "shootout: building {name} ({} {})…",
+        runtime.name, runtime.version
+    );
     let (c, rt) = (contender.clone(), runtime.clone());
     match tokio::task::spawn_blocking(move || build::build(&c, &rt)).await {
         Ok(Ok(built)) => v.build_seconds = Some(built.wall.as_secs_f64()),
@@ -195,8 +210,20 @@ async fn verify_one(contender: &Contender, opts: &Options, cache: &std::path::Pa
             return v;
         }
     };
-    eprintln!("shootout: verifying {name} on 127.0.0.1:{port} (CPUs {})…", opts.service_cpus);
-    let mut launched = match launch(contender, &runtime, port, &upstream.url(), &opts.service_cpus).await {
+    eprintln!(
+        "shootout: verifying {name} on 127.0.0.1:{port} (CPUs {})…",
+        opts.service_cpus
+    );
+    let mut launched = match launch(
+        contender,
+        &runtime,
+        port,
+        &upstream.url(),
+        &opts.service_cpus,
+        opts.ready_timeout,
+    )
+    .await
+    {
         Ok(l) => l,
         Err(e) => {
             v.reason = Some(format!("could not start: {e}"));
@@ -207,7 +234,9 @@ async fn verify_one(contender: &Contender, opts: &Options, cache: &std::path::Pa
     v.conditions = Some(launched.conditions.clone());
 
     let started = Instant::now();
-    let (mut groups, mut failures) = check_contract(launched.addr, upstream_state, opts.seed).await;
+    let checked = check_contract(launched.addr, upstream_state, opts.seed).await;
+    let (mut groups, mut failures) = (checked.groups, checked.failures);
+    v.not_run = checked.not_run;
     let alive = launched.service.try_exit();
     let stop = launched.service.stop(Duration::from_secs(5)).await;
     let survival = groups
@@ -224,16 +253,24 @@ async fn verify_one(contender: &Contender, opts: &Options, cache: &std::path::Pa
         });
     };
     match (alive, stop.code) {
-        (Some(exit), _) => fail(format!("the service stays up through verification (it ended: {exit})")),
+        (Some(exit), _) => fail(format!(
+            "the service stays up through verification (it ended: {exit})"
+        )),
         (None, Some(0)) => survival.passed += 1,
-        (None, _) => fail(format!("on SIGTERM the service exits 0 within 5 s (got {stop})")),
+        (None, _) => fail(format!(
+            "on SIGTERM the service exits 0 within 5 s (got {stop})"
+        )),
     }
     eprintln!(
         "shootout: {name}: {} checks in {:.1} s",
         groups.iter().map(|g| g.passed + g.failed).sum::<usize>(),
         started.elapsed().as_secs_f64()
     );
-    v.outcome = if failures.is_empty() { Outcome::Passed } else { Outcome::Failed };
+    v.outcome = if failures.is_empty() {
+        Outcome::Passed
+    } else {
+        Outcome::Failed
+    };
     v.groups = groups;
     v.failures = failures;
     v

@@ -1,0 +1,36 @@
+//! Helpers shared by the integration tests: the real binary, the repository's
+//! folders, and JSON decoding of `--json` output.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+pub fn fixtures() -> PathBuf {
+    repo().join("tests/fixtures/contenders")
+}
+
+/// The real `shootout` binary, run from the repository root.
+pub fn shootout() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_shootout"));
+    cmd.current_dir(repo()).env_remove("CI");
+    cmd
+}
+
+pub fn stdout_json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
