@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 
-use crate::cli::{ContenderArgs, TestArgs, UpArgs, UpstreamArgs, VerifyArgs};
+use crate::cli::{ContenderArgs, LoadArgs, TestArgs, UpArgs, UpstreamArgs, VerifyArgs};
 use crate::contenders::{self, build, toolchain};
 use crate::supervise::{CpuSet, launch::launch};
 use crate::upstream::{self, Upstream};
@@ -195,4 +195,71 @@ pub async fn test(args: TestArgs) -> anyhow::Result<bool> {
         eprintln!("shootout: tests failed for {}", failed.join(", "));
         Ok(false)
     }
+}
+
+pub async fn load(args: LoadArgs) -> anyhow::Result<bool> {
+    use crate::load::{self, LoadConfig, Mix, Model, Stop, Target, Template};
+    let target = Target::parse(&args.url)?;
+    let body = match &args.body {
+        Some(path) => Some(
+            std::fs::read(path).with_context(|| format!("reading --body {}", path.display()))?,
+        ),
+        None => None,
+    };
+    let method = args.method.to_ascii_uppercase();
+    anyhow::ensure!(
+        !method.is_empty() && method.bytes().all(|b| b.is_ascii_alphabetic()),
+        "--method {:?} is not an HTTP method",
+        args.method
+    );
+    let threads = args.threads.unwrap_or_else(|| {
+        args.cpus
+            .as_ref()
+            .map_or_else(|| CpuSet::available().len(), CpuSet::len)
+    });
+    let model = match args.rate {
+        Some(rate) => Model::Open {
+            rate,
+            connections: args.connections,
+        },
+        None => Model::Closed {
+            connections: args.connections,
+        },
+    };
+    let config = LoadConfig {
+        mix: Mix::single(Template::fixed(
+            &method,
+            &target.path,
+            args.headers.clone(),
+            body,
+        )),
+        target,
+        model,
+        stop: args
+            .requests
+            .map_or(Stop::Duration(args.duration), Stop::Requests),
+        warmup: args.warmup,
+        timeout: args.timeout,
+        keepalive: !args.no_keepalive,
+        threads,
+        cpus: args.cpus.clone(),
+        check_every: 1,
+        progress: !args.json,
+    };
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = stop.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            flag.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    });
+    let report = tokio::task::spawn_blocking(move || load::run(config, stop)).await??;
+    let mut stdout = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut stdout, &report)?;
+        writeln!(stdout)?;
+    } else {
+        write!(stdout, "{}", load::report::render(&report))?;
+    }
+    Ok(report.aborted.is_none())
 }

@@ -11,7 +11,10 @@ pub mod commands;
 pub mod contenders;
 pub mod contract;
 pub mod http1;
+pub mod load;
+pub mod rng;
 pub mod supervise;
+pub mod timer;
 pub mod upstream;
 pub mod verify;
 
@@ -25,6 +28,7 @@ pub async fn run(cli: cli::Cli) -> anyhow::Result<bool> {
         }
         cli::Command::Up(args) => commands::up(args).await,
         cli::Command::Test(args) => commands::test(args).await,
+        cli::Command::Load(args) => commands::load(args).await,
         cli::Command::Upstream(args) => commands::upstream(args).await,
     }
 }

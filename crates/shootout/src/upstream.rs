@@ -1,7 +1,7 @@
 //! The upstream simulator: the "external service" every contender calls.
 //!
 //! It is a real product component, not a mock of a contender: `/delay` waits on
-//! a timer (no thread blocked) and `/authorize` answers after a configurable
+//! a precise timer (no request thread blocked, see [`crate::timer`]) and `/authorize` answers after a configurable
 //! latency. It counts what it served so the verifier can prove a contender
 //! really called it, and it can be told to fail so the verifier can check the
 //! contenders' 502 path.
@@ -150,7 +150,7 @@ async fn handle(
             let ms = param("ms").and_then(|v| v.parse::<u64>().ok());
             match (ms, param("token")) {
                 (Some(ms), Some(token)) if ms <= MAX_DELAY_MS => {
-                    tokio::time::sleep(Duration::from_millis(ms)).await;
+                    crate::timer::sleep(Duration::from_millis(ms)).await;
                     if state.failing.load(Ordering::SeqCst) {
                         error(StatusCode::SERVICE_UNAVAILABLE, "failing on purpose")
                     } else {
@@ -171,7 +171,7 @@ async fn handle(
                 .ok()
                 .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
                 .is_some_and(|v| v.get("customer_id").is_some() && v.get("total_cents").is_some());
-            tokio::time::sleep(state.authorize_latency).await;
+            crate::timer::sleep(state.authorize_latency).await;
             if !valid {
                 error(StatusCode::BAD_REQUEST, "need customer_id and total_cents")
             } else if state.failing.load(Ordering::SeqCst) {

@@ -1,0 +1,202 @@
+//! What a load run is asked to do, validated before anything starts.
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::request::Mix;
+use crate::supervise::CpuSet;
+
+/// A bad load configuration, found before the run starts.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("{0:?} is not an http:// URL (https is not supported: measure the service, not TLS)")]
+    Scheme(String),
+    #[error("cannot resolve {host}: {reason}")]
+    Resolve { host: String, reason: String },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Where requests go.
+#[derive(Debug, Clone, Serialize)]
+pub struct Target {
+    pub url: String,
+    #[serde(skip)]
+    pub addr: SocketAddr,
+    /// `host[:port]` for the Host header.
+    pub authority: String,
+    /// Path and query of the URL, `/` when empty.
+    pub path: String,
+}
+
+impl Target {
+    /// Parses `http://host[:port][/path][?query]` and resolves the host.
+    pub fn parse(url: &str) -> Result<Self, ConfigError> {
+        let rest = url
+            .strip_prefix("http://")
+            .ok_or_else(|| ConfigError::Scheme(url.to_owned()))?;
+        let (authority, path) = match rest.find(['/', '?']) {
+            Some(i) if rest.as_bytes()[i] == b'?' => (&rest[..i], format!("/{}", &rest[i..])),
+            Some(i) => (&rest[..i], rest[i..].to_owned()),
+            None => (rest, "/".to_owned()),
+        };
+        if authority.is_empty() || authority.contains('@') {
+            return Err(ConfigError::Invalid(format!(
+                "{url:?} has no host (or has credentials)"
+            )));
+        }
+        let with_port = if authority
+            .rsplit_once(':')
+            .is_some_and(|(_, p)| p.bytes().all(|b| b.is_ascii_digit()) && !p.is_empty())
+            && !authority.ends_with(']')
+        {
+            authority.to_owned()
+        } else {
+            format!("{authority}:80")
+        };
+        let addr = with_port
+            .to_socket_addrs()
+            .map_err(|e| ConfigError::Resolve {
+                host: authority.to_owned(),
+                reason: e.to_string(),
+            })?
+            .next()
+            .ok_or_else(|| ConfigError::Resolve {
+                host: authority.to_owned(),
+                reason: "no addresses".into(),
+            })?;
+        Ok(Self {
+            url: url.to_owned(),
+            addr,
+            authority: authority.to_owned(),
+            path,
+        })
+    }
+}
+
+/// How arrivals are generated.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "model", rename_all = "snake_case")]
+pub enum Model {
+    /// Each connection sends its next request when the previous answer arrives.
+    Closed { connections: usize },
+    /// Requests arrive on a constant schedule of `rate` per second, served by
+    /// up to `connections` connections; latency counts from the intended send.
+    Open { rate: f64, connections: usize },
+}
+
+impl Model {
+    pub fn connections(&self) -> usize {
+        match *self {
+            Model::Closed { connections } | Model::Open { connections, .. } => connections,
+        }
+    }
+}
+
+/// When the measured part of the run ends.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stop {
+    /// After this long (seconds in JSON).
+    Duration(#[serde(serialize_with = "secs")] Duration),
+    /// After this many completed requests (or errors).
+    Requests(u64),
+}
+
+fn secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(d.as_secs_f64())
+}
+
+/// A complete, validated load run.
+#[derive(Debug, Clone)]
+pub struct LoadConfig {
+    pub target: Target,
+    pub mix: Mix,
+    pub model: Model,
+    pub stop: Stop,
+    /// Run this long before measuring; excluded from every figure.
+    pub warmup: Duration,
+    /// A request without a complete response after this long is a timeout error.
+    pub timeout: Duration,
+    pub keepalive: bool,
+    pub threads: usize,
+    /// CPUs the worker threads are pinned to.
+    pub cpus: Option<CpuSet>,
+    /// Check one response in this many, for templates that have a check.
+    pub check_every: u64,
+    /// Draw a one-line progress display on stderr.
+    pub progress: bool,
+}
+
+impl LoadConfig {
+    /// Checks the combination of settings.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |m: &str| Err(ConfigError::Invalid(m.to_owned()));
+        let connections = self.model.connections();
+        if connections == 0 {
+            return invalid("connections must be at least 1");
+        }
+        if let Model::Open { rate, .. } = self.model {
+            if !(rate.is_finite() && rate > 0.0) {
+                return invalid("--rate must be a positive number of requests per second");
+            }
+        }
+        if self.threads == 0 {
+            return invalid("--threads must be at least 1");
+        }
+        match self.stop {
+            Stop::Duration(d) if d.is_zero() => return invalid("--duration must be positive"),
+            Stop::Requests(0) => return invalid("--requests must be at least 1"),
+            _ => {}
+        }
+        if self.timeout.is_zero() {
+            return invalid("--timeout must be positive");
+        }
+        if self.check_every == 0 {
+            return invalid("check_every must be at least 1");
+        }
+        Ok(())
+    }
+
+    /// Workers actually started: never more than connections, and for the
+    /// open model never more than needed to carry the rate (so a rate of 0.5
+    /// per second still sends on schedule).
+    pub fn workers(&self) -> usize {
+        let by_conns = self.threads.min(self.model.connections()).max(1);
+        match self.model {
+            Model::Open { rate, .. } => by_conns.min(rate.ceil().max(1.0) as usize),
+            Model::Closed { .. } => by_conns,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_parsed_with_default_port_and_path() {
+        let t = Target::parse("http://127.0.0.1:8080/cpu/hash?seed=1&n=2").unwrap();
+        assert_eq!(t.addr.port(), 8080);
+        assert_eq!(t.path, "/cpu/hash?seed=1&n=2");
+        assert_eq!(t.authority, "127.0.0.1:8080");
+        let t = Target::parse("http://127.0.0.1").unwrap();
+        assert_eq!((t.addr.port(), t.path.as_str()), (80, "/"));
+        let t = Target::parse("http://localhost:9?x=1").unwrap();
+        assert_eq!(t.path, "/?x=1");
+        assert!(matches!(
+            Target::parse("https://x"),
+            Err(ConfigError::Scheme(_))
+        ));
+        assert!(matches!(
+            Target::parse("127.0.0.1:80"),
+            Err(ConfigError::Scheme(_))
+        ));
+        assert!(matches!(
+            Target::parse("http:///x"),
+            Err(ConfigError::Invalid(_))
+        ));
+    }
+}

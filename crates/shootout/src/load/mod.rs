@@ -1,0 +1,320 @@
+//! The load generator behind `shootout load` and every figure of `shootout
+//! run`: closed and open models, HDR histograms per worker merged at the end,
+//! latency corrected for coordinated omission, a per-second timeline, and a
+//! check of the generator's own CPU so a saturated generator is reported.
+//! `docs/loadgen.md` explains the design and its measured speed.
+
+pub mod config;
+pub mod conn;
+pub mod report;
+pub mod request;
+pub mod stats;
+pub mod worker;
+
+use std::io::{IsTerminal, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+pub use config::{ConfigError, LoadConfig, Model, Stop, Target};
+pub use report::LoadReport;
+pub use request::{Body, Mix, Template};
+
+use stats::{ErrorKind, Recorder, Timeline};
+use worker::{Report, Shared, WorkerSpec};
+
+/// Why a run could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("cannot connect to {addr}: {source}")]
+    Unreachable {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("cannot start a worker thread: {0}")]
+    Thread(std::io::Error),
+}
+
+/// The target is considered gone after refusing connections this long
+/// without a single response.
+const DEAD_AFTER: Duration = Duration::from_secs(1);
+
+/// CPU seconds (user + system) this process has used.
+fn process_cpu_seconds() -> f64 {
+    // SAFETY: getrusage fills the zeroed struct.
+    unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        if libc::getrusage(libc::RUSAGE_SELF, &mut usage) != 0 {
+            return 0.0;
+        }
+        let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+        tv(usage.ru_utime) + tv(usage.ru_stime)
+    }
+}
+
+/// Runs a load test to completion on worker threads and returns its report.
+/// Setting `stop` ends it early with the figures so far.
+pub fn run(config: LoadConfig, stop: Arc<AtomicBool>) -> Result<LoadReport, LoadError> {
+    config.validate()?;
+    let addr = config.target.addr;
+    std::net::TcpStream::connect_timeout(&addr, config.timeout.min(Duration::from_secs(5)))
+        .map_err(|source| LoadError::Unreachable { addr, source })?;
+
+    let config = Arc::new(config);
+    let workers = config.workers();
+    let shared = Arc::new(Shared::new(&config));
+    let (tx, rx) = mpsc::channel();
+    let connections = config.model.connections();
+    let mut handles = Vec::new();
+    for index in 0..workers {
+        let spec = WorkerSpec {
+            index,
+            workers,
+            connections: connections / workers + usize::from(index < connections % workers),
+            config: config.clone(),
+            shared: shared.clone(),
+            reports: tx.clone(),
+        };
+        let pin = config.cpus.as_ref().map(|set| {
+            set.cpus()[index % set.len()]
+                .to_string()
+                .parse::<crate::supervise::CpuSet>()
+        });
+        let handle = std::thread::Builder::new()
+            .name(format!("load-{index}"))
+            .spawn(move || {
+                if let Some(Ok(cpu)) = pin {
+                    let _ = cpu.pin_current();
+                }
+                worker::run(spec);
+            })
+            .map_err(LoadError::Thread)?;
+        handles.push(handle);
+    }
+    drop(tx);
+
+    let progress = Progress::new(config.progress, &config, &shared);
+    let mut timeline = Timeline::new(workers);
+    let mut merged = Recorder::default();
+    let mut done = 0;
+    let mut cpu_at_start: Option<f64> = None;
+    let mut aborted = None;
+    while done < workers {
+        match rx.recv_timeout(Duration::from_millis(50)) {
+            Ok(Report::Second(sample)) => timeline.add(sample),
+            Ok(Report::Done(outcome)) => {
+                merged.merge(&outcome.recorder);
+                done += 1;
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+        let now = Instant::now();
+        if cpu_at_start.is_none() && now >= shared.measure_from {
+            cpu_at_start = Some(process_cpu_seconds());
+        }
+        if stop.load(Ordering::Relaxed) && !shared.stop.swap(true, Ordering::Relaxed) {
+            aborted = Some("interrupted".to_owned());
+        }
+        if aborted.is_none() && shared.refused.load(Ordering::Relaxed) {
+            let last = shared.started
+                + Duration::from_micros(shared.last_response_us.load(Ordering::Relaxed));
+            if now.duration_since(last) > DEAD_AFTER {
+                shared.stop.store(true, Ordering::Relaxed);
+                aborted = Some(format!(
+                    "the target stopped accepting connections {:.1}s into the run",
+                    last.saturating_duration_since(shared.started).as_secs_f64()
+                ));
+            }
+        }
+        progress.tick(now);
+    }
+    for h in handles {
+        let _ = h.join();
+    }
+    progress.clear();
+    let ended = Instant::now();
+    let cpu = process_cpu_seconds() - cpu_at_start.unwrap_or_else(process_cpu_seconds);
+
+    let elapsed = match (config.stop, &aborted) {
+        (Stop::Duration(d), None) => match config.model {
+            Model::Open { .. } => d,
+            Model::Closed { .. } => ended.saturating_duration_since(shared.measure_from),
+        },
+        _ => ended.saturating_duration_since(shared.measure_from),
+    }
+    .max(Duration::from_micros(1));
+    Ok(build_report(
+        &config, merged, timeline, elapsed, cpu, workers, aborted,
+    ))
+}
+
+fn build_report(
+    config: &LoadConfig,
+    merged: Recorder,
+    timeline: Timeline,
+    elapsed: Duration,
+    cpu: f64,
+    workers: usize,
+    aborted: Option<String>,
+) -> LoadReport {
+    let secs = elapsed.as_secs_f64();
+    let capacity = config
+        .cpus
+        .as_ref()
+        .map_or(workers, |c| c.len().min(workers))
+        .max(1);
+    let utilization = (cpu / (secs * capacity as f64)).clamp(0.0, 1.0);
+    let saturated = utilization >= 0.9;
+    let errors = merged.error_count();
+    let completed = merged.completed();
+    let schedule = match config.model {
+        Model::Open { rate, .. } => Some(report::Schedule {
+            rate,
+            achieved_rate: (completed + errors) as f64 / secs,
+            late: merged.late,
+            unsent: merged.unsent,
+            slip: report::Latency::from_histogram(&merged.slip),
+        }),
+        Model::Closed { .. } => None,
+    };
+    let mut warnings = Vec::new();
+    if saturated {
+        warnings.push(format!(
+            "the load generator used {:.0}% of its {capacity} CPU(s): the server may be faster than this shows",
+            utilization * 100.0
+        ));
+    }
+    if merged.unsent > 0 {
+        warnings.push(format!(
+            "{} scheduled requests were never sent because every connection was busy; raise -c",
+            merged.unsent
+        ));
+    }
+    if merged.check_failures > 0 {
+        warnings.push(format!(
+            "{} responses failed verification during load",
+            merged.check_failures
+        ));
+    }
+    LoadReport {
+        schema: report::SCHEMA,
+        url: config.target.url.clone(),
+        requests_sent: config
+            .mix
+            .templates
+            .iter()
+            .map(|t| t.name.clone())
+            .collect(),
+        model: config.model,
+        stop: config.stop,
+        warmup_s: config.warmup.as_secs_f64(),
+        timeout_s: config.timeout.as_secs_f64(),
+        keepalive: config.keepalive,
+        threads: workers,
+        cpus: config.cpus.as_ref().map(ToString::to_string),
+        elapsed_s: secs,
+        completed,
+        errors,
+        requests_per_s: completed as f64 / secs,
+        bytes: merged.bytes,
+        bytes_per_s: merged.bytes as f64 / secs,
+        latency: report::Latency::from_histogram(&merged.corrected),
+        service_time: report::Latency::from_histogram(&merged.uncorrected),
+        schedule,
+        status: merged
+            .status
+            .iter()
+            .map(|(k, v)| (k.to_string(), *v))
+            .collect(),
+        error_kinds: ErrorKind::ALL
+            .iter()
+            .map(|k| {
+                (
+                    k.name().to_owned(),
+                    merged.errors.get(k).copied().unwrap_or(0),
+                )
+            })
+            .collect(),
+        verification: report::Verification {
+            checked: merged.checked,
+            failed: merged.check_failures,
+            examples: merged.check_examples.clone(),
+        },
+        generator: report::Generator {
+            cpu_seconds: cpu,
+            capacity_cpus: capacity,
+            utilization,
+            saturated,
+        },
+        timeline: timeline.finish(),
+        aborted,
+        warnings,
+    }
+}
+
+/// A one-line progress display on stderr, only when it is a terminal.
+struct Progress<'a> {
+    enabled: bool,
+    shared: &'a Shared,
+    total: Option<Duration>,
+    last: std::cell::Cell<Instant>,
+}
+
+impl<'a> Progress<'a> {
+    fn new(wanted: bool, config: &LoadConfig, shared: &'a Shared) -> Self {
+        Self {
+            enabled: wanted && std::io::stderr().is_terminal(),
+            shared,
+            total: match config.stop {
+                Stop::Duration(d) => Some(config.warmup + d),
+                Stop::Requests(_) => None,
+            },
+            last: std::cell::Cell::new(Instant::now()),
+        }
+    }
+
+    fn tick(&self, now: Instant) {
+        if !self.enabled || now.duration_since(self.last.get()) < Duration::from_millis(250) {
+            return;
+        }
+        self.last.set(now);
+        let elapsed = now.duration_since(self.shared.started);
+        let phase = if now < self.shared.measure_from {
+            "warm-up"
+        } else {
+            "measuring"
+        };
+        let bar = match self.total {
+            Some(total) => {
+                let frac = (elapsed.as_secs_f64() / total.as_secs_f64()).min(1.0);
+                let filled = (frac * 30.0) as usize;
+                format!(
+                    "[{}{}] {:>3.0}%",
+                    "#".repeat(filled),
+                    "-".repeat(30 - filled),
+                    frac * 100.0
+                )
+            }
+            None => String::new(),
+        };
+        let mut err = std::io::stderr().lock();
+        let _ = write!(
+            err,
+            "\r{bar} {:.1}s {phase}: {} responses, {} errors   ",
+            elapsed.as_secs_f64(),
+            report::thousands(self.shared.completed.load(Ordering::Relaxed)),
+            report::thousands(self.shared.errors.load(Ordering::Relaxed)),
+        );
+        let _ = err.flush();
+    }
+
+    fn clear(&self) {
+        if self.enabled {
+            let _ = write!(std::io::stderr(), "\r{:80}\r", "");
+        }
+    }
+}
