@@ -148,7 +148,6 @@ pub fn run(spec: WorkerSpec) {
         .send(Report::Done(Box::new(Outcome { recorder })));
 }
 
-
 async fn drive(ctx: Rc<Ctx>) {
     let timeline = tokio::task::spawn_local(timeline(ctx.clone()));
     let mut tasks = Vec::new();

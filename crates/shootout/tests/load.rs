@@ -1,0 +1,305 @@
+//! The load generator against real local servers on 127.0.0.1: schedule
+//! accuracy, coordinated-omission correction, verification and error
+//! counting, a target that dies, bad arguments, and the JSON schema.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+
+use common::fixture_server::Fixture;
+use common::{shootout, text};
+use shootout::load::request::Check;
+use shootout::load::{self, LoadConfig, LoadReport, Mix, Model, Stop, Target, Template};
+use shootout::upstream::{self, Upstream};
+
+fn config(url: &str, model: Model, stop: Stop) -> LoadConfig {
+    LoadConfig {
+        target: Target::parse(url).unwrap(),
+        mix: Mix::single(Template::fixed(
+            "GET",
+            &Target::parse(url).unwrap().path,
+            vec![],
+            None,
+        )),
+        model,
+        stop,
+        warmup: Duration::ZERO,
+        timeout: Duration::from_secs(5),
+        keepalive: true,
+        threads: 2,
+        cpus: None,
+        check_every: 1,
+        progress: false,
+    }
+}
+
+fn run(config: LoadConfig) -> LoadReport {
+    load::run(config, Arc::new(AtomicBool::new(false))).unwrap()
+}
+
+#[test]
+fn open_model_sends_at_the_requested_rate() {
+    // Counted by the server, not by the generator.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let state = Upstream::new(Duration::from_millis(1));
+    let server = rt
+        .block_on(upstream::start(([127, 0, 0, 1], 0).into(), state.clone()))
+        .unwrap();
+    let url = format!("{}/delay?ms=1&token=rate", server.url());
+    let report = run(config(
+        &url,
+        Model::Open {
+            rate: 200.0,
+            connections: 32,
+        },
+        Stop::Duration(Duration::from_secs(5)),
+    ));
+    let served = state.counters().delay as f64;
+    assert!(
+        (served - 1000.0).abs() <= 20.0,
+        "server saw {served} requests, want 1000 ± 2%"
+    );
+    let achieved = report.schedule.as_ref().unwrap().achieved_rate;
+    assert!((achieved - 200.0).abs() <= 4.0, "achieved {achieved}/s");
+    assert_eq!(report.errors, 0);
+    assert_eq!(report.status["200"], report.completed);
+}
+
+#[test]
+fn fractional_and_low_rates_keep_their_schedule() {
+    let server = Fixture::start();
+    // 2.5 requests per second on 4 threads for 2 s: exactly 5 sends (k/rate < 2 s).
+    let mut cfg = config(
+        &server.url("/"),
+        Model::Open {
+            rate: 2.5,
+            connections: 4,
+        },
+        Stop::Duration(Duration::from_secs(2)),
+    );
+    cfg.threads = 4;
+    let report = run(cfg);
+    assert_eq!(report.completed, 5, "{report:#?}");
+    assert_eq!(server.served.load(std::sync::atomic::Ordering::SeqCst), 5);
+}
+
+#[test]
+fn a_stall_shows_in_corrected_latency_but_not_in_service_time() {
+    let server = Fixture::start();
+    let start = Instant::now();
+    *server.stall.lock().unwrap() = Some((
+        start + Duration::from_secs(2),
+        start + Duration::from_secs(3),
+    ));
+    // Few connections, so requests due during the stall wait for one: the
+    // open model charges that wait to latency; the service time does not see it.
+    let report = run(config(
+        &server.url("/"),
+        Model::Open {
+            rate: 100.0,
+            connections: 4,
+        },
+        Stop::Duration(Duration::from_secs(5)),
+    ));
+    assert_eq!(report.errors, 0, "{report:#?}");
+    let corrected_p99 = report.latency.p99_us;
+    let uncorrected_p50 = report.service_time.p50_us;
+    assert!(
+        corrected_p99 >= 500_000,
+        "corrected p99 {corrected_p99} us should show the 1 s stall"
+    );
+    assert!(
+        uncorrected_p50 < 50_000,
+        "uncorrected p50 {uncorrected_p50} us should not"
+    );
+    assert!(
+        report.latency.max_us >= 900_000,
+        "max {} us",
+        report.latency.max_us
+    );
+    // The schedule kept going during the stall: late sends were counted.
+    assert!(report.schedule.as_ref().unwrap().late > 0);
+}
+
+#[test]
+fn verification_failures_are_counted() {
+    let server = Fixture::start();
+    let mut cfg = config(
+        &server.url("/flaky"),
+        Model::Closed { connections: 2 },
+        Stop::Requests(200),
+    );
+    let check: Check = Arc::new(|_, status, body| {
+        if status == 200 && body == b"ok" {
+            Ok(())
+        } else {
+            Err(format!("want ok, got {:?}", String::from_utf8_lossy(body)))
+        }
+    });
+    cfg.mix.templates[0].check = Some(check);
+    let report = run(cfg);
+    assert_eq!(report.verification.checked, 200, "{report:#?}");
+    let failed = report.verification.failed;
+    assert!(
+        (80..=120).contains(&failed),
+        "about half should fail, got {failed}"
+    );
+    assert!(report.verification.examples[0].contains("got \"no\""));
+}
+
+#[test]
+fn each_error_kind_is_counted() {
+    let server = Fixture::start();
+    let cases = [
+        ("/garbage", "read"),
+        ("/half", "read"),
+        ("/reset", "reset"),
+        ("/hang", "timeout"),
+    ];
+    for (path, kind) in cases {
+        let mut cfg = config(
+            &server.url(path),
+            Model::Closed { connections: 2 },
+            Stop::Requests(4),
+        );
+        cfg.timeout = Duration::from_millis(300);
+        let report = run(cfg);
+        assert_eq!(report.completed, 0, "{path}: {report:#?}");
+        assert!(
+            report.error_kinds[kind] >= 4,
+            "{path}: {:?}",
+            report.error_kinds
+        );
+        assert_eq!(report.errors, report.error_kinds.values().sum::<u64>());
+    }
+    // Chunked responses are read correctly.
+    let report = run(config(
+        &server.url("/chunked"),
+        Model::Closed { connections: 2 },
+        Stop::Requests(50),
+    ));
+    assert_eq!((report.completed, report.errors), (50, 0));
+}
+
+#[test]
+fn a_target_that_dies_mid_run_ends_the_run_with_partial_results() {
+    let mut server = Fixture::start();
+    let url = server.url("/");
+    let killer = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(1500));
+        server.kill();
+        server
+    });
+    let started = Instant::now();
+    let report = run(config(
+        &url,
+        Model::Closed { connections: 4 },
+        Stop::Duration(Duration::from_secs(30)),
+    ));
+    let _server = killer.join().unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "the run should stop soon after the target dies"
+    );
+    let reason = report.aborted.as_deref().unwrap_or("");
+    assert!(
+        reason.contains("stopped accepting connections"),
+        "{report:#?}"
+    );
+    assert!(report.completed > 0, "partial results are kept");
+    assert!(
+        report.error_kinds["connect"] > 0,
+        "{:?}",
+        report.error_kinds
+    );
+}
+
+#[test]
+fn bad_arguments_get_clear_errors() {
+    let cases: [(&[&str], &str); 7] = [
+        (
+            &["http://127.0.0.1:9/", "--rate", "0"],
+            "rate must be a positive number",
+        ),
+        (
+            &["http://127.0.0.1:9/", "-d", "-5s"],
+            "must be a positive duration",
+        ),
+        (
+            &["http://127.0.0.1:9/", "-H", "NoColonHere"],
+            "malformed header",
+        ),
+        (
+            &["http://127.0.0.1:9/", "-H", "Bad Name: x"],
+            "malformed header",
+        ),
+        (&["https://127.0.0.1/"], "https is not supported"),
+        (
+            &["http://127.0.0.1:1/", "-d", "1s"],
+            "cannot connect to 127.0.0.1:1",
+        ),
+        (
+            &["http://127.0.0.1:9/", "-c", "0"],
+            "connections must be at least 1",
+        ),
+    ];
+    for (args, message) in cases {
+        let out = shootout().arg("load").args(args).output().unwrap();
+        assert!(!out.status.success(), "{args:?} should fail");
+        let err = text(&out.stderr);
+        assert!(
+            err.contains(message),
+            "{args:?}: expected {message:?} in:\n{err}"
+        );
+    }
+}
+
+#[test]
+fn json_output_matches_its_schema() {
+    let server = Fixture::start();
+    let out = shootout()
+        .args([
+            "load",
+            &server.url("/"),
+            "-c",
+            "4",
+            "-d",
+            "2s",
+            "--warmup",
+            "500ms",
+            "--rate",
+            "50",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let schema_path = common::repo().join("docs/load.schema.json");
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(schema_path).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&report)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "schema violations:\n{}",
+        errors.join("\n")
+    );
+    assert_eq!(report["schema"], "shootout.load/1");
+    assert_eq!(
+        report["latency"]["percentiles"].as_array().unwrap().len(),
+        17
+    );
+    let timeline = report["timeline"].as_array().unwrap();
+    assert!(
+        (2..=3).contains(&timeline.len()),
+        "one point per second: {timeline:?}"
+    );
+}
