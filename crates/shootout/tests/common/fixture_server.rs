@@ -110,6 +110,9 @@ async fn serve(
             }
             "/reset" => {
                 // SO_LINGER 0 turns the close into a RST.
+                // With a zero linger the close never blocks, so the deprecation
+                // warning (blocking on drop) does not apply.
+                #[allow(deprecated)]
                 let _ = stream.set_linger(Some(Duration::ZERO));
                 return;
             }
