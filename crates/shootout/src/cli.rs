@@ -56,6 +56,26 @@ pub enum Command {
     ///   shootout load http://127.0.0.1:8080/orders --method POST --body order.json \
     ///       -H 'Content-Type: application/json' --cpus 0 --json > result.json
     Load(LoadArgs),
+    /// Measure cold start: spawn to first 200 on /health and to first correct /json.
+    ///
+    /// Readiness is probed every 200 us by connect-and-request; each run's
+    /// answer is checked. One warm-up start, then --runs measured ones, each
+    /// pinned to the service CPUs. The OS file cache is warm unless
+    /// --drop-caches (root only) empties it before every start.
+    ///
+    /// Example:
+    ///   shootout coldstart rust-axum node-fastify --runs 50
+    Coldstart(ColdstartArgs),
+    /// Measure what each contender costs to build and ship.
+    ///
+    /// Clean build time (wall and CPU, from an empty build directory), the
+    /// deployable artifact (size, files, shared libraries), a real OCI image
+    /// layout holding exactly that closure (written without Docker), the
+    /// dependency count from the ecosystem's own tool, and lines of code.
+    ///
+    /// Example:
+    ///   shootout footprint --json > footprint.json
+    Footprint(FootprintArgs),
     /// Run each contender's own unit tests with its own toolchain.
     ///
     /// Builds first (so node_modules and the right Node.js are in place), then
@@ -223,6 +243,43 @@ pub fn parse_header(s: &str) -> Result<(String, String), String> {
         ));
     }
     Ok((name.to_owned(), value.trim().to_owned()))
+}
+
+#[derive(Debug, Args)]
+pub struct ColdstartArgs {
+    /// Contenders to measure [default: all].
+    #[arg(value_name = "CONTENDER")]
+    pub contenders: Vec<String>,
+    #[command(flatten)]
+    pub common: ContenderArgs,
+    /// Measured starts per contender, after one warm-up start.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub runs: u64,
+    /// Empty the OS page cache before every start (needs root).
+    #[arg(long)]
+    pub drop_caches: bool,
+    /// Print the results as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct FootprintArgs {
+    /// Contenders to measure [default: all].
+    #[arg(value_name = "CONTENDER")]
+    pub contenders: Vec<String>,
+    /// Folder holding one sub-folder per contender, each with a contender.toml.
+    #[arg(long, value_name = "DIR", default_value = "contenders", env = "SHOOTOUT_CONTENDERS")]
+    pub contenders_dir: PathBuf,
+    /// Where the OCI image layouts are written (one folder per contender).
+    #[arg(long, value_name = "DIR", default_value = "target/shootout/images")]
+    pub images_dir: PathBuf,
+    /// Skip the clean build (it takes minutes for an LTO build).
+    #[arg(long)]
+    pub no_clean_build: bool,
+    /// Print the results as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -5,7 +5,10 @@ use std::time::Duration;
 
 use anyhow::Context;
 
-use crate::cli::{ContenderArgs, LoadArgs, TestArgs, UpArgs, UpstreamArgs, VerifyArgs};
+use crate::cli::{
+    ColdstartArgs, ContenderArgs, FootprintArgs, LoadArgs, TestArgs, UpArgs, UpstreamArgs,
+    VerifyArgs,
+};
 use crate::contenders::{self, build, toolchain};
 use crate::supervise::{CpuSet, launch::launch};
 use crate::upstream::{self, Upstream};
@@ -262,4 +265,67 @@ pub async fn load(args: LoadArgs) -> anyhow::Result<bool> {
         write!(stdout, "{}", load::report::render(&report))?;
     }
     Ok(report.aborted.is_none())
+}
+
+pub async fn coldstart(args: ColdstartArgs) -> anyhow::Result<bool> {
+    use crate::ops::coldstart;
+    let all = contenders::discover(&args.common.contenders_dir)?;
+    let chosen = verify::run::select(all, &args.contenders)?;
+    let cpus = service_cpus(&args.common)?;
+    let (runs, drop, timeout) = (args.runs as usize, args.drop_caches, args.common.ready_timeout);
+    if drop {
+        coldstart::drop_caches().context("--drop-caches")?;
+    }
+    let results = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<coldstart::Coldstart>> {
+        let mut results = Vec::new();
+        for contender in &chosen {
+            let (runtime, _) = contenders::prepare(contender).map_err(contenders::PrepareError::with_hint)?;
+            let name = contender.name.clone();
+            let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
+            let result = coldstart::measure(contender, &runtime, &cpus, runs, drop, timeout, |done| {
+                if tty {
+                    eprint!("\rshootout: cold-starting {name}: {done}/{runs}   ");
+                }
+            })
+            .with_context(|| format!("cold start of {}", contender.name))?;
+            eprintln!("{}shootout: cold-started {name} {runs} times", if tty { "\r" } else { "" });
+            results.push(result);
+        }
+        Ok(results)
+    })
+    .await??;
+    let mut stdout = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut stdout, &results)?;
+        writeln!(stdout)?;
+    } else {
+        write!(stdout, "{}", crate::ops::render::coldstart(&results))?;
+    }
+    Ok(true)
+}
+
+pub async fn footprint(args: FootprintArgs) -> anyhow::Result<bool> {
+    use crate::ops::footprint;
+    let all = contenders::discover(&args.contenders_dir)?;
+    let chosen = verify::run::select(all, &args.contenders)?;
+    let (images, clean) = (args.images_dir.clone(), !args.no_clean_build);
+    let results = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<footprint::Footprint>> {
+        let mut results = Vec::new();
+        for contender in &chosen {
+            let (runtime, _) = contenders::prepare(contender).map_err(contenders::PrepareError::with_hint)?;
+            let result = footprint::measure(contender, &runtime, &images.join(&contender.name), clean)
+                .map_err(|e| anyhow::anyhow!("footprint of {}: {e}", contender.name))?;
+            results.push(result);
+        }
+        Ok(results)
+    })
+    .await??;
+    let mut stdout = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut stdout, &results)?;
+        writeln!(stdout)?;
+    } else {
+        write!(stdout, "{}", crate::ops::render::footprint(&results))?;
+    }
+    Ok(true)
 }

@@ -12,6 +12,7 @@ pub mod contenders;
 pub mod contract;
 pub mod http1;
 pub mod load;
+pub mod ops;
 pub mod rng;
 pub mod supervise;
 pub mod timer;
@@ -29,6 +30,14 @@ pub async fn run(cli: cli::Cli) -> anyhow::Result<bool> {
         cli::Command::Up(args) => commands::up(args).await,
         cli::Command::Test(args) => commands::test(args).await,
         cli::Command::Load(args) => commands::load(args).await,
+        cli::Command::Coldstart(args) => {
+            supervise::registry::exit_on_signals();
+            commands::coldstart(args).await
+        }
+        cli::Command::Footprint(args) => {
+            supervise::registry::exit_on_signals();
+            commands::footprint(args).await
+        }
         cli::Command::Upstream(args) => commands::upstream(args).await,
     }
 }

@@ -49,7 +49,7 @@ impl ToolchainError {
 }
 
 /// A runtime found (or provided) for a contender.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Runtime {
     pub name: String,
     /// The exact version, as the runtime reports it.

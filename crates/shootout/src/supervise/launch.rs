@@ -30,6 +30,25 @@ pub struct Launched {
     pub ready_after: Duration,
 }
 
+/// The command that runs `contender` as a service, and the variables shootout
+/// set for it: PORT, UPSTREAM_URL, CPUS and its CPU budget.
+pub fn service_command(
+    contender: &Contender,
+    runtime: &Runtime,
+    port: u16,
+    upstream_url: &str,
+    cpus: &CpuSet,
+) -> (std::process::Command, BTreeMap<String, String>) {
+    let mut env = BTreeMap::new();
+    env.insert("PORT".to_owned(), port.to_string());
+    env.insert("UPSTREAM_URL".to_owned(), upstream_url.to_owned());
+    env.insert("CPUS".to_owned(), cpus.len().to_string());
+    env.extend(contender.budget_env(cpus.len()));
+    let mut cmd = command(contender, runtime, &contender.run);
+    cmd.envs(&env);
+    (cmd, env)
+}
+
 /// Starts `contender` on `port` and waits for `/health`.
 pub async fn launch(
     contender: &Contender,
@@ -39,13 +58,7 @@ pub async fn launch(
     cpus: &CpuSet,
     ready_timeout: Duration,
 ) -> Result<Launched, SuperviseError> {
-    let mut env = BTreeMap::new();
-    env.insert("PORT".to_owned(), port.to_string());
-    env.insert("UPSTREAM_URL".to_owned(), upstream_url.to_owned());
-    env.insert("CPUS".to_owned(), cpus.len().to_string());
-    env.extend(contender.budget_env(cpus.len()));
-    let mut cmd = command(contender, runtime, &contender.run);
-    cmd.envs(&env);
+    let (cmd, env) = service_command(contender, runtime, port, upstream_url, cpus);
     let mut service = Service::spawn(&contender.name, cmd, Some(cpus))?;
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     let ready_after = service

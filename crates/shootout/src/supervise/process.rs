@@ -250,6 +250,31 @@ impl Service {
     }
 }
 
+impl Service {
+    /// [`Service::stop`] for threads outside an async runtime.
+    pub fn stop_blocking(&mut self, grace: Duration) -> Exit {
+        if let Some(exit) = self.try_exit() {
+            return exit;
+        }
+        kill_group(self.pid, libc::SIGTERM);
+        let deadline = Instant::now() + grace;
+        while Instant::now() < deadline {
+            if let Some(exit) = self.try_exit() {
+                return exit;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        kill_group(self.pid, libc::SIGKILL);
+        let status = self.child.wait().map(Exit::from).unwrap_or(Exit {
+            code: None,
+            signal: Some(libc::SIGKILL),
+        });
+        registry::unregister(self.pid as i32);
+        self.exit = Some(status.clone());
+        status
+    }
+}
+
 fn kill_group(pgid: u32, signal: i32) {
     // SAFETY: plain syscall; a negative pid addresses the process group.
     unsafe {

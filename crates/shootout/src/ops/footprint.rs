@@ -1,0 +1,253 @@
+//! What a contender costs to build and to ship: clean build time, the
+//! deployable artifact and its shared libraries, an OCI image of exactly that
+//! closure, its dependencies, and its lines of code.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use super::deps::{self, Dependencies};
+use super::loc::{self, Loc};
+use super::oci::{self, Entry, Image};
+use crate::contenders::Contender;
+use crate::contenders::build::command;
+use crate::contenders::toolchain::{Runtime, which};
+
+/// Part of the results schema.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct BuildCost {
+    pub wall_s: f64,
+    /// User + system CPU seconds of the build and everything it ran.
+    pub cpu_s: f64,
+}
+
+/// What must be shipped to run the contender. Part of the results schema.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Artifact {
+    /// The contender's own files (binary, or sources and node_modules).
+    pub app_files: usize,
+    pub app_bytes: u64,
+    /// The runtime binary when it ships with the app (Node.js), else null.
+    pub runtime_bytes: Option<u64>,
+    /// Shared libraries the binaries load (from `ldd`); empty for a static binary.
+    pub shared_libraries: Vec<String>,
+    pub shared_library_bytes: u64,
+    /// app + runtime + shared libraries.
+    pub total_bytes: u64,
+    pub static_binary: bool,
+}
+
+/// Part of the results schema.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Footprint {
+    pub contender: String,
+    pub runtime: Runtime,
+    /// From an empty build directory; null when skipped (`--no-clean-build`).
+    pub clean_build: Option<BuildCost>,
+    pub artifact: Artifact,
+    pub image: Image,
+    pub dependencies: Option<Dependencies>,
+    /// Why dependencies could not be counted.
+    pub dependencies_error: Option<String>,
+    pub lines_of_code: Loc,
+}
+
+/// Folders a clean build starts without.
+const BUILD_OUTPUTS: &[&str] = &["target", "bin", "node_modules", ".git"];
+
+fn copy_sources(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            if !BUILD_OUTPUTS.contains(&name.to_string_lossy().as_ref()) {
+                copy_sources(&entry.path(), &to.join(&name))?;
+            }
+        } else if kind.is_file() {
+            std::fs::copy(entry.path(), to.join(&name))?;
+        }
+    }
+    Ok(())
+}
+
+fn children_cpu_seconds() -> f64 {
+    // SAFETY: getrusage fills the zeroed struct.
+    unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        if libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) != 0 {
+            return 0.0;
+        }
+        let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+        tv(usage.ru_utime) + tv(usage.ru_stime)
+    }
+}
+
+/// Builds a copy of the sources in an empty directory, with a fresh Go build cache.
+pub fn clean_build(contender: &Contender, runtime: &Runtime) -> Result<Option<BuildCost>, String> {
+    let Some(argv) = &contender.build else { return Ok(None) };
+    let tmp = tempfile::Builder::new()
+        .prefix(&format!("shootout-clean-{}-", contender.name))
+        .tempdir()
+        .map_err(|e| e.to_string())?;
+    let dir = tmp.path().join(&contender.name);
+    copy_sources(&contender.dir, &dir).map_err(|e| format!("copying sources: {e}"))?;
+    let mut copy = contender.clone();
+    copy.dir = dir;
+    let cpu_before = children_cpu_seconds();
+    let start = Instant::now();
+    let out = command(&copy, runtime, argv)
+        .env("GOCACHE", tmp.path().join("gocache"))
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("{}: {e}", argv.join(" ")))?;
+    let wall = start.elapsed();
+    if !out.status.success() {
+        return Err(format!(
+            "clean build failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).lines().rev().take(10).collect::<Vec<_>>().join("\n")
+        ));
+    }
+    Ok(Some(BuildCost { wall_s: wall.as_secs_f64(), cpu_s: children_cpu_seconds() - cpu_before }))
+}
+
+fn walk(path: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(meta) = std::fs::symlink_metadata(path) else { return };
+    if meta.is_dir() {
+        if let Ok(entries) = std::fs::read_dir(path) {
+            let mut children: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+            children.sort();
+            for child in children {
+                walk(&child, out);
+            }
+        }
+    } else if meta.is_file() {
+        out.push(path.to_owned());
+    }
+    // Symlinks inside folders (node_modules/.bin) are conveniences, not content.
+}
+
+fn is_elf(path: &Path) -> bool {
+    use std::io::Read;
+    let mut magic = [0u8; 4];
+    std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && magic == *b"\x7fELF"
+}
+
+/// Shared libraries `ldd` says `binary` loads (absolute paths).
+pub fn shared_libraries(binary: &Path) -> Vec<String> {
+    let Ok(out) = std::process::Command::new("ldd").arg(binary).output() else { return Vec::new() };
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|line| {
+            let line = line.trim();
+            let path = match line.split_once("=>") {
+                Some((_, rest)) => rest.trim().split(' ').next()?,
+                None => line.split(' ').next()?,
+            };
+            path.starts_with('/').then(|| path.to_owned())
+        })
+        .collect()
+}
+
+fn size(path: &Path) -> u64 {
+    std::fs::metadata(path).map_or(0, |m| m.len())
+}
+
+/// Measures everything; writes the image layout into `image_dir`.
+pub fn measure(contender: &Contender, runtime: &Runtime, image_dir: &Path, clean: bool) -> Result<Footprint, String> {
+    let clean_build = if clean {
+        eprintln!("shootout: clean build of {}…", contender.name);
+        clean_build(contender, runtime)?
+    } else {
+        None
+    };
+
+    let mut entries = Vec::new();
+    let mut elves = Vec::new();
+    let mut app_bytes = 0;
+    for rel in &contender.artifact_files {
+        let path = contender.dir.join(rel);
+        if !path.exists() {
+            return Err(format!("artifact file {} does not exist (was it built?)", path.display()));
+        }
+        let mut files = Vec::new();
+        walk(&std::fs::canonicalize(&path).map_err(|e| e.to_string())?, &mut files);
+        let base = std::fs::canonicalize(&contender.dir).map_err(|e| e.to_string())?;
+        for file in files {
+            let inside = file.strip_prefix(&base).unwrap_or(&file).to_string_lossy().into_owned();
+            app_bytes += size(&file);
+            if is_elf(&file) {
+                elves.push(file.clone());
+            }
+            entries.push(Entry { path: format!("/app/{inside}"), source: file });
+        }
+    }
+    let app_files = entries.len();
+
+    let mut runtime_bytes = None;
+    if contender.artifact_includes_runtime {
+        let program = runtime
+            .bin_dir
+            .as_ref()
+            .map(|d| d.join(&runtime.name))
+            .filter(|p| p.is_file())
+            .or_else(|| which(&runtime.name))
+            .ok_or_else(|| format!("cannot find the {} binary to ship", runtime.name))?;
+        let program = std::fs::canonicalize(&program).map_err(|e| e.to_string())?;
+        runtime_bytes = Some(size(&program));
+        elves.push(program.clone());
+        entries.push(Entry { path: format!("/usr/local/bin/{}", runtime.name), source: program });
+    }
+
+    let mut libs: Vec<String> = elves.iter().flat_map(|b| shared_libraries(b)).collect();
+    libs.sort();
+    libs.dedup();
+    let mut lib_bytes = 0;
+    for lib in &libs {
+        let real = std::fs::canonicalize(lib).unwrap_or_else(|_| PathBuf::from(lib));
+        lib_bytes += size(&real);
+        entries.push(Entry { path: lib.clone(), source: real });
+    }
+
+    let entrypoint: Vec<String> = contender
+        .run
+        .iter()
+        .enumerate()
+        .map(|(i, arg)| match i {
+            0 if arg.contains('/') => format!("/app/{arg}"),
+            0 => format!("/usr/local/bin/{arg}"),
+            _ => arg.clone(),
+        })
+        .collect();
+    let env: Vec<String> = contender.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    eprintln!("shootout: writing the OCI image of {}…", contender.name);
+    let image = oci::write(image_dir, &contender.name, &entries, &entrypoint, "/app", &env).map_err(|e| e.to_string())?;
+    oci::validate(image_dir)?;
+
+    let (dependencies, dependencies_error) = match deps::count(contender, runtime) {
+        Ok(d) => (Some(d), None),
+        Err(e) => (None, Some(e)),
+    };
+    Ok(Footprint {
+        contender: contender.name.clone(),
+        runtime: runtime.clone(),
+        clean_build,
+        artifact: Artifact {
+            app_files,
+            app_bytes,
+            runtime_bytes,
+            static_binary: libs.is_empty(),
+            shared_libraries: libs,
+            shared_library_bytes: lib_bytes,
+            total_bytes: app_bytes + runtime_bytes.unwrap_or(0) + lib_bytes,
+        },
+        image,
+        dependencies,
+        dependencies_error,
+        lines_of_code: loc::count(&contender.dir),
+    })
+}

@@ -1,0 +1,251 @@
+//! A real OCI image layout, written without Docker: one layer holding
+//! exactly a contender's deployable closure, plus config, manifest and
+//! `index.json`, every blob named by its SHA-256 digest. `validate` checks a
+//! layout the way a registry would.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use serde::Serialize;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+const MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+const CONFIG: &str = "application/vnd.oci.image.config.v1+json";
+const LAYER: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
+const INDEX: &str = "application/vnd.oci.image.index.v1+json";
+
+/// A file to put in the image.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// Absolute path inside the image, e.g. `/app/bin/server`.
+    pub path: String,
+    pub source: PathBuf,
+}
+
+/// What was written. Part of the results schema.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Image {
+    pub layout: PathBuf,
+    pub manifest_digest: String,
+    pub layer_digest: String,
+    /// The layer as shipped (tar+gzip), plus config and manifest.
+    pub compressed_bytes: u64,
+    /// The layer's tar, unpacked size.
+    pub uncompressed_bytes: u64,
+    pub files: usize,
+}
+
+/// Counts and hashes what passes through.
+struct Hashing<W> {
+    inner: W,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn write_blob(blobs: &Path, bytes: &[u8]) -> io::Result<(String, u64)> {
+    let digest = hex(&Sha256::digest(bytes));
+    std::fs::write(blobs.join(&digest), bytes)?;
+    Ok((format!("sha256:{digest}"), bytes.len() as u64))
+}
+
+/// Writes the layout into `dir` (emptied first).
+pub fn write(
+    dir: &Path,
+    name: &str,
+    entries: &[Entry],
+    entrypoint: &[String],
+    workdir: &str,
+    env: &[String],
+) -> io::Result<Image> {
+    if dir.exists() {
+        std::fs::remove_dir_all(dir)?;
+    }
+    let blobs = dir.join("blobs/sha256");
+    std::fs::create_dir_all(&blobs)?;
+
+    // The layer: a deterministic tar (mtime 0, root-owned), gzipped, both hashed.
+    let tmp = dir.join("layer.tmp");
+    let gz = Hashing { inner: BufWriter::new(File::create(&tmp)?), hasher: Sha256::new(), bytes: 0 };
+    let tar_out = Hashing { inner: GzEncoder::new(gz, Compression::default()), hasher: Sha256::new(), bytes: 0 };
+    let mut tar = tar::Builder::new(tar_out);
+    tar.mode(tar::HeaderMode::Deterministic);
+    let mut dirs = std::collections::BTreeSet::new();
+    let mut sorted: Vec<&Entry> = entries.iter().collect();
+    sorted.sort_by(|a, b| a.path.cmp(&b.path));
+    for entry in &sorted {
+        let rel = entry.path.trim_start_matches('/');
+        let mut parent = Path::new(rel).parent();
+        let mut chain = Vec::new();
+        while let Some(p) = parent.filter(|p| !p.as_os_str().is_empty()) {
+            chain.push(p.to_path_buf());
+            parent = p.parent();
+        }
+        for d in chain.into_iter().rev() {
+            if dirs.insert(d.clone()) {
+                let mut h = tar::Header::new_gnu();
+                h.set_entry_type(tar::EntryType::Directory);
+                h.set_mode(0o755);
+                h.set_size(0);
+                h.set_mtime(0);
+                tar.append_data(&mut h, &d, io::empty())?;
+            }
+        }
+        let mut file = File::open(&entry.source)?;
+        let meta = file.metadata()?;
+        let mut h = tar::Header::new_gnu();
+        h.set_metadata_in_mode(&meta, tar::HeaderMode::Deterministic);
+        h.set_size(meta.len());
+        tar.append_data(&mut h, rel, &mut file)?;
+    }
+    let tar_out = tar.into_inner()?;
+    let diff_id = format!("sha256:{}", hex(&tar_out.hasher.finalize()));
+    let uncompressed = tar_out.bytes;
+    let mut gz = tar_out.inner.finish()?;
+    gz.flush()?;
+    let layer_digest = hex(&gz.hasher.finalize());
+    let layer_size = gz.bytes;
+    drop(gz.inner);
+    std::fs::rename(&tmp, blobs.join(&layer_digest))?;
+    let layer_digest = format!("sha256:{layer_digest}");
+
+    let config = json!({
+        "architecture": "amd64",
+        "os": "linux",
+        "config": {"Entrypoint": entrypoint, "WorkingDir": workdir, "Env": env},
+        "rootfs": {"type": "layers", "diff_ids": [diff_id]},
+        "history": [{"created_by": format!("shootout footprint {name}")}],
+    });
+    let (config_digest, config_size) = write_blob(&blobs, config.to_string().as_bytes())?;
+    let manifest = json!({
+        "schemaVersion": 2,
+        "mediaType": MANIFEST,
+        "config": {"mediaType": CONFIG, "digest": config_digest, "size": config_size},
+        "layers": [{"mediaType": LAYER, "digest": layer_digest, "size": layer_size}],
+        "annotations": {"org.opencontainers.image.title": name},
+    });
+    let (manifest_digest, manifest_size) = write_blob(&blobs, manifest.to_string().as_bytes())?;
+    let index = json!({
+        "schemaVersion": 2,
+        "mediaType": INDEX,
+        "manifests": [{
+            "mediaType": MANIFEST, "digest": manifest_digest, "size": manifest_size,
+            "annotations": {"org.opencontainers.image.ref.name": "latest"},
+        }],
+    });
+    std::fs::write(dir.join("index.json"), serde_json::to_vec_pretty(&index)?)?;
+    std::fs::write(dir.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#)?;
+    Ok(Image {
+        layout: dir.to_owned(),
+        manifest_digest,
+        layer_digest,
+        compressed_bytes: layer_size + config_size + manifest_size,
+        uncompressed_bytes: uncompressed,
+        files: sorted.len(),
+    })
+}
+
+fn read_blob(dir: &Path, descriptor: &Value) -> Result<Vec<u8>, String> {
+    let digest = descriptor["digest"].as_str().ok_or("descriptor without digest")?;
+    let hexd = digest.strip_prefix("sha256:").ok_or(format!("{digest}: not sha256"))?;
+    let bytes = std::fs::read(dir.join("blobs/sha256").join(hexd)).map_err(|e| format!("blob {digest}: {e}"))?;
+    let actual = hex(&Sha256::digest(&bytes));
+    if actual != hexd {
+        return Err(format!("blob {digest} hashes to sha256:{actual}"));
+    }
+    if descriptor["size"].as_u64() != Some(bytes.len() as u64) {
+        return Err(format!("blob {digest} is {} bytes, descriptor says {}", bytes.len(), descriptor["size"]));
+    }
+    Ok(bytes)
+}
+
+/// Checks a layout: `oci-layout`, the index, every digest and size, the
+/// manifest's layers, and that the config's diff_id is the unpacked layer's.
+pub fn validate(dir: &Path) -> Result<(), String> {
+    let layout: Value = serde_json::from_slice(&std::fs::read(dir.join("oci-layout")).map_err(|e| e.to_string())?)
+        .map_err(|e| e.to_string())?;
+    if layout["imageLayoutVersion"] != "1.0.0" {
+        return Err("oci-layout: imageLayoutVersion is not 1.0.0".into());
+    }
+    let index: Value = serde_json::from_slice(&std::fs::read(dir.join("index.json")).map_err(|e| e.to_string())?)
+        .map_err(|e| e.to_string())?;
+    let manifests = index["manifests"].as_array().ok_or("index has no manifests")?;
+    if manifests.is_empty() {
+        return Err("index lists no manifest".into());
+    }
+    for m in manifests {
+        if m["mediaType"] != MANIFEST {
+            return Err(format!("index entry has mediaType {}", m["mediaType"]));
+        }
+        let manifest: Value = serde_json::from_slice(&read_blob(dir, m)?).map_err(|e| e.to_string())?;
+        let config: Value = serde_json::from_slice(&read_blob(dir, &manifest["config"])?).map_err(|e| e.to_string())?;
+        let layers = manifest["layers"].as_array().ok_or("manifest has no layers")?;
+        let diff_ids = config["rootfs"]["diff_ids"].as_array().ok_or("config has no diff_ids")?;
+        if layers.is_empty() || layers.len() != diff_ids.len() {
+            return Err(format!("{} layers but {} diff_ids", layers.len(), diff_ids.len()));
+        }
+        for (layer, diff_id) in layers.iter().zip(diff_ids) {
+            if layer["mediaType"] != LAYER {
+                return Err(format!("layer mediaType {}", layer["mediaType"]));
+            }
+            let compressed = read_blob(dir, layer)?;
+            let mut tar = Vec::new();
+            flate2::read::GzDecoder::new(&compressed[..])
+                .read_to_end(&mut tar)
+                .map_err(|e| format!("layer does not gunzip: {e}"))?;
+            let unpacked = format!("sha256:{}", hex(&Sha256::digest(&tar)));
+            if diff_id.as_str() != Some(&unpacked) {
+                return Err(format!("diff_id {diff_id} but the layer unpacks to {unpacked}"));
+            }
+            tar::Archive::new(&tar[..])
+                .entries()
+                .map_err(|e| e.to_string())?
+                .try_for_each(|e| e.map(drop))
+                .map_err(|e| format!("layer is not a valid tar: {e}"))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_written_layout_validates_and_tampering_is_caught() {
+        let tmp = tempfile::tempdir().unwrap();
+        let src = tmp.path().join("hello");
+        std::fs::write(&src, b"#!/bin/sh\necho hi\n").unwrap();
+        let dir = tmp.path().join("image");
+        let entries = [Entry { path: "/app/bin/hello".into(), source: src }];
+        let image = write(&dir, "t", &entries, &["/app/bin/hello".into()], "/app", &[]).unwrap();
+        assert_eq!(image.files, 1);
+        validate(&dir).unwrap();
+        let layer = dir.join("blobs/sha256").join(image.layer_digest.trim_start_matches("sha256:"));
+        let mut bytes = std::fs::read(&layer).unwrap();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 1;
+        std::fs::write(&layer, bytes).unwrap();
+        assert!(validate(&dir).unwrap_err().contains("hashes to"));
+    }
+}
