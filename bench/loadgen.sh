@@ -47,37 +47,34 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a
 echo
 echo "== 1. throughput: $URL on CPU $TARGET_CPU, generators on CPU $GEN_CPU, -c $CONNS, ${DURATION}s x $ROUNDS rounds"
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $ncpu CPUs, kernel $(uname -r)"
-wrk_rps=() our_rps=() oha_rps=() hyper_rps=()
+results=$(mktemp)
 for round in $(seq 1 "$ROUNDS"); do
-  w=$(taskset -c "$GEN_CPU" wrk -t1 -c"$CONNS" -d"${DURATION}s" "$URL" | awk '/Requests\/sec/ {print $2}')
-  s=$("$SHOOTOUT" load "$URL" -c "$CONNS" -d "${DURATION}s" --warmup 0 --cpus "$GEN_CPU" --threads 1 --json \
-      | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests_per_s"])')
-  wrk_rps+=("$w") our_rps+=("$s")
-  line="round $round: wrk $w  shootout $s"
+  bench/measure.py wrk -- taskset -c "$GEN_CPU" wrk -t1 -c"$CONNS" -d"${DURATION}s" "$URL" >> "$results"
+  bench/measure.py shootout -- "$SHOOTOUT" load "$URL" -c "$CONNS" -d "${DURATION}s" --warmup 0 \
+      --cpus "$GEN_CPU" --threads 1 --json >> "$results"
   if command -v oha >/dev/null; then
-    o=$(taskset -c "$GEN_CPU" oha -z "${DURATION}s" -c "$CONNS" --no-tui --output-format json "$URL" \
-        | python3 -c 'import json,sys; print(json.load(sys.stdin)["summary"]["requestsPerSec"])')
-    oha_rps+=("$o"); line+="  oha $o"
+    bench/measure.py oha -- taskset -c "$GEN_CPU" oha -z "${DURATION}s" -c "$CONNS" --no-tui \
+        --output-format json "$URL" >> "$results"
   fi
   if [[ -x "$HYPER" ]]; then
-    h=$(taskset -c "$GEN_CPU" "$HYPER" "127.0.0.1:$port" "$CONNS" "$DURATION")
-    hyper_rps+=("$h"); line+="  hyper-client $h"
+    bench/measure.py hyper -- taskset -c "$GEN_CPU" "$HYPER" "127.0.0.1:$port" "$CONNS" "$DURATION" >> "$results"
   fi
-  echo "$line"
 done
-wm=$(printf '%s\n' "${wrk_rps[@]}" | median)
-sm=$(printf '%s\n' "${our_rps[@]}" | median)
-echo "median requests/s: wrk $wm, shootout load $sm; ratio shootout/wrk = $(python3 -c "print(f'{$sm/$wm:.3f}')")"
-if ((${#oha_rps[@]})); then
-  om=$(printf '%s\n' "${oha_rps[@]}" | median)
-  echo "median requests/s: oha $om; ratio shootout/oha = $(python3 -c "print(f'{$sm/$om:.3f}')")"
-else
-  echo "oha: not installed (cargo install oha), skipped"
-fi
-if ((${#hyper_rps[@]})); then
-  hm=$(printf '%s\n' "${hyper_rps[@]}" | median)
-  echo "median requests/s: hyper client loop $hm; ratio shootout/hyper = $(python3 -c "print(f'{$sm/$hm:.3f}')")"
-fi
+python3 - "$results" <<'PY'
+import json, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+kinds = [k for k in ["wrk", "shootout", "oha", "hyper"] if any(r["kind"] == k for r in rows)]
+med = {k: statistics.median(r["rps"] for r in rows if r["kind"] == k) for k in kinds}
+cpu = {k: statistics.median(r["cpu_us_per_request"] for r in rows if r["kind"] == k) for k in kinds}
+for k in kinds:
+    runs = ", ".join(f"{r['rps']:,.0f}" for r in rows if r["kind"] == k)
+    print(f"{k:>9}: median {med[k]:>10,.0f} req/s, {cpu[k]:.2f} CPU-us per request   (runs: {runs})")
+for k in kinds:
+    if k != "shootout":
+        print(f"shootout/{k}: requests/s ratio {med['shootout']/med[k]:.3f}, CPU per request ratio {cpu['shootout']/cpu[k]:.3f}")
+if "oha" not in kinds:
+    print("oha: not installed (cargo install oha), skipped")
+PY
 
 echo
 echo "== 2. accuracy: upstream /delay?ms=10 at 1000 req/s (open model), upstream on CPU $TARGET_CPU"
@@ -86,13 +83,16 @@ taskset -c "$TARGET_CPU" "$SHOOTOUT" upstream --port "$uport" >/dev/null 2>&1 &
 pids+=($!)
 sleep 1
 "$SHOOTOUT" load "http://127.0.0.1:$uport/delay?ms=10&token=bench" --rate 1000 -c 100 -d 10s \
-    --cpus "$GEN_CPU" --threads 1 --json | python3 -c '
-import json, sys
-r = json.load(sys.stdin)
-p50 = r["latency"]["p50_us"] / 1000
-print(f"p50 {p50:.2f} ms (target 10.0-10.5): {\"ok\" if 10.0 <= p50 <= 10.5 else \"MISSED\"}; "
-      f"p99 {r[\"latency\"][\"p99_us\"]/1000:.2f} ms; service-time p50 {r[\"service_time\"][\"p50_us\"]/1000:.2f} ms; "
-      f"achieved {r[\"schedule\"][\"achieved_rate\"]:.1f}/s")'
+    --cpus "$GEN_CPU" --threads 1 --json > /tmp/shootout-accuracy.json
+python3 - <<'PY'
+import json
+r = json.load(open("/tmp/shootout-accuracy.json"))
+lat, svc = r["latency"], r["service_time"]
+p50 = lat["p50_us"] / 1000
+verdict = "ok" if 10.0 <= p50 <= 10.5 else "MISSED"
+print(f"p50 {p50:.2f} ms (target 10.0-10.5): {verdict}; p99 {lat['p99_us']/1000:.2f} ms; "
+      f"service-time p50 {svc['p50_us']/1000:.2f} ms; achieved {r['schedule']['achieved_rate']:.1f}/s")
+PY
 
 echo
 echo "== 3. memory: 10,000 connections to /health for ${MEM_SECONDS}s (generator on CPU $GEN_CPU)"

@@ -269,7 +269,12 @@ pub struct FootprintArgs {
     #[arg(value_name = "CONTENDER")]
     pub contenders: Vec<String>,
     /// Folder holding one sub-folder per contender, each with a contender.toml.
-    #[arg(long, value_name = "DIR", default_value = "contenders", env = "SHOOTOUT_CONTENDERS")]
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "contenders",
+        env = "SHOOTOUT_CONTENDERS"
+    )]
     pub contenders_dir: PathBuf,
     /// Where the OCI image layouts are written (one folder per contender).
     #[arg(long, value_name = "DIR", default_value = "target/shootout/images")]

@@ -272,28 +272,38 @@ pub async fn coldstart(args: ColdstartArgs) -> anyhow::Result<bool> {
     let all = contenders::discover(&args.common.contenders_dir)?;
     let chosen = verify::run::select(all, &args.contenders)?;
     let cpus = service_cpus(&args.common)?;
-    let (runs, drop, timeout) = (args.runs as usize, args.drop_caches, args.common.ready_timeout);
+    let (runs, drop, timeout) = (
+        args.runs as usize,
+        args.drop_caches,
+        args.common.ready_timeout,
+    );
     if drop {
         coldstart::drop_caches().context("--drop-caches")?;
     }
-    let results = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<coldstart::Coldstart>> {
-        let mut results = Vec::new();
-        for contender in &chosen {
-            let (runtime, _) = contenders::prepare(contender).map_err(contenders::PrepareError::with_hint)?;
-            let name = contender.name.clone();
-            let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
-            let result = coldstart::measure(contender, &runtime, &cpus, runs, drop, timeout, |done| {
-                if tty {
-                    eprint!("\rshootout: cold-starting {name}: {done}/{runs}   ");
-                }
-            })
-            .with_context(|| format!("cold start of {}", contender.name))?;
-            eprintln!("{}shootout: cold-started {name} {runs} times", if tty { "\r" } else { "" });
-            results.push(result);
-        }
-        Ok(results)
-    })
-    .await??;
+    let results =
+        tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<coldstart::Coldstart>> {
+            let mut results = Vec::new();
+            for contender in &chosen {
+                let (runtime, _) =
+                    contenders::prepare(contender).map_err(contenders::PrepareError::with_hint)?;
+                let name = contender.name.clone();
+                let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
+                let result =
+                    coldstart::measure(contender, &runtime, &cpus, runs, drop, timeout, |done| {
+                        if tty {
+                            eprint!("\rshootout: cold-starting {name}: {done}/{runs}   ");
+                        }
+                    })
+                    .with_context(|| format!("cold start of {}", contender.name))?;
+                eprintln!(
+                    "{}shootout: cold-started {name} {runs} times",
+                    if tty { "\r" } else { "" }
+                );
+                results.push(result);
+            }
+            Ok(results)
+        })
+        .await??;
     let mut stdout = std::io::stdout().lock();
     if args.json {
         serde_json::to_writer_pretty(&mut stdout, &results)?;
@@ -309,17 +319,20 @@ pub async fn footprint(args: FootprintArgs) -> anyhow::Result<bool> {
     let all = contenders::discover(&args.contenders_dir)?;
     let chosen = verify::run::select(all, &args.contenders)?;
     let (images, clean) = (args.images_dir.clone(), !args.no_clean_build);
-    let results = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<footprint::Footprint>> {
-        let mut results = Vec::new();
-        for contender in &chosen {
-            let (runtime, _) = contenders::prepare(contender).map_err(contenders::PrepareError::with_hint)?;
-            let result = footprint::measure(contender, &runtime, &images.join(&contender.name), clean)
-                .map_err(|e| anyhow::anyhow!("footprint of {}: {e}", contender.name))?;
-            results.push(result);
-        }
-        Ok(results)
-    })
-    .await??;
+    let results =
+        tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<footprint::Footprint>> {
+            let mut results = Vec::new();
+            for contender in &chosen {
+                let (runtime, _) =
+                    contenders::prepare(contender).map_err(contenders::PrepareError::with_hint)?;
+                let result =
+                    footprint::measure(contender, &runtime, &images.join(&contender.name), clean)
+                        .map_err(|e| anyhow::anyhow!("footprint of {}: {e}", contender.name))?;
+                results.push(result);
+            }
+            Ok(results)
+        })
+        .await??;
     let mut stdout = std::io::stdout().lock();
     if args.json {
         serde_json::to_writer_pretty(&mut stdout, &results)?;

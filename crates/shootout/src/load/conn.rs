@@ -51,13 +51,63 @@ enum Framing {
     Empty,
 }
 
+struct Head {
+    status: u16,
+    len: usize,
+    framing: Framing,
+    close: bool,
+}
+
+/// The response head in `buf`, if complete.
+fn parse_head(buf: &[u8], head_only: bool) -> Result<Option<Head>, ErrorKind> {
+    let mut headers = [httparse::EMPTY_HEADER; 32];
+    let mut resp = httparse::Response::new(&mut headers);
+    let len = match resp.parse(buf) {
+        Ok(httparse::Status::Complete(len)) => len,
+        Ok(httparse::Status::Partial) => return Ok(None),
+        Err(_) => return Err(ErrorKind::Read),
+    };
+    let status = resp.code.unwrap_or(0);
+    let mut framing = Framing::UntilClose;
+    let mut close = resp.version == Some(0);
+    for h in resp.headers.iter() {
+        if h.name.eq_ignore_ascii_case("content-length") {
+            let n = std::str::from_utf8(h.value)
+                .ok()
+                .and_then(|v| v.trim().parse().ok())
+                .ok_or(ErrorKind::Read)?;
+            framing = Framing::Length(n);
+        } else if h.name.eq_ignore_ascii_case("transfer-encoding") {
+            if h.value
+                .windows(7)
+                .any(|w| w.eq_ignore_ascii_case(b"chunked"))
+            {
+                framing = Framing::Chunked;
+            }
+        } else if h.name.eq_ignore_ascii_case("connection") {
+            close = h.value.eq_ignore_ascii_case(b"close");
+        }
+    }
+    if head_only || status == 204 || status == 304 || (100..200).contains(&status) {
+        framing = Framing::Empty;
+    }
+    Ok(Some(Head {
+        status,
+        len,
+        framing,
+        close,
+    }))
+}
+
 impl Conn {
     pub async fn connect(addr: SocketAddr) -> Result<Self, std::io::Error> {
         let stream = TcpStream::connect(addr).await?;
         stream.set_nodelay(true)?;
         Ok(Self {
             stream,
-            buf: vec![0; 16 * 1024],
+            // Small to start: 10,000 connections must fit in a few tens of MB.
+            // It doubles when a response needs more.
+            buf: vec![0; 1024],
             len: 0,
         })
     }
@@ -93,50 +143,26 @@ impl Conn {
             .write_all(request)
             .await
             .map_err(|e| classify(&e))?;
-        let (status, head_len, framing, close) = loop {
-            let mut headers = [httparse::EMPTY_HEADER; 48];
-            let mut resp = httparse::Response::new(&mut headers);
-            match resp.parse(&self.buf[..self.len]) {
-                Ok(httparse::Status::Complete(head_len)) => {
-                    let status = resp.code.unwrap_or(0);
-                    let mut framing = Framing::UntilClose;
-                    let mut close = resp.version == Some(0);
-                    for h in resp.headers.iter() {
-                        if h.name.eq_ignore_ascii_case("content-length") {
-                            let n = std::str::from_utf8(h.value)
-                                .ok()
-                                .and_then(|v| v.trim().parse().ok())
-                                .ok_or(ErrorKind::Read)?;
-                            framing = Framing::Length(n);
-                        } else if h.name.eq_ignore_ascii_case("transfer-encoding") {
-                            if h.value
-                                .windows(7)
-                                .any(|w| w.eq_ignore_ascii_case(b"chunked"))
-                            {
-                                framing = Framing::Chunked;
-                            }
-                        } else if h.name.eq_ignore_ascii_case("connection") {
-                            close = h.value.eq_ignore_ascii_case(b"close");
-                        }
-                    }
-                    if head_only || status == 204 || status == 304 || (100..200).contains(&status) {
-                        framing = Framing::Empty;
-                    }
-                    break (status, head_len, framing, close);
-                }
-                Ok(httparse::Status::Partial) => {
-                    if self.len >= MAX_HEAD {
-                        return Err(ErrorKind::Read);
-                    }
-                    if !self.fill().await? {
-                        return Err(if self.len == 0 {
-                            ErrorKind::Reset
-                        } else {
-                            ErrorKind::Read
-                        });
-                    }
-                }
-                Err(_) => return Err(ErrorKind::Read),
+        // Parsing happens in a plain function so the header array is never
+        // held across an await: it would make every connection's task bigger.
+        let Head {
+            status,
+            len: head_len,
+            framing,
+            close,
+        } = loop {
+            if let Some(head) = parse_head(&self.buf[..self.len], head_only)? {
+                break head;
+            }
+            if self.len >= MAX_HEAD {
+                return Err(ErrorKind::Read);
+            }
+            if !self.fill().await? {
+                return Err(if self.len == 0 {
+                    ErrorKind::Reset
+                } else {
+                    ErrorKind::Read
+                });
             }
         };
         self.consume(head_len);

@@ -9,6 +9,7 @@
 //! slowing the generator down (coordinated omission).
 
 use std::cell::RefCell;
+use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
@@ -247,7 +248,13 @@ fn since(shared: &Shared, at: Instant) -> u64 {
 
 /// One request on `conn` (connecting first when needed); records the outcome
 /// if `measured`. `intended` is when the request should have gone out.
-async fn request(ctx: &Ctx, conn: &mut Option<Conn>, intended: Instant, measured: bool) {
+async fn request(
+    ctx: &Ctx,
+    conn: &mut Option<Conn>,
+    timer: &mut Pin<Box<tokio::time::Sleep>>,
+    intended: Instant,
+    measured: bool,
+) {
     let shared = &ctx.spec.shared;
     let config = &ctx.spec.config;
     let (bytes, template, vars, head, keep_body) = {
@@ -262,7 +269,7 @@ async fn request(ctx: &Ctx, conn: &mut Option<Conn>, intended: Instant, measured
         (p.bytes, p.template, p.vars, p.head, keep)
     };
     let sent = Instant::now();
-    let result = tokio::time::timeout(config.timeout, async {
+    let exchange = async {
         if conn.is_none() {
             match Conn::connect(config.target.addr).await {
                 Ok(c) => *conn = Some(c),
@@ -276,9 +283,8 @@ async fn request(ctx: &Ctx, conn: &mut Option<Conn>, intended: Instant, measured
         }
         let c = conn.as_mut().expect("connected above");
         c.roundtrip(&bytes, head, keep_body).await
-    })
-    .await
-    .unwrap_or(Err(ErrorKind::Timeout));
+    };
+    let result = with_deadline(timer, sent + config.timeout, exchange).await;
     let done = Instant::now();
     match result {
         Ok(reply) => {
@@ -320,20 +326,53 @@ async fn request(ctx: &Ctx, conn: &mut Option<Conn>, intended: Instant, measured
     }
 }
 
+/// Runs `work` until `deadline`, with a timer that lives as long as the
+/// connection: it is re-armed only when it fires early (the previous request's
+/// deadline), not for every request, so a fast exchange never touches the
+/// timer wheel.
+async fn with_deadline<T>(
+    timer: &mut Pin<Box<tokio::time::Sleep>>,
+    deadline: Instant,
+    work: impl std::future::Future<Output = Result<T, ErrorKind>>,
+) -> Result<T, ErrorKind> {
+    let mut work = std::pin::pin!(work);
+    if timer.deadline() > deadline.into() {
+        timer.as_mut().reset(deadline.into());
+    }
+    loop {
+        tokio::select! {
+            biased;
+            result = &mut work => return result,
+            () = timer.as_mut() => {
+                if Instant::now() >= deadline {
+                    return Err(ErrorKind::Timeout);
+                }
+                timer.as_mut().reset(deadline.into());
+            }
+        }
+    }
+}
+
+fn connection_timer(ctx: &Ctx) -> Pin<Box<tokio::time::Sleep>> {
+    Box::pin(tokio::time::sleep(ctx.spec.config.timeout))
+}
+
 async fn closed_connection(ctx: Rc<Ctx>) {
     let mut conn: Option<Conn> = None;
+    let mut timer = connection_timer(&ctx);
     loop {
         let now = Instant::now();
         if !ctx.spec.shared.may_send(now) {
             return;
         }
         let measured = now >= ctx.spec.shared.measure_from;
-        request(&ctx, &mut conn, now, measured).await;
+        request(&ctx, &mut conn, &mut timer, now, measured).await;
     }
 }
 
 async fn open_connection(ctx: Rc<Ctx>, rx: Rc<Mutex<mpsc::UnboundedReceiver<Instant>>>) {
     let mut conn: Option<Conn> = None;
+    let mut timer = connection_timer(&ctx);
     let shared = &ctx.spec.shared;
     loop {
         let intended = {
@@ -359,6 +398,6 @@ async fn open_connection(ctx: Rc<Ctx>, rx: Rc<Mutex<mpsc::UnboundedReceiver<Inst
         if measured {
             ctx.recorder.borrow_mut().sent(waited);
         }
-        request(&ctx, &mut conn, intended, measured).await;
+        request(&ctx, &mut conn, &mut timer, intended, measured).await;
     }
 }

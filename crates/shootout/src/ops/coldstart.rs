@@ -55,9 +55,17 @@ pub enum ColdstartError {
     #[error(transparent)]
     Supervise(#[from] crate::supervise::SuperviseError),
     #[error("{name} exited before it was ready ({exit}); last output:\n{tail}")]
-    Exited { name: String, exit: String, tail: String },
+    Exited {
+        name: String,
+        exit: String,
+        tail: String,
+    },
     #[error("{name} was not ready within {timeout:?}; last output:\n{tail}")]
-    Timeout { name: String, timeout: Duration, tail: String },
+    Timeout {
+        name: String,
+        timeout: Duration,
+        tail: String,
+    },
     #[error("no free port: {0}")]
     Port(std::io::Error),
     #[error("--drop-caches needs root (it writes /proc/sys/vm/drop_caches)")]
@@ -72,7 +80,11 @@ fn get(addr: SocketAddr, path: &str) -> Option<(u16, Vec<u8>)> {
     let mut stream = TcpStream::connect(addr).ok()?;
     stream.set_nodelay(true).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
     let mut buf = Vec::with_capacity(1024);
     let mut chunk = [0u8; 1024];
     loop {
@@ -84,7 +96,13 @@ fn get(addr: SocketAddr, path: &str) -> Option<(u16, Vec<u8>)> {
                 .headers
                 .iter()
                 .find(|h| h.name.eq_ignore_ascii_case("content-length"))
-                .and_then(|h| std::str::from_utf8(h.value).ok()?.trim().parse::<usize>().ok());
+                .and_then(|h| {
+                    std::str::from_utf8(h.value)
+                        .ok()?
+                        .trim()
+                        .parse::<usize>()
+                        .ok()
+                });
             if let Some(len) = len {
                 if buf.len() >= head + len {
                     return Some((status, buf[head..head + len].to_vec()));
@@ -208,7 +226,13 @@ pub fn measure(
         progress(i + 1);
     }
     let spread = |f: fn(&Run) -> f64| Spread::of(&measured.iter().map(f).collect::<Vec<_>>());
-    let empty = Spread { n: 0, min: 0.0, median: 0.0, p90: 0.0, max: 0.0 };
+    let empty = Spread {
+        n: 0,
+        min: 0.0,
+        median: 0.0,
+        p90: 0.0,
+        max: 0.0,
+    };
     Ok(Coldstart {
         contender: contender.name.clone(),
         runtime: runtime.clone(),

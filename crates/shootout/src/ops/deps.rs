@@ -28,7 +28,11 @@ fn run(contender: &Contender, runtime: &Runtime, argv: &[&str]) -> Result<String
         .map_err(|e| format!("{}: {e}", argv.join(" ")))?;
     // npm ls exits non-zero on peer-dependency warnings but still prints the tree.
     if !out.status.success() && out.stdout.is_empty() {
-        return Err(format!("{} failed: {}", argv.join(" "), String::from_utf8_lossy(&out.stderr).trim()));
+        return Err(format!(
+            "{} failed: {}",
+            argv.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
@@ -51,16 +55,31 @@ pub fn count(contender: &Contender, runtime: &Runtime) -> Result<Dependencies, S
             let direct = run(
                 contender,
                 runtime,
-                &["go", "list", "-m", "-f", "{{if not (or .Main .Indirect)}}{{.Path}}{{end}}", "all"],
+                &[
+                    "go",
+                    "list",
+                    "-m",
+                    "-f",
+                    "{{if not (or .Main .Indirect)}}{{.Path}}{{end}}",
+                    "all",
+                ],
             )?;
             Ok(Dependencies {
                 direct: direct.lines().filter(|l| !l.trim().is_empty()).count(),
-                transitive: all.lines().filter(|l| !l.trim().is_empty()).count().saturating_sub(1),
+                transitive: all
+                    .lines()
+                    .filter(|l| !l.trim().is_empty())
+                    .count()
+                    .saturating_sub(1),
                 source: "go list -m all".into(),
             })
         }
         "node" | "bun" | "deno" => {
-            let text = run(contender, runtime, &["npm", "ls", "--all", "--json", "--omit=dev"])?;
+            let text = run(
+                contender,
+                runtime,
+                &["npm", "ls", "--all", "--json", "--omit=dev"],
+            )?;
             npm(&serde_json::from_str(&text).map_err(|e| e.to_string())?)
         }
         other => Err(format!("no dependency tool known for runtime {other:?}")),
@@ -68,22 +87,29 @@ pub fn count(contender: &Contender, runtime: &Runtime) -> Result<Dependencies, S
 }
 
 fn host_triple() -> Option<String> {
-    let out = std::process::Command::new("rustc").arg("-vV").output().ok()?;
+    let out = std::process::Command::new("rustc")
+        .arg("-vV")
+        .output()
+        .ok()?;
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .find_map(|l| l.strip_prefix("host: ").map(str::to_owned))
 }
 
 fn is_shipped(dep: &Value) -> bool {
-    dep["dep_kinds"]
-        .as_array()
-        .is_some_and(|kinds| kinds.iter().any(|k| k["kind"].is_null() || k["kind"] == "build"))
+    dep["dep_kinds"].as_array().is_some_and(|kinds| {
+        kinds
+            .iter()
+            .any(|k| k["kind"].is_null() || k["kind"] == "build")
+    })
 }
 
 /// Counts from `cargo metadata` output.
 pub fn cargo(meta: &Value) -> Result<Dependencies, String> {
     let resolve = &meta["resolve"];
-    let root = resolve["root"].as_str().ok_or("cargo metadata has no root package")?;
+    let root = resolve["root"]
+        .as_str()
+        .ok_or("cargo metadata has no root package")?;
     let nodes: HashMap<&str, &Value> = resolve["nodes"]
         .as_array()
         .ok_or("cargo metadata has no resolve graph")?
@@ -91,16 +117,26 @@ pub fn cargo(meta: &Value) -> Result<Dependencies, String> {
         .filter_map(|n| Some((n["id"].as_str()?, n)))
         .collect();
     let deps_of = |id: &str| -> Vec<String> {
-        nodes.get(id).and_then(|n| n["deps"].as_array()).map_or_else(Vec::new, |deps| {
-            deps.iter().filter(|d| is_shipped(d)).filter_map(|d| d["pkg"].as_str().map(str::to_owned)).collect()
-        })
+        nodes
+            .get(id)
+            .and_then(|n| n["deps"].as_array())
+            .map_or_else(Vec::new, |deps| {
+                deps.iter()
+                    .filter(|d| is_shipped(d))
+                    .filter_map(|d| d["pkg"].as_str().map(str::to_owned))
+                    .collect()
+            })
     };
     let direct = nodes
         .get(root)
         .and_then(|n| n["deps"].as_array())
         .map_or(0, |deps| {
             deps.iter()
-                .filter(|d| d["dep_kinds"].as_array().is_some_and(|k| k.iter().any(|k| k["kind"].is_null())))
+                .filter(|d| {
+                    d["dep_kinds"]
+                        .as_array()
+                        .is_some_and(|k| k.iter().any(|k| k["kind"].is_null()))
+                })
                 .count()
         });
     let mut seen = BTreeSet::new();
@@ -110,12 +146,18 @@ pub fn cargo(meta: &Value) -> Result<Dependencies, String> {
             stack.extend(deps_of(&id));
         }
     }
-    Ok(Dependencies { direct, transitive: seen.len(), source: "cargo metadata".into() })
+    Ok(Dependencies {
+        direct,
+        transitive: seen.len(),
+        source: "cargo metadata".into(),
+    })
 }
 
 /// Counts from `npm ls --all --json` output: unique name@version pairs.
 pub fn npm(tree: &Value) -> Result<Dependencies, String> {
-    let top = tree["dependencies"].as_object().ok_or("npm ls printed no dependencies")?;
+    let top = tree["dependencies"]
+        .as_object()
+        .ok_or("npm ls printed no dependencies")?;
     let mut seen = BTreeSet::new();
     let mut stack: Vec<(&String, &Value)> = top.iter().collect();
     while let Some((name, dep)) = stack.pop() {
@@ -126,7 +168,11 @@ pub fn npm(tree: &Value) -> Result<Dependencies, String> {
             }
         }
     }
-    Ok(Dependencies { direct: top.len(), transitive: seen.len(), source: "npm ls --all --omit=dev".into() })
+    Ok(Dependencies {
+        direct: top.len(),
+        transitive: seen.len(),
+        source: "npm ls --all --omit=dev".into(),
+    })
 }
 
 #[cfg(test)]

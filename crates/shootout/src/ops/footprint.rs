@@ -88,7 +88,9 @@ fn children_cpu_seconds() -> f64 {
 
 /// Builds a copy of the sources in an empty directory, with a fresh Go build cache.
 pub fn clean_build(contender: &Contender, runtime: &Runtime) -> Result<Option<BuildCost>, String> {
-    let Some(argv) = &contender.build else { return Ok(None) };
+    let Some(argv) = &contender.build else {
+        return Ok(None);
+    };
     let tmp = tempfile::Builder::new()
         .prefix(&format!("shootout-clean-{}-", contender.name))
         .tempdir()
@@ -109,14 +111,24 @@ pub fn clean_build(contender: &Contender, runtime: &Runtime) -> Result<Option<Bu
         return Err(format!(
             "clean build failed ({}): {}",
             out.status,
-            String::from_utf8_lossy(&out.stderr).lines().rev().take(10).collect::<Vec<_>>().join("\n")
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .rev()
+                .take(10)
+                .collect::<Vec<_>>()
+                .join("\n")
         ));
     }
-    Ok(Some(BuildCost { wall_s: wall.as_secs_f64(), cpu_s: children_cpu_seconds() - cpu_before }))
+    Ok(Some(BuildCost {
+        wall_s: wall.as_secs_f64(),
+        cpu_s: children_cpu_seconds() - cpu_before,
+    }))
 }
 
 fn walk(path: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(meta) = std::fs::symlink_metadata(path) else { return };
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return;
+    };
     if meta.is_dir() {
         if let Ok(entries) = std::fs::read_dir(path) {
             let mut children: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
@@ -134,12 +146,17 @@ fn walk(path: &Path, out: &mut Vec<PathBuf>) {
 fn is_elf(path: &Path) -> bool {
     use std::io::Read;
     let mut magic = [0u8; 4];
-    std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && magic == *b"\x7fELF"
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .is_ok()
+        && magic == *b"\x7fELF"
 }
 
 /// Shared libraries `ldd` says `binary` loads (absolute paths).
 pub fn shared_libraries(binary: &Path) -> Vec<String> {
-    let Ok(out) = std::process::Command::new("ldd").arg(binary).output() else { return Vec::new() };
+    let Ok(out) = std::process::Command::new("ldd").arg(binary).output() else {
+        return Vec::new();
+    };
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|line| {
@@ -158,7 +175,12 @@ fn size(path: &Path) -> u64 {
 }
 
 /// Measures everything; writes the image layout into `image_dir`.
-pub fn measure(contender: &Contender, runtime: &Runtime, image_dir: &Path, clean: bool) -> Result<Footprint, String> {
+pub fn measure(
+    contender: &Contender,
+    runtime: &Runtime,
+    image_dir: &Path,
+    clean: bool,
+) -> Result<Footprint, String> {
     let clean_build = if clean {
         eprintln!("shootout: clean build of {}…", contender.name);
         clean_build(contender, runtime)?
@@ -172,18 +194,31 @@ pub fn measure(contender: &Contender, runtime: &Runtime, image_dir: &Path, clean
     for rel in &contender.artifact_files {
         let path = contender.dir.join(rel);
         if !path.exists() {
-            return Err(format!("artifact file {} does not exist (was it built?)", path.display()));
+            return Err(format!(
+                "artifact file {} does not exist (was it built?)",
+                path.display()
+            ));
         }
         let mut files = Vec::new();
-        walk(&std::fs::canonicalize(&path).map_err(|e| e.to_string())?, &mut files);
+        walk(
+            &std::fs::canonicalize(&path).map_err(|e| e.to_string())?,
+            &mut files,
+        );
         let base = std::fs::canonicalize(&contender.dir).map_err(|e| e.to_string())?;
         for file in files {
-            let inside = file.strip_prefix(&base).unwrap_or(&file).to_string_lossy().into_owned();
+            let inside = file
+                .strip_prefix(&base)
+                .unwrap_or(&file)
+                .to_string_lossy()
+                .into_owned();
             app_bytes += size(&file);
             if is_elf(&file) {
                 elves.push(file.clone());
             }
-            entries.push(Entry { path: format!("/app/{inside}"), source: file });
+            entries.push(Entry {
+                path: format!("/app/{inside}"),
+                source: file,
+            });
         }
     }
     let app_files = entries.len();
@@ -200,7 +235,10 @@ pub fn measure(contender: &Contender, runtime: &Runtime, image_dir: &Path, clean
         let program = std::fs::canonicalize(&program).map_err(|e| e.to_string())?;
         runtime_bytes = Some(size(&program));
         elves.push(program.clone());
-        entries.push(Entry { path: format!("/usr/local/bin/{}", runtime.name), source: program });
+        entries.push(Entry {
+            path: format!("/usr/local/bin/{}", runtime.name),
+            source: program,
+        });
     }
 
     let mut libs: Vec<String> = elves.iter().flat_map(|b| shared_libraries(b)).collect();
@@ -210,7 +248,10 @@ pub fn measure(contender: &Contender, runtime: &Runtime, image_dir: &Path, clean
     for lib in &libs {
         let real = std::fs::canonicalize(lib).unwrap_or_else(|_| PathBuf::from(lib));
         lib_bytes += size(&real);
-        entries.push(Entry { path: lib.clone(), source: real });
+        entries.push(Entry {
+            path: lib.clone(),
+            source: real,
+        });
     }
 
     let entrypoint: Vec<String> = contender
@@ -223,9 +264,21 @@ pub fn measure(contender: &Contender, runtime: &Runtime, image_dir: &Path, clean
             _ => arg.clone(),
         })
         .collect();
-    let env: Vec<String> = contender.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let env: Vec<String> = contender
+        .env
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
     eprintln!("shootout: writing the OCI image of {}…", contender.name);
-    let image = oci::write(image_dir, &contender.name, &entries, &entrypoint, "/app", &env).map_err(|e| e.to_string())?;
+    let image = oci::write(
+        image_dir,
+        &contender.name,
+        &entries,
+        &entrypoint,
+        "/app",
+        &env,
+    )
+    .map_err(|e| e.to_string())?;
     oci::validate(image_dir)?;
 
     let (dependencies, dependencies_error) = match deps::count(contender, runtime) {

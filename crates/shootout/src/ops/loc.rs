@@ -14,7 +14,16 @@ pub struct Loc {
     pub lines: usize,
 }
 
-const SKIP_DIRS: &[&str] = &["target", "bin", "node_modules", "vendor", "test", "tests", ".git", "dist"];
+const SKIP_DIRS: &[&str] = &[
+    "target",
+    "bin",
+    "node_modules",
+    "vendor",
+    "test",
+    "tests",
+    ".git",
+    "dist",
+];
 const EXTENSIONS: &[&str] = &["rs", "go", "js", "mjs", "cjs", "ts", "mts"];
 
 fn is_test_file(name: &str) -> bool {
@@ -53,7 +62,9 @@ pub fn count(dir: &Path) -> Loc {
     let mut loc = Loc { files: 0, lines: 0 };
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for entry in entries.flatten() {
             let path = entry.path();
             let name = entry.file_name().to_string_lossy().into_owned();

@@ -86,8 +86,16 @@ pub fn write(
 
     // The layer: a deterministic tar (mtime 0, root-owned), gzipped, both hashed.
     let tmp = dir.join("layer.tmp");
-    let gz = Hashing { inner: BufWriter::new(File::create(&tmp)?), hasher: Sha256::new(), bytes: 0 };
-    let tar_out = Hashing { inner: GzEncoder::new(gz, Compression::default()), hasher: Sha256::new(), bytes: 0 };
+    let gz = Hashing {
+        inner: BufWriter::new(File::create(&tmp)?),
+        hasher: Sha256::new(),
+        bytes: 0,
+    };
+    let tar_out = Hashing {
+        inner: GzEncoder::new(gz, Compression::default()),
+        hasher: Sha256::new(),
+        bytes: 0,
+    };
     let mut tar = tar::Builder::new(tar_out);
     tar.mode(tar::HeaderMode::Deterministic);
     let mut dirs = std::collections::BTreeSet::new();
@@ -166,15 +174,24 @@ pub fn write(
 }
 
 fn read_blob(dir: &Path, descriptor: &Value) -> Result<Vec<u8>, String> {
-    let digest = descriptor["digest"].as_str().ok_or("descriptor without digest")?;
-    let hexd = digest.strip_prefix("sha256:").ok_or(format!("{digest}: not sha256"))?;
-    let bytes = std::fs::read(dir.join("blobs/sha256").join(hexd)).map_err(|e| format!("blob {digest}: {e}"))?;
+    let digest = descriptor["digest"]
+        .as_str()
+        .ok_or("descriptor without digest")?;
+    let hexd = digest
+        .strip_prefix("sha256:")
+        .ok_or(format!("{digest}: not sha256"))?;
+    let bytes = std::fs::read(dir.join("blobs/sha256").join(hexd))
+        .map_err(|e| format!("blob {digest}: {e}"))?;
     let actual = hex(&Sha256::digest(&bytes));
     if actual != hexd {
         return Err(format!("blob {digest} hashes to sha256:{actual}"));
     }
     if descriptor["size"].as_u64() != Some(bytes.len() as u64) {
-        return Err(format!("blob {digest} is {} bytes, descriptor says {}", bytes.len(), descriptor["size"]));
+        return Err(format!(
+            "blob {digest} is {} bytes, descriptor says {}",
+            bytes.len(),
+            descriptor["size"]
+        ));
     }
     Ok(bytes)
 }
@@ -182,14 +199,18 @@ fn read_blob(dir: &Path, descriptor: &Value) -> Result<Vec<u8>, String> {
 /// Checks a layout: `oci-layout`, the index, every digest and size, the
 /// manifest's layers, and that the config's diff_id is the unpacked layer's.
 pub fn validate(dir: &Path) -> Result<(), String> {
-    let layout: Value = serde_json::from_slice(&std::fs::read(dir.join("oci-layout")).map_err(|e| e.to_string())?)
-        .map_err(|e| e.to_string())?;
+    let layout: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("oci-layout")).map_err(|e| e.to_string())?)
+            .map_err(|e| e.to_string())?;
     if layout["imageLayoutVersion"] != "1.0.0" {
         return Err("oci-layout: imageLayoutVersion is not 1.0.0".into());
     }
-    let index: Value = serde_json::from_slice(&std::fs::read(dir.join("index.json")).map_err(|e| e.to_string())?)
-        .map_err(|e| e.to_string())?;
-    let manifests = index["manifests"].as_array().ok_or("index has no manifests")?;
+    let index: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("index.json")).map_err(|e| e.to_string())?)
+            .map_err(|e| e.to_string())?;
+    let manifests = index["manifests"]
+        .as_array()
+        .ok_or("index has no manifests")?;
     if manifests.is_empty() {
         return Err("index lists no manifest".into());
     }
@@ -197,12 +218,22 @@ pub fn validate(dir: &Path) -> Result<(), String> {
         if m["mediaType"] != MANIFEST {
             return Err(format!("index entry has mediaType {}", m["mediaType"]));
         }
-        let manifest: Value = serde_json::from_slice(&read_blob(dir, m)?).map_err(|e| e.to_string())?;
-        let config: Value = serde_json::from_slice(&read_blob(dir, &manifest["config"])?).map_err(|e| e.to_string())?;
-        let layers = manifest["layers"].as_array().ok_or("manifest has no layers")?;
-        let diff_ids = config["rootfs"]["diff_ids"].as_array().ok_or("config has no diff_ids")?;
+        let manifest: Value =
+            serde_json::from_slice(&read_blob(dir, m)?).map_err(|e| e.to_string())?;
+        let config: Value = serde_json::from_slice(&read_blob(dir, &manifest["config"])?)
+            .map_err(|e| e.to_string())?;
+        let layers = manifest["layers"]
+            .as_array()
+            .ok_or("manifest has no layers")?;
+        let diff_ids = config["rootfs"]["diff_ids"]
+            .as_array()
+            .ok_or("config has no diff_ids")?;
         if layers.is_empty() || layers.len() != diff_ids.len() {
-            return Err(format!("{} layers but {} diff_ids", layers.len(), diff_ids.len()));
+            return Err(format!(
+                "{} layers but {} diff_ids",
+                layers.len(),
+                diff_ids.len()
+            ));
         }
         for (layer, diff_id) in layers.iter().zip(diff_ids) {
             if layer["mediaType"] != LAYER {
@@ -215,7 +246,9 @@ pub fn validate(dir: &Path) -> Result<(), String> {
                 .map_err(|e| format!("layer does not gunzip: {e}"))?;
             let unpacked = format!("sha256:{}", hex(&Sha256::digest(&tar)));
             if diff_id.as_str() != Some(&unpacked) {
-                return Err(format!("diff_id {diff_id} but the layer unpacks to {unpacked}"));
+                return Err(format!(
+                    "diff_id {diff_id} but the layer unpacks to {unpacked}"
+                ));
             }
             tar::Archive::new(&tar[..])
                 .entries()
@@ -237,11 +270,16 @@ mod tests {
         let src = tmp.path().join("hello");
         std::fs::write(&src, b"#!/bin/sh\necho hi\n").unwrap();
         let dir = tmp.path().join("image");
-        let entries = [Entry { path: "/app/bin/hello".into(), source: src }];
+        let entries = [Entry {
+            path: "/app/bin/hello".into(),
+            source: src,
+        }];
         let image = write(&dir, "t", &entries, &["/app/bin/hello".into()], "/app", &[]).unwrap();
         assert_eq!(image.files, 1);
         validate(&dir).unwrap();
-        let layer = dir.join("blobs/sha256").join(image.layer_digest.trim_start_matches("sha256:"));
+        let layer = dir
+            .join("blobs/sha256")
+            .join(image.layer_digest.trim_start_matches("sha256:"));
         let mut bytes = std::fs::read(&layer).unwrap();
         let last = bytes.len() - 1;
         bytes[last] ^= 1;

@@ -16,7 +16,13 @@ fn table(rows: &[Vec<String>]) -> String {
             .iter()
             .zip(&widths)
             .enumerate()
-            .map(|(i, (c, &w))| if i == 0 { format!("{c:<w$}") } else { format!("{c:>w$}") })
+            .map(|(i, (c, &w))| {
+                if i == 0 {
+                    format!("{c:<w$}")
+                } else {
+                    format!("{c:>w$}")
+                }
+            })
             .collect();
         let _ = writeln!(out, "{}", cells.join("  ").trim_end());
     }
@@ -29,7 +35,9 @@ pub fn mb(bytes: f64) -> String {
 
 pub fn coldstart(results: &[Coldstart]) -> String {
     let mut out = String::new();
-    let Some(first) = results.first() else { return "no contenders measured\n".into() };
+    let Some(first) = results.first() else {
+        return "no contenders measured\n".into();
+    };
     let _ = writeln!(
         out,
         "cold start: spawn to first answer, {} runs each after 1 warm-up, CPUs {}, OS file cache {}\n",
@@ -38,9 +46,18 @@ pub fn coldstart(results: &[Coldstart]) -> String {
         first.file_cache
     );
     let mut rows = vec![
-        ["contender", "runtime", "/health min", "median", "p90", "max", "/json median", "RSS at ready"]
-            .map(String::from)
-            .to_vec(),
+        [
+            "contender",
+            "runtime",
+            "/health min",
+            "median",
+            "p90",
+            "max",
+            "/json median",
+            "RSS at ready",
+        ]
+        .map(String::from)
+        .to_vec(),
     ];
     for r in results {
         rows.push(vec![
@@ -61,8 +78,17 @@ pub fn coldstart(results: &[Coldstart]) -> String {
 pub fn footprint(results: &[Footprint]) -> String {
     let mut rows = vec![
         [
-            "contender", "clean build", "build CPU", "artifact", "files", "shared libs", "image (gz)", "image (raw)",
-            "deps direct", "deps all", "LOC",
+            "contender",
+            "clean build",
+            "build CPU",
+            "artifact",
+            "files",
+            "shared libs",
+            "image (gz)",
+            "image (raw)",
+            "deps direct",
+            "deps all",
+            "LOC",
         ]
         .map(String::from)
         .to_vec(),
@@ -76,7 +102,11 @@ pub fn footprint(results: &[Footprint]) -> String {
             build(f.clean_build.as_ref().map(|b| b.cpu_s)),
             mb(f.artifact.total_bytes as f64),
             f.artifact.app_files.to_string(),
-            if f.artifact.static_binary { "none (static)".into() } else { f.artifact.shared_libraries.len().to_string() },
+            if f.artifact.static_binary {
+                "none (static)".into()
+            } else {
+                f.artifact.shared_libraries.len().to_string()
+            },
             mb(f.image.compressed_bytes as f64),
             mb(f.image.uncompressed_bytes as f64),
             deps(f.dependencies.as_ref().map(|d| d.direct)),
@@ -87,7 +117,13 @@ pub fn footprint(results: &[Footprint]) -> String {
     let mut out = table(&rows);
     out.push_str("\nartifact = what must be shipped: binary, or runtime + app + node_modules, plus shared libraries.\n");
     for f in results {
-        let _ = writeln!(out, "  {}: OCI layout {} ({})", f.contender, f.image.layout.display(), f.image.manifest_digest);
+        let _ = writeln!(
+            out,
+            "  {}: OCI layout {} ({})",
+            f.contender,
+            f.image.layout.display(),
+            f.image.manifest_digest
+        );
         if let Some(e) = &f.dependencies_error {
             let _ = writeln!(out, "  {}: dependencies not counted: {e}", f.contender);
         }

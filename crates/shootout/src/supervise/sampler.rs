@@ -117,7 +117,11 @@ pub fn process_tree(pid: u32) -> Vec<u32> {
         };
         for task in tasks.flatten() {
             if let Ok(children) = std::fs::read_to_string(task.path().join("children")) {
-                stack.extend(children.split_ascii_whitespace().filter_map(|c| c.parse::<u32>().ok()));
+                stack.extend(
+                    children
+                        .split_ascii_whitespace()
+                        .filter_map(|c| c.parse::<u32>().ok()),
+                );
             }
         }
     }
@@ -164,7 +168,10 @@ impl Reader {
             self.tree = process_tree(self.root);
             self.fds = self.tree.iter().map(|&p| count_fds(p)).sum();
             let pss: Vec<Option<u64>> = self.tree.iter().map(|&p| read_pss(p)).collect();
-            self.pss = pss.iter().all(Option::is_some).then(|| pss.iter().flatten().sum());
+            self.pss = pss
+                .iter()
+                .all(Option::is_some)
+                .then(|| pss.iter().flatten().sum());
         }
         let mut sample = Sample {
             t_ms,
@@ -243,7 +250,10 @@ impl Sampler {
 
     /// A copy of the samples so far.
     pub fn snapshot(&self) -> Vec<Sample> {
-        self.series.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.series
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Stops sampling and returns the series.
@@ -264,7 +274,10 @@ impl Drop for Sampler {
 
 /// Summarizes the samples whose time lies in `from_ms..=to_ms`.
 pub fn summarize(series: &[Sample], from_ms: f64, to_ms: f64) -> Option<Summary> {
-    let window: Vec<&Sample> = series.iter().filter(|s| s.t_ms >= from_ms && s.t_ms <= to_ms).collect();
+    let window: Vec<&Sample> = series
+        .iter()
+        .filter(|s| s.t_ms >= from_ms && s.t_ms <= to_ms)
+        .collect();
     let (first, last) = (window.first()?, window.last()?);
     let cpu = |s: &Sample| s.cpu_user_s + s.cpu_system_s;
     let seconds = ((last.t_ms - first.t_ms) / 1e3).max(1e-9);
@@ -277,7 +290,11 @@ pub fn summarize(series: &[Sample], from_ms: f64, to_ms: f64) -> Option<Summary>
         rss_last_bytes: last.rss_bytes,
         pss_last_bytes: last.pss_bytes,
         cpu_seconds,
-        cpu_utilization: if window.len() > 1 { cpu_seconds / seconds } else { 0.0 },
+        cpu_utilization: if window.len() > 1 {
+            cpu_seconds / seconds
+        } else {
+            0.0
+        },
         threads_peak: window.iter().map(|s| s.threads).max().unwrap_or(0),
         fds_peak: window.iter().map(|s| s.fds).max().unwrap_or(0),
     })
@@ -312,9 +329,22 @@ mod tests {
             fds: 5,
             processes: 1,
         };
-        let series = [at(0.0, 10, 0.0), at(1000.0, 30, 0.5), at(2000.0, 20, 1.5), at(3000.0, 10, 1.5)];
+        let series = [
+            at(0.0, 10, 0.0),
+            at(1000.0, 30, 0.5),
+            at(2000.0, 20, 1.5),
+            at(3000.0, 10, 1.5),
+        ];
         let s = summarize(&series, 1000.0, 2000.0).unwrap();
-        assert_eq!((s.samples, s.rss_first_bytes, s.rss_peak_bytes, s.rss_last_bytes), (2, 30, 30, 20));
+        assert_eq!(
+            (
+                s.samples,
+                s.rss_first_bytes,
+                s.rss_peak_bytes,
+                s.rss_last_bytes
+            ),
+            (2, 30, 30, 20)
+        );
         assert!((s.cpu_seconds - 1.0).abs() < 1e-9 && (s.cpu_utilization - 1.0).abs() < 1e-9);
         assert!(summarize(&series, 5000.0, 6000.0).is_none());
     }
