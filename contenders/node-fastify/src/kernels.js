@@ -1,27 +1,35 @@
-// The contract's CPU kernels (docs/contract.md) in plain JavaScript: 32-bit
-// unsigned arithmetic through Math.imul and >>> 0, no native crypto, no caching.
+// The contract's CPU kernels (docs/contract.md) in plain JavaScript: no native
+// crypto, no caching.
+//
+// The xorshift state is kept in a local int32 (`| 0`, shifts and xors stay in
+// int32), so V8 keeps it in a register: a uint32 above 2^31 would be boxed as
+// a heap number on every step. Values are turned unsigned (`>>> 0`) only
+// where the contract needs them: the low byte, the modulos, the result.
 
-/** @returns {() => number} the xorshift32 stream for `seed`. */
+/** The xorshift32 stream for `seed`: a function returning the next uint32. */
 export function stream(seed) {
-  let x = (seed ^ 0x9e3779b9) >>> 0;
+  let x = (seed ^ 0x9e3779b9) | 0;
   if (x === 0) x = 1;
   return () => {
     x ^= x << 13;
     x ^= x >>> 17;
     x ^= x << 5;
-    x >>>= 0;
-    return x;
+    return x >>> 0;
   };
 }
 
 /** FNV-1a over the low byte of `n` draws. */
 export function hash(seed, n) {
-  const draw = stream(seed);
-  let h = 0x811c9dc5;
+  let x = (seed ^ 0x9e3779b9) | 0;
+  if (x === 0) x = 1;
+  let h = 0x811c9dc5 | 0;
   for (let i = 0; i < n; i++) {
-    h = Math.imul(h ^ (draw() & 0xff), 0x01000193) >>> 0;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    h = Math.imul(h ^ (x & 0xff), 0x01000193);
   }
-  return h;
+  return h >>> 0;
 }
 
 /** Serializes `n` records with JSON.stringify, parses them back, sums the parsed copy. */

@@ -20,6 +20,25 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The main job: measure every contender in every scenario and judge the blog's claims.
+    ///
+    /// Builds and verifies each contender (one that fails is skipped with the
+    /// reason), then runs scenarios x contenders x trials with the contender
+    /// order rotated each trial, saving results.json after every cell. Prints
+    /// a table per scenario (median and 95% bootstrap interval) and the claims
+    /// ledger: each claim SUPPORTED, REFUTED or INCONCLUSIVE with its numbers.
+    ///
+    /// Examples:
+    ///   shootout run --quick                          # about 5 minutes, 1 trial
+    ///   shootout run --scenarios json,cpu-hash        # 3 trials each
+    ///   shootout run --full --out results/today       # 5 trials, longer phases
+    ///   shootout run --resume                         # finish an interrupted run
+    Run(RunArgs),
+    /// Evaluate a claims ledger against a results file.
+    ///
+    /// Example:
+    ///   shootout claims target/shootout/results/results.json --ledger my-claims.toml
+    Claims(ClaimsArgs),
     /// Build contenders and check each against the whole contract.
     ///
     /// Starts each contender with a private upstream simulator and checks every
@@ -283,6 +302,54 @@ pub struct FootprintArgs {
     #[arg(long)]
     pub no_clean_build: bool,
     /// Print the results as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Short phases and one trial per cell (about 5 minutes for three contenders).
+    #[arg(long, conflicts_with = "full")]
+    pub quick: bool,
+    /// Long phases and five trials per cell.
+    #[arg(long)]
+    pub full: bool,
+    /// Contenders to run, comma-separated [default: all].
+    #[arg(long, value_name = "A,B", value_delimiter = ',')]
+    pub contenders: Vec<String>,
+    /// Scenarios to run, comma-separated [default: all in --scenarios-dir].
+    #[arg(long, value_name = "X,Y", value_delimiter = ',')]
+    pub scenarios: Vec<String>,
+    /// Folder of scenario files.
+    #[arg(long, value_name = "DIR", default_value = "scenarios")]
+    pub scenarios_dir: PathBuf,
+    /// Where results.json goes.
+    #[arg(long, value_name = "DIR", default_value = "target/shootout/results")]
+    pub out: PathBuf,
+    /// Continue the run saved in --out: cells already measured are kept.
+    #[arg(long)]
+    pub resume: bool,
+    /// The contender the tables compare the others with.
+    #[arg(long, value_name = "NAME", default_value = "go-nethttp")]
+    pub baseline: String,
+    /// The claims ledger to evaluate at the end.
+    #[arg(long, value_name = "FILE", default_value = "claims/go-vs-node.toml")]
+    pub ledger: PathBuf,
+    /// Seed for request inputs and bootstrap resampling [default: from the clock].
+    #[arg(long)]
+    pub seed: Option<u64>,
+    #[command(flatten)]
+    pub common: ContenderArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ClaimsArgs {
+    /// A results.json written by `shootout run`.
+    pub results: PathBuf,
+    /// The ledger to evaluate.
+    #[arg(long, value_name = "FILE", default_value = "claims/go-vs-node.toml")]
+    pub ledger: PathBuf,
+    /// Print the evaluated ledger as JSON on stdout.
     #[arg(long)]
     pub json: bool,
 }

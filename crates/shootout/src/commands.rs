@@ -6,8 +6,8 @@ use std::time::Duration;
 use anyhow::Context;
 
 use crate::cli::{
-    ColdstartArgs, ContenderArgs, FootprintArgs, LoadArgs, TestArgs, UpArgs, UpstreamArgs,
-    VerifyArgs,
+    ClaimsArgs, ColdstartArgs, ContenderArgs, FootprintArgs, LoadArgs, RunArgs, TestArgs, UpArgs,
+    UpstreamArgs, VerifyArgs,
 };
 use crate::contenders::{self, build, toolchain};
 use crate::supervise::{CpuSet, launch::launch};
@@ -339,6 +339,95 @@ pub async fn footprint(args: FootprintArgs) -> anyhow::Result<bool> {
         writeln!(stdout)?;
     } else {
         write!(stdout, "{}", crate::ops::render::footprint(&results))?;
+    }
+    Ok(true)
+}
+
+pub async fn run(args: RunArgs) -> anyhow::Result<bool> {
+    use crate::suite::{claims::Ledger, runner, scenario, summary};
+    let mode = if args.quick {
+        scenario::Mode::Quick
+    } else if args.full {
+        scenario::Mode::Full
+    } else {
+        scenario::Mode::Default
+    };
+    let all = contenders::discover(&args.common.contenders_dir)?;
+    let chosen = verify::run::select(all, &args.contenders)?;
+    let mut scenarios = scenario::discover(&args.scenarios_dir, mode)?;
+    if !args.scenarios.is_empty() {
+        let known: Vec<String> = scenarios.iter().map(|s| s.name.clone()).collect();
+        for name in &args.scenarios {
+            anyhow::ensure!(
+                known.contains(name),
+                "no scenario named {name:?}\nhint: known scenarios: {}",
+                known.join(", ")
+            );
+        }
+        scenarios.retain(|s| args.scenarios.contains(&s.name));
+    }
+    // Read the ledger before measuring: a typo should not cost a whole run.
+    let ledger = if args.ledger.exists() {
+        Some(Ledger::load(&args.ledger)?)
+    } else {
+        None
+    };
+    let (service, generator) = runner::split(match args.common.service_cpus.clone() {
+        Some(s) => Some(s),
+        None => Some(service_cpus(&args.common)?),
+    })?;
+    let seed = args.seed.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(1, |d| d.as_secs())
+    });
+    let opts = runner::Options {
+        mode,
+        contenders: chosen,
+        scenarios,
+        out: args.out.clone(),
+        resume: args.resume,
+        seed,
+        setup: crate::suite::cell::Setup {
+            service_cpus: service,
+            generator_cpus: generator,
+            ready_timeout: args.common.ready_timeout,
+            images_dir: args.out.join("images"),
+        },
+        ci: std::env::var("CI").is_ok_and(|v| v == "true"),
+    };
+    let started = std::time::Instant::now();
+    let mut results = runner::run(&opts).await?;
+    let path = args.out.join("results.json");
+    let mut out = summary::render(&results, &args.baseline);
+    if let Some(ledger) = ledger {
+        let evaluation = ledger.evaluate(&results);
+        out.push_str(&crate::suite::claims::render(&evaluation));
+        results.ledger = Some(serde_json::to_value(&evaluation)?);
+        results.save(&path)?;
+    }
+    let mut stdout = std::io::stdout().lock();
+    write!(stdout, "{out}")?;
+    writeln!(
+        stdout,
+        "\nresults: {} ({:.0} s)",
+        path.display(),
+        started.elapsed().as_secs_f64()
+    )?;
+    Ok(true)
+}
+
+pub fn claims(args: ClaimsArgs) -> anyhow::Result<bool> {
+    use crate::suite::{claims::Ledger, results::Results};
+    let results = Results::load(&args.results)
+        .with_context(|| format!("reading {}", args.results.display()))?;
+    let evaluation = Ledger::load(&args.ledger)?.evaluate(&results);
+    let mut stdout = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut stdout, &evaluation)?;
+        writeln!(stdout)?;
+    } else {
+        write!(stdout, "{}", crate::suite::claims::render(&evaluation))?;
     }
     Ok(true)
 }

@@ -14,6 +14,7 @@ pub mod http1;
 pub mod load;
 pub mod ops;
 pub mod rng;
+pub mod suite;
 pub mod supervise;
 pub mod timer;
 pub mod upstream;
@@ -22,7 +23,13 @@ pub mod verify;
 /// Runs a parsed command line; `Ok(false)` means "exit non-zero, already reported".
 pub async fn run(cli: cli::Cli) -> anyhow::Result<bool> {
     supervise::registry::install_panic_hook();
+    raise_open_files_limit();
     match cli.command {
+        cli::Command::Run(args) => {
+            supervise::registry::exit_on_signals();
+            commands::run(args).await
+        }
+        cli::Command::Claims(args) => commands::claims(args),
         cli::Command::Verify(args) => {
             supervise::registry::exit_on_signals();
             commands::verify(args).await
@@ -39,5 +46,35 @@ pub async fn run(cli: cli::Cli) -> anyhow::Result<bool> {
             commands::footprint(args).await
         }
         cli::Command::Upstream(args) => commands::upstream(args).await,
+    }
+}
+
+/// Open files wanted: a contender serving 10,000 connections that each call
+/// the upstream holds 20,000 sockets, the generator 10,000 more.
+const WANTED_OPEN_FILES: libc::rlim_t = 65_536;
+
+/// Lets shootout and the contenders it starts (they inherit the limit) hold
+/// 10,000+ connections: the soft open-files limit goes up to the hard one,
+/// and the hard one up to 65,536 where the process may raise it (root).
+fn raise_open_files_limit() {
+    // SAFETY: getrlimit/setrlimit on a zeroed struct.
+    unsafe {
+        let mut limit: libc::rlimit = std::mem::zeroed();
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+            return;
+        }
+        if limit.rlim_max < WANTED_OPEN_FILES {
+            let raised = libc::rlimit {
+                rlim_cur: WANTED_OPEN_FILES,
+                rlim_max: WANTED_OPEN_FILES,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+                return;
+            }
+        }
+        if limit.rlim_cur < limit.rlim_max {
+            limit.rlim_cur = limit.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+        }
     }
 }

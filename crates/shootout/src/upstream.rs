@@ -181,6 +181,10 @@ async fn handle(
                 json(StatusCode::OK, r#"{"approved":true}"#.to_owned())
             }
         }
+        (&Method::GET, "/health") => Response::builder()
+            .header("content-type", "text/plain")
+            .body(Full::new(Bytes::from_static(b"ok")))
+            .expect("static response parts are valid"),
         (&Method::GET, "/stats") => json(
             StatusCode::OK,
             serde_json::to_string(&state.counters()).unwrap_or_default(),

@@ -114,10 +114,15 @@ fn child_groups(pid: u32) -> Vec<i32> {
 /// waiting to be reaped by whoever inherited them) do not count.
 fn group_alive(pgid: i32) -> bool {
     std::fs::read_dir("/proc").unwrap().flatten().any(|entry| {
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { return false };
-        let Some(rest) = stat.rfind(')').map(|i| &stat[i + 2..]) else { return false };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            return false;
+        };
+        let Some(rest) = stat.rfind(')').map(|i| &stat[i + 2..]) else {
+            return false;
+        };
         let fields: Vec<&str> = rest.split_whitespace().collect();
-        fields.get(2).and_then(|g| g.parse::<i32>().ok()) == Some(pgid) && fields.first() != Some(&"Z")
+        fields.get(2).and_then(|g| g.parse::<i32>().ok()) == Some(pgid)
+            && fields.first() != Some(&"Z")
     })
 }
 
@@ -179,18 +184,34 @@ fn sigint_to_the_harness_leaves_no_contender_alive() {
 #[test]
 fn sigkill_to_the_harness_leaves_no_contender_alive() {
     // `up` keeps one contender running until told otherwise.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let mut child = shootout()
-        .args(["up", "fixture-ok", "--port", &port.to_string(), "--contenders-dir"])
+        .args([
+            "up",
+            "fixture-ok",
+            "--port",
+            &port.to_string(),
+            "--contenders-dir",
+        ])
         .arg(fixtures())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let stdout = BufReader::new(child.stdout.take().unwrap());
-    let _ = stdout.lines().map_while(Result::ok).find(|l| l.contains("is up at"));
+    let _ = stdout
+        .lines()
+        .map_while(Result::ok)
+        .find(|l| l.contains("is up at"));
     let groups = child_groups(child.id());
-    assert!(groups.iter().any(|&g| group_alive(g)), "the contender should be running");
+    assert!(
+        groups.iter().any(|&g| group_alive(g)),
+        "the contender should be running"
+    );
     // SAFETY: plain syscall on our own child.
     unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
     child.wait().unwrap();

@@ -16,7 +16,10 @@ use crate::cli::parse_duration;
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
     #[error("cannot read {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     /// toml's message names the line and column and shows the line.
     #[error("{path}: {message}")]
     Invalid { path: PathBuf, message: String },
@@ -171,12 +174,22 @@ pub struct RequestSpec {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "model", rename_all = "snake_case")]
 pub enum LoadSpec {
-    Closed { connections: Count },
-    Open { rate: f64, connections: Count },
+    Closed {
+        connections: Count,
+    },
+    Open {
+        rate: f64,
+        connections: Count,
+    },
     /// Open at a fraction of the capacity a short closed probe measured.
-    OpenFraction { fraction: f64, connections: Count },
+    OpenFraction {
+        fraction: f64,
+        connections: Count,
+    },
     /// Closed at each concurrency in turn.
-    Sweep { concurrency: Vec<usize> },
+    Sweep {
+        concurrency: Vec<usize>,
+    },
 }
 
 /// What a scenario measures.
@@ -184,11 +197,23 @@ pub enum LoadSpec {
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Kind {
     /// A request mix under a load model.
-    Load { requests: Vec<RequestSpec>, load: LoadSpec },
+    Load {
+        requests: Vec<RequestSpec>,
+        load: LoadSpec,
+    },
     /// A background closed load, plus an open-model probe measured idle and loaded.
-    HeadOfLine { requests: Vec<RequestSpec>, connections: Count, probe_path: String, probe_rate: f64 },
-    Coldstart { runs: usize },
-    Footprint { clean_build: bool },
+    HeadOfLine {
+        requests: Vec<RequestSpec>,
+        connections: Count,
+        probe_path: String,
+        probe_rate: f64,
+    },
+    Coldstart {
+        runs: usize,
+    },
+    Footprint {
+        clean_build: bool,
+    },
 }
 
 /// A validated scenario.
@@ -205,7 +230,15 @@ pub struct Scenario {
 }
 
 /// Contract checks a request template may name.
-pub const CHECKS: &[&str] = &["health", "json", "cpu-hash", "cpu-json", "io", "order-created", "order"];
+pub const CHECKS: &[&str] = &[
+    "health",
+    "json",
+    "cpu-hash",
+    "cpu-json",
+    "io",
+    "order-created",
+    "order",
+];
 /// Generated bodies a request template may name.
 pub const BODIES: &[&str] = &["order"];
 
@@ -234,8 +267,16 @@ impl Scenario {
     }
 
     fn validate(w: Wire, path: &Path, mode: Mode) -> Result<Self, String> {
-        if w.name.is_empty() || !w.name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
-            return Err(format!("name {:?} must be lower-case letters, digits and '-'", w.name));
+        if w.name.is_empty()
+            || !w
+                .name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            return Err(format!(
+                "name {:?} must be lower-case letters, digits and '-'",
+                w.name
+            ));
         }
         let phase = match mode {
             Mode::Quick => w.timing.quick.clone().unwrap_or_default(),
@@ -244,8 +285,11 @@ impl Scenario {
         };
         let warmup = duration("timing.warmup", &phase.warmup.or(w.timing.warmup.clone()))?
             .unwrap_or(Duration::from_secs(2));
-        let length = duration("timing.duration", &phase.duration.or(w.timing.duration.clone()))?
-            .unwrap_or(Duration::from_secs(10));
+        let length = duration(
+            "timing.duration",
+            &phase.duration.or(w.timing.duration.clone()),
+        )?
+        .unwrap_or(Duration::from_secs(10));
         let requests = w
             .requests
             .iter()
@@ -254,25 +298,47 @@ impl Scenario {
             .collect::<Result<Vec<_>, _>>()?;
         let kind = match w.kind.as_deref().unwrap_or("load") {
             "load" => {
-                let load = w.load.as_ref().ok_or("a load scenario needs a [load] table")?;
+                let load = w
+                    .load
+                    .as_ref()
+                    .ok_or("a load scenario needs a [load] table")?;
                 if requests.is_empty() {
                     return Err("a load scenario needs at least one [[requests]]".into());
                 }
-                Kind::Load { requests, load: load_spec(load)? }
+                Kind::Load {
+                    requests,
+                    load: load_spec(load)?,
+                }
             }
             "head-of-line" => {
-                let load = w.load.as_ref().ok_or("head-of-line needs a [load] table for the background load")?;
-                let probe = w.probe.as_ref().ok_or("head-of-line needs a [probe] table")?;
+                let load = w
+                    .load
+                    .as_ref()
+                    .ok_or("head-of-line needs a [load] table for the background load")?;
+                let probe = w
+                    .probe
+                    .as_ref()
+                    .ok_or("head-of-line needs a [probe] table")?;
                 if !(probe.rate.is_finite() && probe.rate > 0.0) {
-                    return Err("probe.rate must be a positive number of requests per second".into());
+                    return Err(
+                        "probe.rate must be a positive number of requests per second".into(),
+                    );
                 }
                 let LoadSpec::Closed { connections } = load_spec(load)? else {
                     return Err("head-of-line's background load must be model = \"closed\"".into());
                 };
-                Kind::HeadOfLine { requests, connections, probe_path: probe.path.clone(), probe_rate: probe.rate }
+                Kind::HeadOfLine {
+                    requests,
+                    connections,
+                    probe_path: probe.path.clone(),
+                    probe_rate: probe.rate,
+                }
             }
             "coldstart" => {
-                let c = w.coldstart.as_ref().ok_or("a coldstart scenario needs a [coldstart] table")?;
+                let c = w
+                    .coldstart
+                    .as_ref()
+                    .ok_or("a coldstart scenario needs a [coldstart] table")?;
                 let runs = match mode {
                     Mode::Quick => c.quick_runs.unwrap_or(c.runs),
                     Mode::Full => c.full_runs.unwrap_or(c.runs),
@@ -284,10 +350,19 @@ impl Scenario {
                 Kind::Coldstart { runs }
             }
             "footprint" => {
-                let f = w.footprint.as_ref().ok_or("a footprint scenario needs a [footprint] table")?;
-                Kind::Footprint { clean_build: f.clean_build && (mode != Mode::Quick || f.clean_build_in_quick) }
+                let f = w
+                    .footprint
+                    .as_ref()
+                    .ok_or("a footprint scenario needs a [footprint] table")?;
+                Kind::Footprint {
+                    clean_build: f.clean_build && (mode != Mode::Quick || f.clean_build_in_quick),
+                }
             }
-            other => return Err(format!("kind {other:?} is not one of load, head-of-line, coldstart, footprint")),
+            other => {
+                return Err(format!(
+                    "kind {other:?} is not one of load, head-of-line, coldstart, footprint"
+                ));
+            }
         };
         Ok(Self {
             name: w.name,
@@ -308,12 +383,18 @@ fn request(i: usize, r: &WireRequest) -> Result<RequestSpec, String> {
     }
     if let Some(check) = &r.check {
         if !CHECKS.contains(&check.as_str()) {
-            return Err(format!("{at}.check {check:?} is not one of {}", CHECKS.join(", ")));
+            return Err(format!(
+                "{at}.check {check:?} is not one of {}",
+                CHECKS.join(", ")
+            ));
         }
     }
     if let Some(body) = &r.body {
         if !BODIES.contains(&body.as_str()) {
-            return Err(format!("{at}.body {body:?} is not one of {}", BODIES.join(", ")));
+            return Err(format!(
+                "{at}.body {body:?} is not one of {}",
+                BODIES.join(", ")
+            ));
         }
     }
     let n = r.n.map_or((0, 0), |[lo, hi]| (lo, hi));
@@ -321,7 +402,11 @@ fn request(i: usize, r: &WireRequest) -> Result<RequestSpec, String> {
         return Err(format!("{at}.n = [{}, {}] goes backwards", n.0, n.1));
     }
     Ok(RequestSpec {
-        method: r.method.clone().unwrap_or_else(|| "GET".into()).to_ascii_uppercase(),
+        method: r
+            .method
+            .clone()
+            .unwrap_or_else(|| "GET".into())
+            .to_ascii_uppercase(),
         path: r.path.clone(),
         weight: r.weight.max(1),
         n,
@@ -341,7 +426,11 @@ fn count(c: &Option<WireCount>) -> Result<Count, String> {
             .and_then(|k| k.parse::<usize>().ok())
             .filter(|&k| k > 0)
             .map(Count::PerCpu)
-            .ok_or_else(|| format!("load.connections {s:?}: expected a number or \"Nx-cpus\" (e.g. \"2x-cpus\")")),
+            .ok_or_else(|| {
+                format!(
+                    "load.connections {s:?}: expected a number or \"Nx-cpus\" (e.g. \"2x-cpus\")"
+                )
+            }),
     }
 }
 
@@ -350,23 +439,35 @@ fn load_spec(l: &WireLoad) -> Result<LoadSpec, String> {
     match l.model.as_str() {
         "closed" => Ok(LoadSpec::Closed { connections }),
         "open" => match (l.rate, l.rate_fraction) {
-            (Some(rate), None) if rate.is_finite() && rate > 0.0 => Ok(LoadSpec::Open { rate, connections }),
-            (None, Some(f)) if f > 0.0 && f <= 1.0 => Ok(LoadSpec::OpenFraction { fraction: f, connections }),
+            (Some(rate), None) if rate.is_finite() && rate > 0.0 => {
+                Ok(LoadSpec::Open { rate, connections })
+            }
+            (None, Some(f)) if f > 0.0 && f <= 1.0 => Ok(LoadSpec::OpenFraction {
+                fraction: f,
+                connections,
+            }),
             _ => Err("an open load needs either rate > 0 or rate_fraction in (0, 1]".into()),
         },
         "sweep" => match &l.sweep {
             Some(levels) if !levels.is_empty() && levels.iter().all(|&c| c > 0) => {
-                Ok(LoadSpec::Sweep { concurrency: levels.clone() })
+                Ok(LoadSpec::Sweep {
+                    concurrency: levels.clone(),
+                })
             }
             _ => Err("a sweep needs sweep = [c1, c2, …] with positive concurrencies".into()),
         },
-        other => Err(format!("load.model {other:?} is not one of closed, open, sweep")),
+        other => Err(format!(
+            "load.model {other:?} is not one of closed, open, sweep"
+        )),
     }
 }
 
 /// Every `*.toml` under `dir`, sorted by file name.
 pub fn discover(dir: &Path, mode: Mode) -> Result<Vec<Scenario>, ScenarioError> {
-    let entries = std::fs::read_dir(dir).map_err(|source| ScenarioError::Read { path: dir.to_owned(), source })?;
+    let entries = std::fs::read_dir(dir).map_err(|source| ScenarioError::Read {
+        path: dir.to_owned(),
+        source,
+    })?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
@@ -381,7 +482,8 @@ mod tests {
     use super::*;
 
     fn parse(text: &str) -> Result<Scenario, String> {
-        Scenario::parse(text, Path::new("scenarios/x.toml"), Mode::Default).map_err(|e| e.to_string())
+        Scenario::parse(text, Path::new("scenarios/x.toml"), Mode::Default)
+            .map_err(|e| e.to_string())
     }
 
     const GOOD: &str = r#"
@@ -404,7 +506,13 @@ duration = "1s"
     fn a_good_file_parses_with_mode_timings() {
         let s = parse(GOOD).unwrap();
         assert_eq!(s.duration, Duration::from_secs(5));
-        let Kind::Load { load: LoadSpec::Closed { connections }, .. } = s.kind else { panic!() };
+        let Kind::Load {
+            load: LoadSpec::Closed { connections },
+            ..
+        } = s.kind
+        else {
+            panic!()
+        };
         assert_eq!(connections.resolve(3), 6);
         let q = Scenario::parse(GOOD, Path::new("x.toml"), Mode::Quick).unwrap();
         assert_eq!(q.duration, Duration::from_secs(1));
@@ -414,7 +522,7 @@ duration = "1s"
     fn errors_name_the_file_line_and_column() {
         let err = parse(&GOOD.replace("model = \"closed\"", "modle = \"closed\"")).unwrap_err();
         assert!(err.contains("scenarios/x.toml"), "{err}");
-        assert!(err.contains("line 11, column 1"), "{err}");
+        assert!(err.contains("line 9, column 1"), "{err}");
         assert!(err.contains("unknown field `modle`"), "{err}");
         let err = parse(&GOOD.replace("n = [1, 2]", "n = [1, \"two\"]")).unwrap_err();
         assert!(err.contains("line 6"), "{err}");
@@ -438,7 +546,17 @@ duration = "1s"
         for mode in [Mode::Quick, Mode::Default, Mode::Full] {
             let all = discover(&dir, mode).unwrap();
             let names: Vec<&str> = all.iter().map(|s| s.name.as_str()).collect();
-            for want in ["json", "cpu-hash", "cpu-json", "io", "orders", "head-of-line", "soak", "coldstart", "footprint"] {
+            for want in [
+                "json",
+                "cpu-hash",
+                "cpu-json",
+                "io",
+                "orders",
+                "head-of-line",
+                "soak",
+                "coldstart",
+                "footprint",
+            ] {
                 assert!(names.contains(&want), "{want} missing from {names:?}");
             }
         }

@@ -1,0 +1,133 @@
+//! The response checks a scenario names, each computing the expected answer
+//! itself (with the harness's own kernels), applied to a sample of responses
+//! while the load runs. A wrong answer under load counts as a verification
+//! failure of the cell, never as a success.
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use crate::contract::kernels;
+use crate::load::request::{BodyFn, Check, Vars};
+use crate::verify::orders::{check_created, expected_reply, random_order};
+
+fn body_json(status: u16, want: u16, body: &[u8]) -> Result<Value, String> {
+    if status != want {
+        return Err(format!("status {status}, want {want}"));
+    }
+    serde_json::from_slice(body).map_err(|e| format!("body is not JSON: {e}"))
+}
+
+fn equal(got: Value, want: Value) -> Result<(), String> {
+    if got == want {
+        Ok(())
+    } else {
+        Err(format!("got {got}, want {want}"))
+    }
+}
+
+/// The check called `name` in a scenario file.
+pub fn by_name(name: &str) -> Option<Check> {
+    let check: Check = match name {
+        "health" => Arc::new(|_: &Vars, status, body: &[u8]| {
+            if status == 200 && body == b"ok" {
+                Ok(())
+            } else {
+                Err(format!(
+                    "/health: {status} {:?}",
+                    String::from_utf8_lossy(body)
+                ))
+            }
+        }),
+        "json" => Arc::new(|_: &Vars, status, body: &[u8]| {
+            equal(
+                body_json(status, 200, body)?,
+                json!({"message": "Hello, World!"}),
+            )
+        }),
+        "cpu-hash" => Arc::new(|v: &Vars, status, body: &[u8]| {
+            equal(
+                body_json(status, 200, body)?,
+                json!({"seed": v.seed, "n": v.n, "hash": kernels::hash(v.seed, v.n)}),
+            )
+        }),
+        "cpu-json" => Arc::new(|v: &Vars, status, body: &[u8]| {
+            let k = kernels::json(v.seed, v.n);
+            equal(
+                body_json(status, 200, body)?,
+                json!({"seed": v.seed, "n": v.n, "bytes": k.bytes, "total_cents": k.total_cents}),
+            )
+        }),
+        "io" => Arc::new(|v: &Vars, status, body: &[u8]| {
+            equal(body_json(status, 200, body)?, json!({"token": v.token}))
+        }),
+        "order-created" => Arc::new(|v: &Vars, status, body: &[u8]| {
+            let sent: Value = serde_json::from_slice(&v.body)
+                .map_err(|e| format!("own order unreadable: {e}"))?;
+            let total: u64 = sent["items"]
+                .as_array()
+                .map(|items| {
+                    items
+                        .iter()
+                        .map(|i| {
+                            i["qty"].as_u64().unwrap_or(0)
+                                * i["unit_price_cents"].as_u64().unwrap_or(0)
+                        })
+                        .sum()
+                })
+                .unwrap_or(0);
+            check_created(
+                &body_json(status, 201, body)?,
+                &expected_reply(&sent, total),
+            )
+            .map(drop)
+        }),
+        "order" => Arc::new(|v: &Vars, status, body: &[u8]| {
+            let got = body_json(status, 200, body)?;
+            if got["id"] == v.id.as_str() && got["status"] == "authorized" {
+                Ok(())
+            } else {
+                Err(format!("GET /orders/{}: got {got}", v.id))
+            }
+        }),
+        _ => return None,
+    };
+    Some(check)
+}
+
+/// The generated body called `name` in a scenario file.
+pub fn body_by_name(name: &str) -> Option<BodyFn> {
+    match name {
+        "order" => Some(Arc::new(|rng| random_order(rng).0.to_string().into_bytes())),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hash_check_computes_the_answer_itself() {
+        let check = by_name("cpu-hash").unwrap();
+        let vars = Vars {
+            seed: 42,
+            n: 1000,
+            ..Vars::default()
+        };
+        assert!(check(&vars, 200, br#"{"seed":42,"n":1000,"hash":1381483124}"#).is_ok());
+        let err = check(&vars, 200, br#"{"seed":42,"n":1000,"hash":1}"#).unwrap_err();
+        assert!(err.contains("1381483124"), "{err}");
+        assert!(check(&vars, 500, b"{}").is_err());
+    }
+
+    #[test]
+    fn every_shipped_name_resolves() {
+        for name in crate::suite::scenario::CHECKS {
+            assert!(by_name(name).is_some(), "{name}");
+        }
+        for name in crate::suite::scenario::BODIES {
+            assert!(body_by_name(name).is_some(), "{name}");
+        }
+    }
+}

@@ -1,0 +1,300 @@
+//! `shootout run` end to end: real contenders, a valid results file with its
+//! ledger, interruption and resume, and scenario-file errors.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use common::{fixtures, repo, shootout, text};
+use serde_json::Value;
+
+const JSON_SCENARIO: &str = r#"
+name = "json"
+description = "tiny json scenario for tests"
+[[requests]]
+path = "/json"
+check = "json"
+[load]
+model = "closed"
+connections = 8
+[timing.quick]
+warmup = "300ms"
+duration = "1s"
+"#;
+
+const COLDSTART_SCENARIO: &str = r#"
+kind = "coldstart"
+name = "coldstart"
+description = "tiny cold start for tests"
+[coldstart]
+runs = 2
+"#;
+
+fn scenarios(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    dir
+}
+
+fn validate(results: &Value) {
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("docs/results.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(results)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "results.json violates its schema:\n{}",
+        errors.join("\n")
+    );
+}
+
+fn read_results(dir: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn a_short_run_of_two_scenarios_and_three_contenders_writes_valid_results_and_a_ledger() {
+    let scenarios = scenarios(&[("a.toml", JSON_SCENARIO), ("b.toml", COLDSTART_SCENARIO)]);
+    let out = tempfile::tempdir().unwrap();
+    let run = shootout()
+        .args(["run", "--quick", "--seed", "5", "--scenarios-dir"])
+        .arg(scenarios.path())
+        .arg("--out")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    let stdout = text(&run.stdout);
+    assert!(
+        run.status.success(),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        text(&run.stderr)
+    );
+    let results = read_results(out.path());
+    validate(&results);
+    assert_eq!(results["complete"], true);
+    assert_eq!(results["mode"], "quick");
+    for s in results["scenarios"].as_array().unwrap() {
+        let cells = s["cells"].as_array().unwrap();
+        assert_eq!(cells.len(), 3, "{}: a cell per contender", s["name"]);
+        for c in cells {
+            let t = &c["trials"][0];
+            assert_eq!(
+                t["status"], "ok",
+                "{} / {}: {}",
+                s["name"], c["contender"], t["error"]
+            );
+        }
+    }
+    let json = results["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "json")
+        .unwrap();
+    for c in json["cells"].as_array().unwrap() {
+        let m = &c["trials"][0]["metrics"];
+        assert!(
+            m["requests_per_s"].as_f64().unwrap() > 100.0,
+            "{}: {m}",
+            c["contender"]
+        );
+        assert_eq!(m["verification_failures"], 0.0, "{}", c["contender"]);
+        assert!(m["cpu_ms_per_request"].as_f64().unwrap() > 0.0);
+        assert!(m["rss_peak_mb"].as_f64().unwrap() > 1.0);
+    }
+    // Machine facts and what each runtime was told.
+    assert!(results["machine"]["cpus"].as_u64().unwrap() >= 1);
+    for c in results["contenders"].as_array().unwrap() {
+        assert_eq!(c["verified"], true);
+        assert!(c["told"]["CPUS"].is_string(), "{c}");
+    }
+    // The ledger: decided where there is data, inconclusive where there is none.
+    let claims = results["ledger"]["claims"].as_array().unwrap();
+    let verdict = |id: &str| {
+        claims.iter().find(|c| c["id"] == id).unwrap()["verdict"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_ne!(verdict("go-faster-cold-starts"), "INCONCLUSIVE");
+    assert_eq!(
+        verdict("go-minimal-images"),
+        "INCONCLUSIVE",
+        "no footprint scenario ran"
+    );
+    assert!(stdout.contains("claims of"), "{stdout}");
+    assert!(stdout.contains("json — tiny json scenario"), "{stdout}");
+
+    // `shootout claims` evaluates the same ledger from the file alone.
+    let claims = shootout()
+        .arg("claims")
+        .arg(out.path().join("results.json"))
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(claims.status.success(), "{}", text(&claims.stderr));
+    let evaluation: Value = serde_json::from_slice(&claims.stdout).unwrap();
+    assert_eq!(evaluation["claims"], results["ledger"]["claims"]);
+}
+
+fn live_contender_groups() -> Vec<i32> {
+    let mut groups = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
+        if !String::from_utf8_lossy(&cmdline).contains("fixture-server.mjs") {
+            continue;
+        }
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        let rest = &stat[stat.rfind(')').unwrap() + 2..];
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        if fields[0] != "Z" {
+            groups.push(fields[2].parse().unwrap());
+        }
+    }
+    groups
+}
+
+#[test]
+fn ctrl_c_keeps_a_valid_partial_results_file_and_resume_finishes_it() {
+    let long = JSON_SCENARIO.replace("duration = \"1s\"", "duration = \"2s\"");
+    let scenarios = scenarios(&[
+        ("a.toml", &long),
+        (
+            "b.toml",
+            &long.replace("name = \"json\"", "name = \"json-again\""),
+        ),
+    ]);
+    let out = tempfile::tempdir().unwrap();
+    let args = |resume: bool| {
+        let mut cmd = shootout();
+        cmd.args([
+            "run",
+            "--quick",
+            "--contenders",
+            "fixture-ok",
+            "--contenders-dir",
+        ])
+        .arg(fixtures())
+        .arg("--scenarios-dir")
+        .arg(scenarios.path())
+        .arg("--out")
+        .arg(out.path());
+        if resume {
+            cmd.arg("--resume");
+        }
+        cmd
+    };
+    let mut child = args(false)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    // Interrupt while the second scenario's cell is running.
+    let mut lines = stderr.lines();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if line.contains("json-again / fixture-ok") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the run never reached its second cell"
+        );
+    }
+    std::thread::sleep(Duration::from_millis(800));
+    assert!(
+        !live_contender_groups().is_empty(),
+        "a contender should be running mid-cell"
+    );
+    // SAFETY: plain syscall on our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{status:?}");
+    std::thread::spawn(move || lines.for_each(drop));
+
+    let partial = read_results(out.path());
+    validate(&partial);
+    assert_eq!(partial["complete"], false);
+    let done = |r: &Value, name: &str| {
+        r["scenarios"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap()["cells"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert_eq!(done(&partial, "json"), 1, "the finished cell is kept");
+    assert_eq!(
+        done(&partial, "json-again"),
+        0,
+        "the interrupted cell is not half-written"
+    );
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !live_contender_groups().is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "a contender outlived the interrupted run"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+
+    let resumed = args(true).output().unwrap();
+    assert!(resumed.status.success(), "{}", text(&resumed.stderr));
+    let finished = read_results(out.path());
+    validate(&finished);
+    assert_eq!(finished["complete"], true);
+    assert_eq!(done(&finished, "json-again"), 1);
+    let first = |r: &Value| r["scenarios"][0]["cells"][0]["trials"][0]["started_at"].clone();
+    assert_eq!(
+        first(&finished),
+        first(&partial),
+        "resume keeps what was measured"
+    );
+}
+
+#[test]
+fn a_bad_scenario_file_is_refused_with_its_location() {
+    let bad = JSON_SCENARIO.replace("model = \"closed\"", "model = \"closed\"\nconections = 8");
+    let scenarios = scenarios(&[("bad.toml", &bad)]);
+    let out = shootout()
+        .args(["run", "--quick", "--scenarios-dir"])
+        .arg(scenarios.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("bad.toml"), "{err}");
+    assert!(err.contains("line 9, column 1"), "{err}");
+    assert!(err.contains("unknown field `conections`"), "{err}");
+
+    let out = shootout()
+        .args(["run", "--scenarios", "nope"])
+        .output()
+        .unwrap();
+    assert!(
+        text(&out.stderr).contains("no scenario named \"nope\""),
+        "{}",
+        text(&out.stderr)
+    );
+}
