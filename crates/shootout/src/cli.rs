@@ -34,6 +34,15 @@ pub enum Command {
     ///   shootout run --full --out results/today       # 5 trials, longer phases
     ///   shootout run --resume                         # finish an interrupted run
     Run(RunArgs),
+    /// Write the HTML and Markdown reports of a results file, and print its tables.
+    ///
+    /// The HTML report is one file that opens offline: the verdict first, then
+    /// a section per scenario with its table and charts, then method and
+    /// machine. The Markdown report has the same verdict and tables.
+    ///
+    /// Example:
+    ///   shootout report target/shootout/results/results.json --html report.html
+    Report(ReportArgs),
     /// Evaluate a claims ledger against a results file.
     ///
     /// Example:
@@ -340,6 +349,24 @@ pub struct RunArgs {
     pub seed: Option<u64>,
     #[command(flatten)]
     pub common: ContenderArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A results.json written by `shootout run`.
+    pub results: PathBuf,
+    /// Where to write the HTML report [default: report.html next to the results].
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Where to write the Markdown report [default: report.md next to the results].
+    #[arg(long, value_name = "FILE")]
+    pub md: Option<PathBuf>,
+    /// The contender the tables compare the others with.
+    #[arg(long, value_name = "NAME", default_value = "go-nethttp")]
+    pub baseline: String,
+    /// Re-evaluate this ledger instead of the one stored in the results.
+    #[arg(long, value_name = "FILE")]
+    pub ledger: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -6,8 +6,8 @@ use std::time::Duration;
 use anyhow::Context;
 
 use crate::cli::{
-    ClaimsArgs, ColdstartArgs, ContenderArgs, FootprintArgs, LoadArgs, RunArgs, TestArgs, UpArgs,
-    UpstreamArgs, VerifyArgs,
+    ClaimsArgs, ColdstartArgs, ContenderArgs, FootprintArgs, LoadArgs, ReportArgs, RunArgs,
+    TestArgs, UpArgs, UpstreamArgs, VerifyArgs,
 };
 use crate::contenders::{self, build, toolchain};
 use crate::supervise::{CpuSet, launch::launch};
@@ -344,7 +344,8 @@ pub async fn footprint(args: FootprintArgs) -> anyhow::Result<bool> {
 }
 
 pub async fn run(args: RunArgs) -> anyhow::Result<bool> {
-    use crate::suite::{claims::Ledger, runner, scenario, summary};
+    use crate::report::{self, terminal::Style};
+    use crate::suite::{claims::Ledger, runner, scenario};
     let mode = if args.quick {
         scenario::Mode::Quick
     } else if args.full {
@@ -399,21 +400,21 @@ pub async fn run(args: RunArgs) -> anyhow::Result<bool> {
     let started = std::time::Instant::now();
     let mut results = runner::run(&opts).await?;
     let path = args.out.join("results.json");
-    let mut out = summary::render(&results, &args.baseline);
-    if let Some(ledger) = ledger {
-        let evaluation = ledger.evaluate(&results);
-        out.push_str(&crate::suite::claims::render(&evaluation));
-        results.ledger = Some(serde_json::to_value(&evaluation)?);
+    let style = Style::detect();
+    let mut out = report::table::render(&results, &args.baseline, &style);
+    let evaluation = ledger.map(|l| l.evaluate(&results));
+    if let Some(evaluation) = &evaluation {
+        out.push_str(&report::ledger::text(evaluation, &style));
+        results.ledger = Some(serde_json::to_value(evaluation)?);
         results.save(&path)?;
     }
+    let (html, md) = (args.out.join("report.html"), args.out.join("report.md"));
+    report::write(&results, evaluation.as_ref(), &args.baseline, &html, &md)?;
     let mut stdout = std::io::stdout().lock();
     write!(stdout, "{out}")?;
-    writeln!(
-        stdout,
-        "\nresults: {} ({:.0} s)",
-        path.display(),
-        started.elapsed().as_secs_f64()
-    )?;
+    writeln!(stdout, "\nresults: {}", path.display())?;
+    writeln!(stdout, "report:  {} and {}", html.display(), md.display())?;
+    writeln!(stdout, "took {:.0} s", started.elapsed().as_secs_f64())?;
     Ok(true)
 }
 
@@ -427,7 +428,46 @@ pub fn claims(args: ClaimsArgs) -> anyhow::Result<bool> {
         serde_json::to_writer_pretty(&mut stdout, &evaluation)?;
         writeln!(stdout)?;
     } else {
-        write!(stdout, "{}", crate::suite::claims::render(&evaluation))?;
+        let style = crate::report::terminal::Style::detect();
+        write!(
+            stdout,
+            "{}",
+            crate::report::ledger::text(&evaluation, &style)
+        )?;
     }
+    Ok(true)
+}
+
+pub fn report(args: ReportArgs) -> anyhow::Result<bool> {
+    use crate::report::{self, terminal::Style};
+    use crate::suite::{claims::Evaluation, claims::Ledger, results::Results};
+    let results = Results::load(&args.results)
+        .with_context(|| format!("reading {}", args.results.display()))?;
+    let evaluation: Option<Evaluation> =
+        match &args.ledger {
+            Some(path) => Some(Ledger::load(path)?.evaluate(&results)),
+            None => match &results.ledger {
+                Some(v) => Some(serde_json::from_value(v.clone()).context(
+                    "the ledger stored in the results file is unreadable; pass --ledger",
+                )?),
+                None => None,
+            },
+        };
+    let dir = args.results.parent().unwrap_or(std::path::Path::new("."));
+    let html = args.html.clone().unwrap_or_else(|| dir.join("report.html"));
+    let md = args.md.clone().unwrap_or_else(|| dir.join("report.md"));
+    report::write(&results, evaluation.as_ref(), &args.baseline, &html, &md)
+        .with_context(|| format!("writing {} and {}", html.display(), md.display()))?;
+    let style = Style::detect();
+    let mut stdout = std::io::stdout().lock();
+    write!(
+        stdout,
+        "{}",
+        report::table::render(&results, &args.baseline, &style)
+    )?;
+    if let Some(e) = &evaluation {
+        write!(stdout, "{}", report::ledger::text(e, &style))?;
+    }
+    writeln!(stdout, "\nreport: {} and {}", html.display(), md.display())?;
     Ok(true)
 }

@@ -13,6 +13,7 @@ pub mod contract;
 pub mod http1;
 pub mod load;
 pub mod ops;
+pub mod report;
 pub mod rng;
 pub mod suite;
 pub mod supervise;
@@ -30,6 +31,7 @@ pub async fn run(cli: cli::Cli) -> anyhow::Result<bool> {
             commands::run(args).await
         }
         cli::Command::Claims(args) => commands::claims(args),
+        cli::Command::Report(args) => commands::report(args),
         cli::Command::Verify(args) => {
             supervise::registry::exit_on_signals();
             commands::verify(args).await

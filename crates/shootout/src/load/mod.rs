@@ -250,7 +250,15 @@ fn build_report(
             utilization,
             saturated,
         },
-        timeline: timeline.finish(),
+        // Seconds past the measured window hold only the drain of in-flight requests.
+        timeline: timeline
+            .finish()
+            .into_iter()
+            .filter(|p| match config.stop {
+                Stop::Duration(d) => (p.second as f64) < d.as_secs_f64().ceil(),
+                Stop::Requests(_) => true,
+            })
+            .collect(),
         aborted,
         warnings,
     }

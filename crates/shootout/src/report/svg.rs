@@ -10,7 +10,10 @@ use std::fmt::Write;
 
 /// Escapes text for XML.
 pub fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// Plot area inside a 640 × 320 viewBox.
@@ -64,7 +67,11 @@ impl Axis {
             let span = self.hi - self.lo;
             let raw = span / 5.0;
             let mag = 10f64.powf(raw.log10().floor());
-            let step = [1.0, 2.0, 2.5, 5.0, 10.0].iter().map(|m| m * mag).find(|s| span / s <= 6.0).unwrap_or(mag * 10.0);
+            let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+                .iter()
+                .map(|m| m * mag)
+                .find(|s| span / s <= 6.0)
+                .unwrap_or(mag * 10.0);
             let mut t = Vec::new();
             let mut v = (self.lo / step).ceil() * step;
             while v <= self.hi + step * 1e-9 {
@@ -97,6 +104,7 @@ pub fn short(v: f64) -> String {
 }
 
 /// The frame every chart shares: title, axes, labels; `body` draws inside.
+#[derive(Debug)]
 pub struct Frame {
     pub id: String,
     pub title: String,
@@ -115,7 +123,13 @@ impl Frame {
             t = esc(title),
             x = W / 2.0
         );
-        Self { id: id.to_owned(), title: title.to_owned(), x_label: x_label.to_owned(), y_label: y_label.to_owned(), out }
+        Self {
+            id: id.to_owned(),
+            title: title.to_owned(),
+            x_label: x_label.to_owned(),
+            y_label: y_label.to_owned(),
+            out,
+        }
     }
 
     pub fn px(x: f64) -> f64 {
@@ -183,14 +197,27 @@ impl Frame {
     }
 
     pub fn finish(mut self, caption: &str) -> String {
-        let _ = write!(self.out, "</svg><figcaption>{}</figcaption></figure>", esc(caption));
+        let _ = write!(
+            self.out,
+            "</svg><figcaption>{}</figcaption></figure>",
+            esc(caption)
+        );
         self.out
     }
 }
 
-/// Bars with optional interval whiskers: (colour, label, value, interval).
-pub fn bars(id: &str, title: &str, y_label: &str, items: &[(usize, String, f64, Option<(f64, f64)>)], caption: &str) -> String {
-    let max = items.iter().map(|i| i.3.map_or(i.2, |w| w.1).max(i.2)).fold(0.0, f64::max);
+/// One bar: colour, label, value, and an optional (low, high) interval.
+pub type Bar = (usize, String, f64, Option<(f64, f64)>);
+
+/// A group of bars under one label: (colour, name, value) each.
+pub type Group = (String, Vec<(usize, String, f64)>);
+
+/// Bars with optional interval whiskers.
+pub fn bars(id: &str, title: &str, y_label: &str, items: &[Bar], caption: &str) -> String {
+    let max = items
+        .iter()
+        .map(|i| i.3.map_or(i.2, |w| w.1).max(i.2))
+        .fold(0.0, f64::max);
     let axis = Axis::linear(0.0, if max > 0.0 { max * 1.1 } else { 1.0 });
     let mut f = Frame::new(id, title, "", y_label);
     f.y_axis(&axis);
@@ -202,7 +229,12 @@ pub fn bars(id: &str, title: &str, y_label: &str, items: &[(usize, String, f64, 
         let y = Frame::py(axis.frac(*value));
         let base = Frame::py(0.0);
         let tip = match ci {
-            Some((lo, hi)) => format!("{label}: {} (95% interval {}–{})", short(*value), short(*lo), short(*hi)),
+            Some((lo, hi)) => format!(
+                "{label}: {} (95% interval {}–{})",
+                short(*value),
+                short(*lo),
+                short(*hi)
+            ),
             None => format!("{label}: {}", short(*value)),
         };
         let _ = write!(
@@ -232,6 +264,7 @@ pub fn bars(id: &str, title: &str, y_label: &str, items: &[(usize, String, f64, 
 }
 
 /// One named line of points.
+#[derive(Debug)]
 pub struct Series {
     pub color: usize,
     pub name: String,
@@ -255,12 +288,20 @@ pub fn lines(
     let mut f = Frame::new(id, title, x_label, y_label);
     f.y_axis(&y);
     let ticks: Vec<(f64, String)> = if x_ticks.is_empty() {
-        x.ticks().into_iter().map(|t| (x.frac(t), short(t))).collect()
+        x.ticks()
+            .into_iter()
+            .map(|t| (x.frac(t), short(t)))
+            .collect()
     } else {
         x_ticks.to_vec()
     };
     f.x_ticks(&ticks);
-    f.legend(&series.iter().map(|s| (s.color, s.name.clone())).collect::<Vec<_>>());
+    f.legend(
+        &series
+            .iter()
+            .map(|s| (s.color, s.name.clone()))
+            .collect::<Vec<_>>(),
+    );
     for s in series {
         if s.points.is_empty() {
             continue;
@@ -270,10 +311,20 @@ pub fn lines(
             .iter()
             .enumerate()
             .map(|(i, (px, py))| {
-                format!("{}{:.1} {:.1}", if i == 0 { "M" } else { "L" }, Frame::px(x.frac(*px)), Frame::py(y.frac(*py).clamp(0.0, 1.0)))
+                format!(
+                    "{}{:.1} {:.1}",
+                    if i == 0 { "M" } else { "L" },
+                    Frame::px(x.frac(*px)),
+                    Frame::py(y.frac(*py).clamp(0.0, 1.0))
+                )
             })
             .collect();
-        let _ = write!(f.out, r#"<path class="line s{}" d="{}"/>"#, s.color, path.join(""));
+        let _ = write!(
+            f.out,
+            r#"<path class="line s{}" d="{}"/>"#,
+            s.color,
+            path.join("")
+        );
         // Hover targets, thinned to at most ~60 per series.
         let step = (s.points.len() / 60).max(1);
         for (px, py) in s.points.iter().step_by(step) {
@@ -292,17 +343,41 @@ pub fn lines(
 
 /// Points along a log axis, one row per series (a strip plot).
 pub fn strips(id: &str, title: &str, x_label: &str, rows: &[Series], caption: &str) -> String {
-    let all: Vec<f64> = rows.iter().flat_map(|r| r.points.iter().map(|p| p.0)).collect();
-    let (lo, hi) = (all.iter().copied().fold(f64::MAX, f64::min), all.iter().copied().fold(0.0, f64::max));
-    let x = Axis::log(if lo.is_finite() && lo > 0.0 { lo } else { 1.0 }, if hi > 0.0 { hi } else { 10.0 });
+    let all: Vec<f64> = rows
+        .iter()
+        .flat_map(|r| r.points.iter().map(|p| p.0))
+        .collect();
+    let (lo, hi) = (
+        all.iter().copied().fold(f64::MAX, f64::min),
+        all.iter().copied().fold(0.0, f64::max),
+    );
+    let x = Axis::log(
+        if lo.is_finite() && lo > 0.0 { lo } else { 1.0 },
+        if hi > 0.0 { hi } else { 10.0 },
+    );
     let mut f = Frame::new(id, title, x_label, "");
-    let ticks: Vec<(f64, String)> = x.ticks().into_iter().map(|t| (x.frac(t), short(t))).collect();
+    let ticks: Vec<(f64, String)> = x
+        .ticks()
+        .into_iter()
+        .map(|t| (x.frac(t), short(t)))
+        .collect();
     f.x_ticks(&ticks);
-    let _ = write!(f.out, r#"<line class="axis" x1="{LEFT}" x2="{x2}" y1="{y}" y2="{y}"/>"#, x2 = W - RIGHT, y = H - BOTTOM);
+    let _ = write!(
+        f.out,
+        r#"<line class="axis" x1="{LEFT}" x2="{x2}" y1="{y}" y2="{y}"/>"#,
+        x2 = W - RIGHT,
+        y = H - BOTTOM
+    );
     let n = rows.len().max(1) as f64;
     for (i, row) in rows.iter().enumerate() {
         let y = TOP + (H - TOP - BOTTOM) * (i as f64 + 0.5) / n;
-        let _ = write!(f.out, r#"<text class="tick" x="{x}" y="{ty:.1}" text-anchor="start">{n}</text>"#, x = LEFT + 4.0, ty = y - 10.0, n = esc(&row.name));
+        let _ = write!(
+            f.out,
+            r#"<text class="tick" x="{x}" y="{ty:.1}" text-anchor="start">{n}</text>"#,
+            x = LEFT + 4.0,
+            ty = y - 10.0,
+            n = esc(&row.name)
+        );
         for (v, _) in &row.points {
             let _ = write!(
                 f.out,
@@ -313,16 +388,41 @@ pub fn strips(id: &str, title: &str, x_label: &str, rows: &[Series], caption: &s
             );
         }
     }
-    let _ = write!(f.out, r#"<text class="label" x="{mx}" y="{ly}" text-anchor="middle">{xl}</text>"#, mx = (LEFT + W - RIGHT) / 2.0, ly = H - 8.0, xl = esc(x_label));
+    let _ = write!(
+        f.out,
+        r#"<text class="label" x="{mx}" y="{ly}" text-anchor="middle">{xl}</text>"#,
+        mx = (LEFT + W - RIGHT) / 2.0,
+        ly = H - 8.0,
+        xl = esc(x_label)
+    );
     f.finish(caption)
 }
 
 /// Grouped bars: groups of (colour, value) with a label per group and a legend.
-pub fn grouped(id: &str, title: &str, y_label: &str, groups: &[(String, Vec<(usize, String, f64)>)], log: bool, caption: &str) -> String {
-    let values: Vec<f64> = groups.iter().flat_map(|g| g.1.iter().map(|b| b.2)).collect();
+pub fn grouped(
+    id: &str,
+    title: &str,
+    y_label: &str,
+    groups: &[Group],
+    log: bool,
+    show_legend: bool,
+    caption: &str,
+) -> String {
+    let values: Vec<f64> = groups
+        .iter()
+        .flat_map(|g| g.1.iter().map(|b| b.2))
+        .collect();
     let max = values.iter().copied().fold(0.0, f64::max);
-    let min = values.iter().copied().filter(|v| *v > 0.0).fold(f64::MAX, f64::min);
-    let axis = if log { Axis::log(if min.is_finite() { min } else { 0.1 }, max) } else { Axis::linear(0.0, max * 1.1) };
+    let min = values
+        .iter()
+        .copied()
+        .filter(|v| *v > 0.0)
+        .fold(f64::MAX, f64::min);
+    let axis = if log {
+        Axis::log(if min.is_finite() { min } else { 0.1 }, max)
+    } else {
+        Axis::linear(0.0, max * 1.1)
+    };
     let mut f = Frame::new(id, title, "", y_label);
     f.y_axis(&axis);
     let mut legend: Vec<(usize, String)> = Vec::new();
@@ -333,7 +433,9 @@ pub fn grouped(id: &str, title: &str, y_label: &str, groups: &[(String, Vec<(usi
             }
         }
     }
-    f.legend(&legend);
+    if show_legend {
+        f.legend(&legend);
+    }
     let slot = 1.0 / groups.len().max(1) as f64;
     for (gi, (label, bars)) in groups.iter().enumerate() {
         let inner = slot * 0.8 / bars.len().max(1) as f64;
@@ -381,7 +483,16 @@ mod tests {
 
     #[test]
     fn bars_carry_values_and_whiskers() {
-        let svg = bars("x", "T", "req/s", &[(0, "a".into(), 10.0, Some((9.0, 11.0))), (1, "b".into(), 5.0, None)], "cap");
+        let svg = bars(
+            "x",
+            "T",
+            "req/s",
+            &[
+                (0, "a".into(), 10.0, Some((9.0, 11.0))),
+                (1, "b".into(), 5.0, None),
+            ],
+            "cap",
+        );
         assert!(svg.contains(r#"data-chart="x""#));
         assert!(svg.contains("class=\"whisker\""));
         assert!(svg.contains("a: 10.0 (95% interval 9.00–11.0)"));

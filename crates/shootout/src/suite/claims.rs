@@ -70,7 +70,7 @@ pub struct Unmeasurable {
     pub why: String,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Verdict {
     Supported,
@@ -89,7 +89,7 @@ impl fmt::Display for Verdict {
 }
 
 /// One check, evaluated.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Evidence {
     pub check: Check,
     pub verdict: Verdict,
@@ -100,7 +100,7 @@ pub struct Evidence {
 }
 
 /// One claim, evaluated. Part of the results schema (`ledger.claims`).
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Evaluated {
     pub id: String,
     pub section: String,
@@ -111,7 +111,7 @@ pub struct Evaluated {
 }
 
 /// The evaluated ledger.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Evaluation {
     pub title: String,
     pub source: String,
@@ -254,51 +254,6 @@ fn evaluate_claim(c: &Claim, results: &Results) -> Evaluated {
         test: c.test.clone(),
         verdict,
         evidence,
-    }
-}
-
-/// The ledger for a terminal or a Markdown file (it is plain text either way).
-pub fn render(e: &Evaluation) -> String {
-    use std::fmt::Write;
-    let mut out = String::new();
-    let _ = writeln!(out, "{} — claims of {}\n", e.title, e.source);
-    for c in &e.claims {
-        let _ = writeln!(
-            out,
-            "{:<12}  \"{}\" ({})",
-            c.verdict.to_string(),
-            c.quote,
-            c.section
-        );
-        for ev in &c.evidence {
-            let _ = writeln!(
-                out,
-                "              {}  {}",
-                mark(ev.verdict),
-                ev.explanation
-            );
-        }
-    }
-    let counts = |v: Verdict| e.claims.iter().filter(|c| c.verdict == v).count();
-    let _ = writeln!(
-        out,
-        "\n{} supported, {} refuted, {} inconclusive; {} not measurable:",
-        counts(Verdict::Supported),
-        counts(Verdict::Refuted),
-        counts(Verdict::Inconclusive),
-        e.unmeasurable.len()
-    );
-    for u in &e.unmeasurable {
-        let _ = writeln!(out, "  - \"{}\" ({}): {}", u.quote, u.section, u.why);
-    }
-    out
-}
-
-fn mark(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Supported => "+",
-        Verdict::Refuted => "x",
-        Verdict::Inconclusive => "?",
     }
 }
 

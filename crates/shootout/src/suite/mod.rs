@@ -10,4 +10,3 @@ pub mod results;
 pub mod runner;
 pub mod scenario;
 pub mod stats;
-pub mod summary;

@@ -1,0 +1,424 @@
+//! Which charts each scenario gets, built from `results.json`'s trial details.
+
+use serde_json::Value;
+
+use super::svg::{self, Axis, Series};
+use crate::suite::results::{Cell, Results, ScenarioResult, Status};
+
+/// A contender's colour: its position in the run, the same in every chart.
+pub fn color(results: &Results, contender: &str) -> usize {
+    results
+        .contenders
+        .iter()
+        .position(|c| c.name == contender)
+        .unwrap_or(0)
+        % 6
+}
+
+/// The first trial that ended ok.
+fn first_ok(cell: &Cell) -> Option<&Value> {
+    cell.trials
+        .iter()
+        .find(|t| t.status == Status::Ok)
+        .map(|t| &t.detail)
+}
+
+fn f(v: &Value) -> Option<f64> {
+    v.as_f64()
+}
+
+/// Bars of a metric's median with interval whiskers.
+fn metric_bars(
+    results: &Results,
+    s: &ScenarioResult,
+    metric: &str,
+    title: &str,
+    unit: &str,
+    id: &str,
+) -> Option<String> {
+    let items: Vec<svg::Bar> = s
+        .cells
+        .iter()
+        .filter_map(|c| {
+            let e = c.summary.get(metric)?;
+            Some((
+                color(results, &c.contender),
+                c.contender.clone(),
+                e.median,
+                (e.n >= 2).then_some((e.ci_low, e.ci_high)),
+            ))
+        })
+        .collect();
+    if items.is_empty() {
+        return None;
+    }
+    let caption = if items.iter().any(|i| i.3.is_some()) {
+        "Median over trials; whiskers show the 95% bootstrap interval."
+    } else {
+        "One trial: no interval (run without --quick for intervals)."
+    };
+    Some(svg::bars(id, title, unit, &items, caption))
+}
+
+/// HDR-style percentile curves: x = percentile on a log(1/(1-p)) axis.
+fn percentile_curves(
+    results: &Results,
+    s: &ScenarioResult,
+    pick: &dyn Fn(&Value) -> Option<&Value>,
+    id: &str,
+    title: &str,
+) -> Option<String> {
+    let x_of = |p: f64| -(1.0 - p / 100.0).log10();
+    let mut series = Vec::new();
+    let mut max_ms: f64 = 0.0;
+    let mut min_ms = f64::MAX;
+    for c in &s.cells {
+        let Some(detail) = first_ok(c) else { continue };
+        let Some(latency) = pick(detail) else {
+            continue;
+        };
+        let points: Vec<(f64, f64)> = latency["percentiles"]
+            .as_array()?
+            .iter()
+            .filter_map(|p| {
+                let pct = f(&p["percentile"])?;
+                let ms = f(&p["us"])? / 1e3;
+                (pct < 100.0 && ms > 0.0).then(|| (x_of(pct), ms))
+            })
+            .collect();
+        for (_, ms) in &points {
+            max_ms = max_ms.max(*ms);
+            min_ms = min_ms.min(*ms);
+        }
+        series.push(Series {
+            color: color(results, &c.contender),
+            name: c.contender.clone(),
+            points,
+        });
+    }
+    if series.iter().all(|s| s.points.is_empty()) {
+        return None;
+    }
+    let ticks: Vec<(f64, String)> = [
+        ("p0", 0.0),
+        ("p90", 1.0),
+        ("p99", 2.0),
+        ("p99.9", 3.0),
+        ("p99.99", 4.0),
+        ("p99.999", 5.0),
+    ]
+    .iter()
+    .map(|(l, x)| (x / 5.0, (*l).to_owned()))
+    .collect();
+    Some(svg::lines(
+        id,
+        title,
+        "percentile (logarithmic: each step is ten times rarer)",
+        "latency (ms, log)",
+        Axis::linear(0.0, 5.0),
+        Axis::log(min_ms, max_ms),
+        &ticks,
+        &series,
+        &|x| format!("p{}", format_pct(100.0 * (1.0 - 10f64.powf(-x)))),
+        "Latency at each percentile, HDR-style; first successful trial.",
+    ))
+}
+
+fn format_pct(p: f64) -> String {
+    let s = format!("{p:.3}");
+    s.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+/// Requests per second and RSS over the measured window (soak).
+fn timelines(results: &Results, s: &ScenarioResult) -> Vec<String> {
+    let mut rps = Vec::new();
+    let mut rss = Vec::new();
+    for c in &s.cells {
+        let Some(detail) = first_ok(c) else { continue };
+        let color = color(results, &c.contender);
+        if let Some(points) = detail["load"]["timeline"].as_array() {
+            rps.push(Series {
+                color,
+                name: c.contender.clone(),
+                points: points
+                    .iter()
+                    .filter_map(|p| Some((f(&p["second"])?, f(&p["requests"])?)))
+                    .collect(),
+            });
+        }
+        if let Some(points) = detail["rss"].as_array() {
+            rss.push(Series {
+                color,
+                name: c.contender.clone(),
+                points: points
+                    .iter()
+                    .filter_map(|p| Some((f(&p[0])?, f(&p[1])? / 1e6)))
+                    .collect(),
+            });
+        }
+    }
+    let mut out = Vec::new();
+    let span = |series: &[Series], axis: usize| {
+        series
+            .iter()
+            .flat_map(|s| {
+                s.points
+                    .iter()
+                    .map(move |p| if axis == 0 { p.0 } else { p.1 })
+            })
+            .fold(0.0, f64::max)
+    };
+    if rps.iter().any(|s| !s.points.is_empty()) {
+        out.push(svg::lines(
+            &format!("{}-rps-timeline", s.name),
+            &format!("{}: requests per second over the run", s.name),
+            "seconds after warm-up",
+            "requests / s",
+            Axis::linear(0.0, span(&rps, 0).max(1.0)),
+            Axis::linear(0.0, span(&rps, 1).max(1.0) * 1.1),
+            &[],
+            &rps,
+            &|x| format!("{x:.0} s"),
+            "Responses completed in each second of the measured window.",
+        ));
+    }
+    if rss.iter().any(|s| !s.points.is_empty()) {
+        out.push(svg::lines(
+            &format!("{}-rss-timeline", s.name),
+            &format!("{}: resident memory over the run", s.name),
+            "seconds after warm-up",
+            "RSS (MB)",
+            Axis::linear(0.0, span(&rss, 0).max(1.0)),
+            Axis::linear(0.0, span(&rss, 1).max(1.0) * 1.1),
+            &[],
+            &rss,
+            &|x| format!("{x:.1} s"),
+            "Whole process tree, sampled every 50 ms.",
+        ));
+    }
+    out
+}
+
+/// RSS against concurrency (io sweep), with each contender's slope.
+fn rss_vs_concurrency(results: &Results, s: &ScenarioResult) -> Option<String> {
+    let mut series = Vec::new();
+    for c in &s.cells {
+        let Some(detail) = first_ok(c) else { continue };
+        let points: Vec<(f64, f64)> = detail["rss_vs_concurrency"]
+            .as_array()?
+            .iter()
+            .filter_map(|p| Some((f(&p[0])?, f(&p[1])? / 1e6)))
+            .collect();
+        let slope = c
+            .summary
+            .get("rss_per_inflight_kb")
+            .map(|e| format!(" ({:.1} KB per request)", e.median))
+            .unwrap_or_default();
+        series.push(Series {
+            color: color(results, &c.contender),
+            name: format!("{}{slope}", c.contender),
+            points,
+        });
+    }
+    let xs: Vec<f64> = series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.0))
+        .collect();
+    let ys: Vec<f64> = series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.1))
+        .collect();
+    if xs.is_empty() {
+        return None;
+    }
+    let (xlo, xhi) = (
+        xs.iter().copied().fold(f64::MAX, f64::min),
+        xs.iter().copied().fold(0.0, f64::max),
+    );
+    Some(svg::lines(
+        &format!("{}-rss-vs-concurrency", s.name),
+        "Memory against concurrent requests",
+        "requests in flight (log)",
+        "mean RSS under load (MB)",
+        Axis::log(xlo, xhi),
+        Axis::linear(0.0, ys.iter().copied().fold(0.0, f64::max) * 1.1),
+        &[],
+        &series,
+        &|x| format!("{x:.0} in flight"),
+        "The slope is the memory each extra in-flight request costs (least squares).",
+    ))
+}
+
+/// Requests per second at each concurrency of a sweep.
+fn sweep_throughput(results: &Results, s: &ScenarioResult) -> Option<String> {
+    let levels: Vec<String> = s.config["load"]["concurrency"]
+        .as_array()?
+        .iter()
+        .filter_map(|v| v.as_u64())
+        .map(|c| c.to_string())
+        .collect();
+    let groups: Vec<svg::Group> = levels
+        .iter()
+        .map(|level| {
+            let bars = s
+                .cells
+                .iter()
+                .filter_map(|c| {
+                    Some((
+                        color(results, &c.contender),
+                        c.contender.clone(),
+                        c.summary.get(&format!("requests_per_s_c{level}"))?.median,
+                    ))
+                })
+                .collect();
+            (format!("{level} in flight"), bars)
+        })
+        .collect();
+    Some(svg::grouped(
+        &format!("{}-sweep-rps", s.name),
+        "Throughput at each concurrency",
+        "requests / s",
+        &groups,
+        false,
+        true,
+        "Median over trials.",
+    ))
+}
+
+fn head_of_line(results: &Results, s: &ScenarioResult) -> Option<String> {
+    let groups: Vec<svg::Group> = s
+        .cells
+        .iter()
+        .filter_map(|c| {
+            let idle = c.summary.get("probe_p99_idle_ms")?.median;
+            let loaded = c.summary.get("probe_p99_loaded_ms")?.median;
+            let k = color(results, &c.contender);
+            Some((
+                c.contender.clone(),
+                vec![
+                    (k, "idle".to_owned(), idle),
+                    (k, "loaded".to_owned(), loaded),
+                ],
+            ))
+        })
+        .collect();
+    if groups.is_empty() {
+        return None;
+    }
+    let mut svg = svg::grouped(
+        &format!("{}-probe", s.name),
+        "/health probe p99: idle, then under CPU-heavy load",
+        "p99 latency (ms, log)",
+        &groups,
+        true,
+        false,
+        "Left (solid) bar of each pair: idle; right (faded): while CPU-heavy requests run. Hover for values.",
+    );
+    // The two bars of a pair share the contender's colour; mark the loaded one.
+    svg = svg.replacen(
+        "<figure class=\"chart\"",
+        "<figure class=\"chart pairs\"",
+        1,
+    );
+    Some(svg)
+}
+
+fn coldstart(results: &Results, s: &ScenarioResult) -> Option<String> {
+    let rows: Vec<Series> = s
+        .cells
+        .iter()
+        .filter_map(|c| {
+            let points: Vec<(f64, f64)> = c
+                .trials
+                .iter()
+                .filter(|t| t.status == Status::Ok)
+                .flat_map(|t| t.detail["runs"].as_array().cloned().unwrap_or_default())
+                .filter_map(|r| Some((f(&r["health_ms"])?, 0.0)))
+                .collect();
+            (!points.is_empty()).then(|| Series {
+                color: color(results, &c.contender),
+                name: c.contender.clone(),
+                points,
+            })
+        })
+        .collect();
+    (!rows.is_empty()).then(|| {
+        svg::strips(
+            &format!("{}-distribution", s.name),
+            "Cold start: spawn to first 200 on /health",
+            "milliseconds (log)",
+            &rows,
+            "Every measured start; the warm-up start is excluded.",
+        )
+    })
+}
+
+fn footprint(results: &Results, s: &ScenarioResult) -> Vec<String> {
+    let mut out = Vec::new();
+    for (metric, title, unit) in [
+        ("artifact_mb", "Artifact: what must be shipped", "MB"),
+        ("image_mb", "OCI image, compressed", "MB"),
+        ("deps_transitive", "Dependencies (transitive)", "packages"),
+        ("build_s", "Clean build time", "seconds"),
+        ("lines_of_code", "Lines of code", "lines"),
+    ] {
+        if let Some(svg) = metric_bars(
+            results,
+            s,
+            metric,
+            title,
+            unit,
+            &format!("{}-{metric}", s.name),
+        ) {
+            out.push(svg);
+        }
+    }
+    out
+}
+
+/// Every chart of one scenario.
+pub fn for_scenario(results: &Results, s: &ScenarioResult) -> Vec<String> {
+    let kind = s.config["kind"].as_str().unwrap_or("load");
+    let model = s.config["load"]["model"].as_str().unwrap_or("");
+    let mut charts = Vec::new();
+    match (kind, model) {
+        ("coldstart", _) => charts.extend(coldstart(results, s)),
+        ("footprint", _) => charts.extend(footprint(results, s)),
+        ("head-of-line", _) => {
+            charts.extend(head_of_line(results, s));
+            charts.extend(metric_bars(
+                results,
+                s,
+                "background_requests_per_s",
+                "CPU-heavy requests per second",
+                "requests / s",
+                &format!("{}-background", s.name),
+            ));
+        }
+        (_, "sweep") => {
+            charts.extend(sweep_throughput(results, s));
+            charts.extend(rss_vs_concurrency(results, s));
+        }
+        _ => {
+            charts.extend(metric_bars(
+                results,
+                s,
+                "requests_per_s",
+                &format!("{}: requests per second", s.name),
+                "requests / s",
+                &format!("{}-rps", s.name),
+            ));
+            charts.extend(percentile_curves(
+                results,
+                s,
+                &|d| Some(&d["load"]["latency"]),
+                &format!("{}-percentiles", s.name),
+                &format!("{}: latency by percentile", s.name),
+            ));
+            if model == "open_fraction" || model == "open" {
+                charts.extend(timelines(results, s));
+            }
+        }
+    }
+    charts
+}

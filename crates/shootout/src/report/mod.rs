@@ -1,0 +1,132 @@
+//! Reports people read: the terminal tables `run` prints, a Markdown report
+//! for pasting, and a self-contained HTML report with charts. All three are
+//! built from one results file and share one table model ([`table`]).
+
+pub mod charts;
+pub mod html;
+pub mod ledger;
+pub mod markdown;
+pub mod svg;
+pub mod table;
+pub mod terminal;
+
+use std::path::Path;
+
+use crate::suite::claims::Evaluation;
+use crate::suite::results::Results;
+
+/// Method and machine facts, as (name, value) lines for every format.
+pub fn method_facts(results: &Results) -> Vec<(String, String)> {
+    let m = &results.machine;
+    let s = |v: &serde_json::Value| {
+        v.as_str()
+            .map_or_else(|| "unknown".to_owned(), str::to_owned)
+    };
+    let mut facts = vec![
+        ("CPU".to_owned(), s(&m["cpu_model"])),
+        ("CPUs".to_owned(), m["cpus"].to_string()),
+        (
+            "memory".to_owned(),
+            m["memory_bytes"].as_f64().map_or("unknown".into(), |b| {
+                format!("{:.1} GiB", b / 1_073_741_824.0)
+            }),
+        ),
+        ("kernel".to_owned(), s(&m["kernel"])),
+        (
+            "CPU governor".to_owned(),
+            m["cpu_governor"]
+                .as_str()
+                .unwrap_or("not exposed")
+                .to_owned(),
+        ),
+        ("shootout".to_owned(), s(&m["shootout_version"])),
+        (
+            "mode".to_owned(),
+            format!(
+                "{} ({} trial(s) per cell, contender order rotated each trial)",
+                results.mode, results.trials
+            ),
+        ),
+        (
+            "pinning".to_owned(),
+            format!(
+                "service on CPUs {}; load generator and upstream simulator on CPUs {}",
+                results.service_cpus, results.generator_cpus
+            ),
+        ),
+        (
+            "run".to_owned(),
+            format!(
+                "{} to {}{}",
+                results.started_at,
+                results.updated_at,
+                if results.complete {
+                    ""
+                } else {
+                    " (incomplete)"
+                }
+            ),
+        ),
+        ("seed".to_owned(), results.seed.to_string()),
+    ];
+    for c in &results.contenders {
+        let runtime = match &c.runtime {
+            serde_json::Value::Object(r) => format!(
+                "{} {} ({})",
+                r.get("name").and_then(|v| v.as_str()).unwrap_or("?"),
+                r.get("version").and_then(|v| v.as_str()).unwrap_or("?"),
+                r.get("source").and_then(|v| v.as_str()).unwrap_or("?")
+            ),
+            _ => "not resolved".to_owned(),
+        };
+        let told: Vec<String> = c
+            .told
+            .iter()
+            .filter(|(k, _)| k.as_str() != "PORT" && k.as_str() != "UPSTREAM_URL")
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let value = match &c.skipped {
+            Some(why) => format!("{} — skipped: {why}", c.framework),
+            None => format!("{}; {runtime}; told {}", c.framework, told.join(" ")),
+        };
+        facts.push((c.name.clone(), value));
+    }
+    let warnings: Vec<String> = results
+        .scenarios
+        .iter()
+        .flat_map(|s| {
+            s.cells.iter().flat_map(move |c| {
+                c.warnings
+                    .iter()
+                    .map(move |w| format!("{} / {}: {w}", s.name, c.contender))
+            })
+        })
+        .filter(|w| w.contains("saturated"))
+        .collect();
+    facts.push((
+        "saturation".to_owned(),
+        if warnings.is_empty() {
+            "no generator or upstream saturation detected".to_owned()
+        } else {
+            warnings.join("; ")
+        },
+    ));
+    facts
+}
+
+/// Writes the HTML and Markdown reports.
+pub fn write(
+    results: &Results,
+    evaluation: Option<&Evaluation>,
+    baseline: &str,
+    html: &Path,
+    md: &Path,
+) -> std::io::Result<()> {
+    for path in [html, md] {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+    }
+    std::fs::write(html, html::render(results, evaluation, baseline))?;
+    std::fs::write(md, markdown::render(results, evaluation, baseline))
+}
