@@ -87,7 +87,13 @@ impl Drop for Running {
 
 /// Binds `addr` and serves in the background of the current tokio runtime.
 pub async fn start(addr: SocketAddr, state: Arc<Upstream>) -> std::io::Result<Running> {
-    let listener = TcpListener::bind(addr).await?;
+    // A deep accept queue: a contender under 10,000 concurrent requests opens
+    // thousands of upstream connections at once, and tokio's default backlog
+    // (1,024) would turn the surplus into SYN retries the contender pays for.
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    let listener = socket.listen(65_535)?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = watch::channel(false);
     tokio::spawn(serve(listener, state.clone(), stopped));

@@ -186,6 +186,39 @@ fn each_error_kind_is_counted() {
 }
 
 #[test]
+fn keep_alive_reuses_connections_and_no_keepalive_opens_one_per_request() {
+    use std::sync::atomic::Ordering;
+    let server = Fixture::start();
+    let report = run(config(
+        &server.url("/"),
+        Model::Closed { connections: 2 },
+        Stop::Requests(50),
+    ));
+    assert_eq!(report.completed, 50);
+    // Two connections, plus the reachability check before the run.
+    assert!(
+        server.accepted.load(Ordering::SeqCst) <= 3,
+        "{}",
+        server.accepted.load(Ordering::SeqCst)
+    );
+
+    let server = Fixture::start();
+    let mut cfg = config(
+        &server.url("/"),
+        Model::Closed { connections: 2 },
+        Stop::Requests(50),
+    );
+    cfg.keepalive = false;
+    let report = run(cfg);
+    assert_eq!((report.completed, report.errors), (50, 0), "{report:#?}");
+    assert!(
+        server.accepted.load(Ordering::SeqCst) >= 50,
+        "{}",
+        server.accepted.load(Ordering::SeqCst)
+    );
+}
+
+#[test]
 fn a_target_that_dies_mid_run_ends_the_run_with_partial_results() {
     let mut server = Fixture::start();
     let url = server.url("/");

@@ -44,15 +44,7 @@ const DEAD_AFTER: Duration = Duration::from_secs(1);
 
 /// CPU seconds (user + system) this process has used.
 fn process_cpu_seconds() -> f64 {
-    // SAFETY: getrusage fills the zeroed struct.
-    unsafe {
-        let mut usage: libc::rusage = std::mem::zeroed();
-        if libc::getrusage(libc::RUSAGE_SELF, &mut usage) != 0 {
-            return 0.0;
-        }
-        let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-        tv(usage.ru_utime) + tv(usage.ru_stime)
-    }
+    crate::supervise::cpu_seconds(libc::RUSAGE_SELF)
 }
 
 /// Runs a load test to completion on worker threads and returns its report.

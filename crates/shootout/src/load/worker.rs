@@ -292,7 +292,7 @@ async fn request(
             shared
                 .last_response_us
                 .fetch_max(since(shared, done), Ordering::Relaxed);
-            if reply.close {
+            if reply.close || !config.keepalive {
                 *conn = None;
             }
             let mut builder = ctx.builder.borrow_mut();

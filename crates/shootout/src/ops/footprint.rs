@@ -75,15 +75,7 @@ fn copy_sources(from: &Path, to: &Path) -> std::io::Result<()> {
 }
 
 fn children_cpu_seconds() -> f64 {
-    // SAFETY: getrusage fills the zeroed struct.
-    unsafe {
-        let mut usage: libc::rusage = std::mem::zeroed();
-        if libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) != 0 {
-            return 0.0;
-        }
-        let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-        tv(usage.ru_utime) + tv(usage.ru_stime)
-    }
+    crate::supervise::cpu_seconds(libc::RUSAGE_CHILDREN)
 }
 
 /// Builds a copy of the sources in an empty directory, with a fresh Go build cache.

@@ -446,28 +446,17 @@ async fn drive(
     match &scenario.kind {
         Kind::Load {
             requests,
-            load: LoadSpec::Closed { connections },
+            load: spec @ (LoadSpec::Closed { .. } | LoadSpec::Open { .. }),
         } => {
-            let model = Model::Closed {
-                connections: connections.resolve(cpus),
-            };
-            let m = measured(
-                config(base, requests, model, warmup, duration, setup)?,
-                launched,
-                upstream,
-                sampler,
-            )
-            .await?;
-            load_metrics(&m, "", &mut t.metrics, &mut t.warnings, setup);
-            t.detail = detail_of(&m);
-        }
-        Kind::Load {
-            requests,
-            load: LoadSpec::Open { rate, connections },
-        } => {
-            let model = Model::Open {
-                rate: *rate,
-                connections: connections.resolve(cpus),
+            let model = match spec {
+                LoadSpec::Open { rate, connections } => Model::Open {
+                    rate: *rate,
+                    connections: connections.resolve(cpus),
+                },
+                LoadSpec::Closed { connections } => Model::Closed {
+                    connections: connections.resolve(cpus),
+                },
+                _ => unreachable!("matched above"),
             };
             let m = measured(
                 config(base, requests, model, warmup, duration, setup)?,

@@ -239,14 +239,7 @@ impl Service {
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        kill_group(self.pid, libc::SIGKILL);
-        let status = self.child.wait().map(Exit::from).unwrap_or(Exit {
-            code: None,
-            signal: Some(libc::SIGKILL),
-        });
-        registry::unregister(self.pid as i32);
-        self.exit = Some(status.clone());
-        status
+        self.kill()
     }
 }
 
@@ -264,6 +257,13 @@ impl Service {
             }
             std::thread::sleep(Duration::from_millis(2));
         }
+        self.kill()
+    }
+}
+
+impl Service {
+    /// SIGKILL to the group, then reap.
+    fn kill(&mut self) -> Exit {
         kill_group(self.pid, libc::SIGKILL);
         let status = self.child.wait().map(Exit::from).unwrap_or(Exit {
             code: None,

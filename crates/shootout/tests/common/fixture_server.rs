@@ -14,6 +14,8 @@ pub struct Fixture {
     pub addr: SocketAddr,
     /// Requests answered.
     pub served: Arc<AtomicU64>,
+    /// Connections accepted.
+    pub accepted: Arc<AtomicU64>,
     /// Every response waits until this (set to stall the server).
     pub stall: Arc<std::sync::Mutex<Option<(Instant, Instant)>>>,
     shutdown: Arc<AtomicBool>,
@@ -33,12 +35,19 @@ impl Fixture {
         let served = Arc::new(AtomicU64::new(0));
         let stall = Arc::new(std::sync::Mutex::new(None));
         let shutdown = Arc::new(AtomicBool::new(false));
-        let (s, st, sh) = (served.clone(), stall.clone(), shutdown.clone());
+        let accepted = Arc::new(AtomicU64::new(0));
+        let (s, st, sh, acc) = (
+            served.clone(),
+            stall.clone(),
+            shutdown.clone(),
+            accepted.clone(),
+        );
         runtime.spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
                     continue;
                 };
+                acc.fetch_add(1, Ordering::SeqCst);
                 if sh.load(Ordering::SeqCst) {
                     // Stop listening: the listener is dropped below.
                     break;
@@ -50,6 +59,7 @@ impl Fixture {
         Self {
             addr,
             served,
+            accepted,
             stall,
             shutdown,
             _runtime: Some(runtime),
@@ -94,6 +104,7 @@ async fn serve(
             return;
         }
         let path = head.split(' ').nth(1).unwrap_or("/").to_owned();
+        let close = head.to_ascii_lowercase().contains("connection: close");
         let window = *stall.lock().unwrap();
         if let Some((from, until)) = window {
             let now = Instant::now();
@@ -132,7 +143,7 @@ async fn serve(
         if stream.write_all(&reply).await.is_err() {
             return;
         }
-        if path == "/half" || path == "/garbage" {
+        if close || path == "/half" || path == "/garbage" {
             return;
         }
     }
