@@ -7,7 +7,8 @@
 //! cost more. The sampler runs on its own thread, pinned away from the
 //! service when asked; `bench/sampler.sh` measures its own cost.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::fs::File;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -82,13 +83,24 @@ struct Stat {
     rss_pages: u64,
 }
 
-fn read_stat(pid: u32, buf: &mut String) -> Option<Stat> {
-    use std::io::Read;
-    buf.clear();
-    std::fs::File::open(format!("/proc/{pid}/stat"))
-        .ok()?
-        .read_to_string(buf)
-        .ok()?;
+/// Reads `/proc/PID/stat` through a file kept open between ticks: one
+/// `pread` a tick instead of open, read and close.
+fn read_stat(pid: u32, files: &mut HashMap<u32, File>, buf: &mut Vec<u8>) -> Option<Stat> {
+    use std::os::unix::fs::FileExt;
+    if let std::collections::hash_map::Entry::Vacant(e) = files.entry(pid) {
+        e.insert(File::open(format!("/proc/{pid}/stat")).ok()?);
+    }
+    let file = files.get(&pid)?;
+    buf.resize(1024, 0);
+    let n = match file.read_at(buf, 0) {
+        Ok(n) if n > 0 => n,
+        _ => {
+            files.remove(&pid);
+            return None;
+        }
+    };
+    let text = std::str::from_utf8(&buf[..n]).ok()?;
+    let buf = text;
     // The command name may hold spaces and parentheses: parse after the last ')'.
     let rest = &buf[buf.rfind(')')? + 2..];
     let f: Vec<&str> = rest.split_ascii_whitespace().collect();
@@ -143,7 +155,8 @@ fn read_pss(pid: u32) -> Option<u64> {
 struct Reader {
     root: u32,
     tree: Vec<u32>,
-    buf: String,
+    files: HashMap<u32, File>,
+    buf: Vec<u8>,
     tick: f64,
     page: u64,
     fds: u64,
@@ -155,7 +168,8 @@ impl Reader {
         Self {
             root,
             tree: vec![root],
-            buf: String::with_capacity(512),
+            files: HashMap::new(),
+            buf: Vec::with_capacity(1024),
             tick: ticks_per_second(),
             page: page_size(),
             fds: 0,
@@ -166,6 +180,8 @@ impl Reader {
     fn read(&mut self, t_ms: f64, full: bool) -> Option<Sample> {
         if full {
             self.tree = process_tree(self.root);
+            let tree = &self.tree;
+            self.files.retain(|pid, _| tree.contains(pid));
             self.fds = self.tree.iter().map(|&p| count_fds(p)).sum();
             let pss: Vec<Option<u64>> = self.tree.iter().map(|&p| read_pss(p)).collect();
             self.pss = pss
@@ -185,7 +201,7 @@ impl Reader {
         };
         let mut any = false;
         for &pid in &self.tree {
-            if let Some(s) = read_stat(pid, &mut self.buf) {
+            if let Some(s) = read_stat(pid, &mut self.files, &mut self.buf) {
                 any = true;
                 sample.rss_bytes += s.rss_pages * self.page;
                 sample.cpu_user_s += (s.utime + s.cutime) as f64 / self.tick;
