@@ -505,7 +505,15 @@ async fn drive(
         } => {
             let mut points = Vec::new();
             let mut details = Vec::new();
+            let limit = open_files_limit();
             for &c in concurrency {
+                // Each in-flight /io request holds an inbound and an upstream socket.
+                if limit < (2 * c + 512) as u64 {
+                    t.warnings.push(format!(
+                        "the open-files limit ({limit}, raised as far as this machine allows) is below the ~{} sockets {c} concurrent upstream-bound requests need: failures at c{c} may be this limit (EMFILE), not the contender",
+                        2 * c + 512
+                    ));
+                }
                 let model = Model::Closed { connections: c };
                 let m = measured(
                     config(base, requests, model, warmup, duration, setup)?,
@@ -604,6 +612,19 @@ async fn drive(
         }
     }
     Ok(())
+}
+
+/// The soft open-files limit contenders inherit from shootout.
+fn open_files_limit() -> u64 {
+    // SAFETY: getrlimit fills the zeroed struct.
+    unsafe {
+        let mut limit: libc::rlimit = std::mem::zeroed();
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 {
+            limit.rlim_cur
+        } else {
+            0
+        }
+    }
 }
 
 /// Capacity for open-model scenarios: a short closed-model run.

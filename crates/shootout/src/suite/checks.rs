@@ -13,7 +13,8 @@ use crate::verify::orders::{check_created, expected_reply, random_order};
 
 fn body_json(status: u16, want: u16, body: &[u8]) -> Result<Value, String> {
     if status != want {
-        return Err(format!("status {status}, want {want}"));
+        let body = String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned();
+        return Err(format!("status {status}, want {want}: {body}"));
     }
     serde_json::from_slice(body).map_err(|e| format!("body is not JSON: {e}"))
 }
