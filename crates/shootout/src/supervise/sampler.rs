@@ -4,7 +4,7 @@
 //! the tree: resident memory, CPU user and system time, thread count. Once a
 //! second it rediscovers the tree (through `/proc/PID/task/*/children`),
 //! counts open file descriptors and reads PSS from `smaps_rollup`, which
-//! cost more. The sampler runs on its own thread, pinned away from the
+//! cost more (PSS every 5 s). The sampler runs on its own thread, pinned away from the
 //! service when asked; `bench/sampler.sh` measures its own cost.
 
 use std::collections::{BTreeSet, HashMap};
@@ -103,16 +103,21 @@ fn read_stat(pid: u32, files: &mut HashMap<u32, File>, buf: &mut Vec<u8>) -> Opt
     let buf = text;
     // The command name may hold spaces and parentheses: parse after the last ')'.
     let rest = &buf[buf.rfind(')')? + 2..];
-    let f: Vec<&str> = rest.split_ascii_whitespace().collect();
-    let num = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok());
-    // Field numbers from proc(5), minus 3 (pid, comm and state precede `rest[0]`).
+    // Field numbers from proc(5), minus 3 (pid, comm and state precede `rest[0]`):
+    // utime 11, stime 12, cutime 13, cstime 14, num_threads 17, rss 21.
+    let mut f = [0u64; 22];
+    for (i, v) in rest.split_ascii_whitespace().take(22).enumerate() {
+        if matches!(i, 11..=14 | 17 | 21) {
+            f[i] = v.parse().ok()?;
+        }
+    }
     Some(Stat {
-        utime: num(11)?,
-        stime: num(12)?,
-        cutime: num(13)?,
-        cstime: num(14)?,
-        threads: num(17)?,
-        rss_pages: num(21)?,
+        utime: f[11],
+        stime: f[12],
+        cutime: f[13],
+        cstime: f[14],
+        threads: f[17],
+        rss_pages: f[21],
     })
 }
 
@@ -151,7 +156,8 @@ fn read_pss(pid: u32) -> Option<u64> {
     Some(kb * 1024)
 }
 
-/// Reads the tree once. Slow parts (`fds`, `pss`) only when `full`.
+/// Reads the tree once. Slow parts (`fds`, `pss`) only when `full`, PSS only
+/// every [`PSS_EVERY`] full reads.
 struct Reader {
     root: u32,
     tree: Vec<u32>,
@@ -161,7 +167,11 @@ struct Reader {
     page: u64,
     fds: u64,
     pss: Option<u64>,
+    full_reads: u32,
 }
+
+/// PSS is refreshed on every this-many-th full read (every 5 s).
+const PSS_EVERY: u32 = 5;
 
 impl Reader {
     fn new(root: u32) -> Self {
@@ -174,6 +184,7 @@ impl Reader {
             page: page_size(),
             fds: 0,
             pss: None,
+            full_reads: 0,
         }
     }
 
@@ -183,11 +194,15 @@ impl Reader {
             let tree = &self.tree;
             self.files.retain(|pid, _| tree.contains(pid));
             self.fds = self.tree.iter().map(|&p| count_fds(p)).sum();
-            let pss: Vec<Option<u64>> = self.tree.iter().map(|&p| read_pss(p)).collect();
-            self.pss = pss
-                .iter()
-                .all(Option::is_some)
-                .then(|| pss.iter().flatten().sum());
+            // smaps_rollup walks every mapping: the dearest read, so the rarest.
+            if self.full_reads % PSS_EVERY == 0 {
+                let pss: Vec<Option<u64>> = self.tree.iter().map(|&p| read_pss(p)).collect();
+                self.pss = pss
+                    .iter()
+                    .all(Option::is_some)
+                    .then(|| pss.iter().flatten().sum());
+            }
+            self.full_reads += 1;
         }
         let mut sample = Sample {
             t_ms,
