@@ -33,6 +33,7 @@ pub enum Command {
     ///   shootout run --scenarios json,cpu-hash        # 3 trials each
     ///   shootout run --full --out results/today       # 5 trials, longer phases
     ///   shootout run --resume                         # finish an interrupted run
+    #[command(verbatim_doc_comment)]
     Run(RunArgs),
     /// Write the HTML and Markdown reports of a results file, and print its tables.
     ///
@@ -42,11 +43,13 @@ pub enum Command {
     ///
     /// Example:
     ///   shootout report target/shootout/results/results.json --html report.html
+    #[command(verbatim_doc_comment)]
     Report(ReportArgs),
     /// Evaluate a claims ledger against a results file.
     ///
     /// Example:
     ///   shootout claims target/shootout/results/results.json --ledger my-claims.toml
+    #[command(verbatim_doc_comment)]
     Claims(ClaimsArgs),
     /// Build contenders and check each against the whole contract.
     ///
@@ -58,6 +61,7 @@ pub enum Command {
     ///   shootout verify                  # every contender under contenders/
     ///   shootout verify go-nethttp       # just one
     ///   shootout verify --json > v.json  # machine-readable verdicts
+    #[command(verbatim_doc_comment)]
     Verify(VerifyArgs),
     /// Build and run one contender in the foreground, for poking with curl.
     ///
@@ -67,6 +71,7 @@ pub enum Command {
     /// Example:
     ///   shootout up rust-axum --port 8080
     ///   curl 'http://127.0.0.1:8080/cpu/hash?seed=42&n=1000'
+    #[command(verbatim_doc_comment)]
     Up(UpArgs),
     /// Generate HTTP/1.1 load against any URL, like wrk, wrk2 or oha.
     ///
@@ -83,6 +88,7 @@ pub enum Command {
     ///   shootout load 'http://127.0.0.1:8080/io?ms=10&token=a' --rate 1000 -d 30s
     ///   shootout load http://127.0.0.1:8080/orders --method POST --body order.json \
     ///       -H 'Content-Type: application/json' --cpus 0 --json > result.json
+    #[command(verbatim_doc_comment)]
     Load(LoadArgs),
     /// Measure cold start: spawn to first 200 on /health and to first correct /json.
     ///
@@ -93,6 +99,7 @@ pub enum Command {
     ///
     /// Example:
     ///   shootout coldstart rust-axum node-fastify --runs 50
+    #[command(verbatim_doc_comment)]
     Coldstart(ColdstartArgs),
     /// Measure what each contender costs to build and ship.
     ///
@@ -103,6 +110,7 @@ pub enum Command {
     ///
     /// Example:
     ///   shootout footprint --json > footprint.json
+    #[command(verbatim_doc_comment)]
     Footprint(FootprintArgs),
     /// Run each contender's own unit tests with its own toolchain.
     ///
