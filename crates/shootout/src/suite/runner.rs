@@ -12,7 +12,7 @@ use serde_json::json;
 use super::cell::{Setup, run_trial};
 use super::machine::{Machine, now_rfc3339};
 use super::results::{Cell, ContenderInfo, Results, SCHEMA, ScenarioResult};
-use super::scenario::{Kind, Mode, Scenario};
+use super::scenario::{Kind, LoadSpec, Mode, Scenario};
 use crate::contenders::toolchain::Runtime;
 use crate::contenders::{self, Contender};
 use crate::supervise::launch::launch;
@@ -42,36 +42,98 @@ pub fn rotation<T: Clone>(items: &[T], k: usize) -> Vec<T> {
     items[k..].iter().chain(&items[..k]).cloned().collect()
 }
 
-/// Progress on stderr: a redrawn line on a terminal, plain lines otherwise.
+/// How long a trial of `s` should take, for progress and ETA; `None` when it
+/// depends on the contender (cold start, footprint).
+fn expected(s: &Scenario) -> Option<Duration> {
+    let phase = s.warmup + s.duration;
+    let startup = Duration::from_millis(500);
+    Some(
+        startup
+            + match &s.kind {
+                Kind::Load { load, .. } => match load {
+                    LoadSpec::Sweep { concurrency } => phase * concurrency.len() as u32,
+                    LoadSpec::OpenFraction { .. } => phase + Duration::from_millis(2500),
+                    _ => phase,
+                },
+                Kind::HeadOfLine { .. } => phase + s.duration + Duration::from_secs(1),
+                Kind::Coldstart { .. } | Kind::Footprint { .. } => return None,
+            },
+    )
+}
+
+/// A guess for trials whose length depends on the contender.
+const UNKNOWN_TRIAL: Duration = Duration::from_secs(8);
+
+/// Progress on stderr: an overall bar with an ETA from the remaining cells'
+/// expected lengths (scaled by how the finished ones compared), and a bar
+/// for the current cell, redrawn on a terminal; plain lines otherwise.
+#[derive(Clone)]
 struct Progress {
     tty: bool,
     started: Instant,
     total: usize,
     done: usize,
+    /// Expected seconds of the cells still to run, and of those run so far.
+    remaining_s: f64,
+    ran_expected_s: f64,
+    ran_actual_s: f64,
+}
+
+fn bar(frac: f64, width: usize) -> String {
+    let filled = ((frac.clamp(0.0, 1.0)) * width as f64) as usize;
+    format!("[{}{}]", "#".repeat(filled), "-".repeat(width - filled))
 }
 
 impl Progress {
-    fn cell(&self, what: &str) {
-        let elapsed = self.started.elapsed().as_secs_f64();
-        let eta = if self.done > 0 {
-            let per = elapsed / self.done as f64;
-            format!(", ETA {:.0}s", per * (self.total - self.done) as f64)
+    /// Seconds left: the remaining cells' expected lengths, less what the
+    /// current cell has already run, scaled by how long finished cells took
+    /// against their expectation.
+    fn eta_s(&self, in_cell: f64) -> f64 {
+        let scale = if self.ran_expected_s > 0.0 {
+            self.ran_actual_s / self.ran_expected_s
         } else {
-            String::new()
+            1.0
         };
-        let filled = self.done * 24 / self.total.max(1);
-        let bar = format!("[{}{}]", "#".repeat(filled), "-".repeat(24 - filled));
-        if self.tty {
-            eprint!(
-                "\r\x1b[2K{bar} {}/{} cells, {elapsed:.0}s{eta} | {what}",
-                self.done, self.total
-            );
-        } else {
-            eprintln!(
-                "shootout: {bar} {}/{} cells, {elapsed:.0}s{eta} | {what}",
-                self.done, self.total
-            );
+        (self.remaining_s - in_cell).max(0.0) * scale
+    }
+
+    fn line(&self, what: &str, cell: Option<(f64, Option<f64>)>) -> String {
+        let elapsed = self.started.elapsed().as_secs_f64();
+        let overall = bar(self.done as f64 / self.total.max(1) as f64, 20);
+        let (cell, in_cell) = match cell {
+            Some((t, Some(expect))) => (
+                format!(" {} {t:.0}/{expect:.0}s", bar(t / expect, 10)),
+                t.min(expect),
+            ),
+            Some((t, None)) => (format!(" {t:.0}s"), t.min(UNKNOWN_TRIAL.as_secs_f64())),
+            None => (String::new(), 0.0),
+        };
+        format!(
+            "{overall} {}/{} cells, {elapsed:.0}s, ETA {:.0}s | {what}{cell}",
+            self.done,
+            self.total,
+            self.eta_s(in_cell)
+        )
+    }
+
+    /// Announces a cell; on a terminal, keeps redrawing its bar until the
+    /// returned task is aborted.
+    fn start_cell(&self, what: String, expect: Option<f64>) -> Option<tokio::task::JoinHandle<()>> {
+        if !self.tty {
+            eprintln!("shootout: {}", self.line(&what, None));
+            return None;
         }
+        let me = self.clone();
+        Some(tokio::spawn(async move {
+            let began = Instant::now();
+            loop {
+                eprint!(
+                    "\r\x1b[2K{}",
+                    me.line(&what, Some((began.elapsed().as_secs_f64(), expect)))
+                );
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+        }))
     }
 
     fn finish(&self) {
@@ -229,21 +291,47 @@ pub async fn run(opts: &Options) -> anyhow::Result<Results> {
         started: Instant::now(),
         total,
         done: 0,
+        remaining_s: 0.0,
+        ran_expected_s: 0.0,
+        ran_actual_s: 0.0,
     };
     for scenario in &opts.scenarios {
         for trial in 0..trials_for(scenario, trials) {
+            for (contender, _) in &ready {
+                if !results.has_trial(&scenario.name, &contender.name, trial) {
+                    progress.remaining_s +=
+                        expected(scenario).unwrap_or(UNKNOWN_TRIAL).as_secs_f64();
+                }
+            }
+        }
+    }
+    for scenario in &opts.scenarios {
+        for trial in 0..trials_for(scenario, trials) {
             for (position, (contender, runtime)) in rotation(&ready, trial).iter().enumerate() {
-                progress.done += 1;
                 if results.has_trial(&scenario.name, &contender.name, trial) {
+                    progress.done += 1;
                     continue;
                 }
-                progress.cell(&format!(
-                    "{} / {} / trial {}",
-                    scenario.name,
-                    contender.name,
-                    trial + 1
-                ));
+                let expect = expected(scenario);
+                let ticker = progress.start_cell(
+                    format!(
+                        "{} / {} / trial {}",
+                        scenario.name,
+                        contender.name,
+                        trial + 1
+                    ),
+                    expect.map(|d| d.as_secs_f64()),
+                );
+                let began = Instant::now();
                 let t = run_trial(scenario, contender, runtime, &opts.setup, trial, position).await;
+                if let Some(ticker) = ticker {
+                    ticker.abort();
+                }
+                let expect_s = expect.unwrap_or(UNKNOWN_TRIAL).as_secs_f64();
+                progress.remaining_s = (progress.remaining_s - expect_s).max(0.0);
+                progress.ran_expected_s += expect_s;
+                progress.ran_actual_s += began.elapsed().as_secs_f64();
+                progress.done += 1;
                 if let Some(e) = &t.error {
                     let first = e.lines().next().unwrap_or("");
                     eprintln!(
