@@ -6,6 +6,7 @@ pub mod cell;
 pub mod checks;
 pub mod claims;
 pub mod machine;
+pub mod metrics;
 pub mod results;
 pub mod runner;
 pub mod scenario;
