@@ -274,6 +274,59 @@ fn ctrl_c_keeps_a_valid_partial_results_file_and_resume_finishes_it() {
 }
 
 #[test]
+fn a_contender_killed_mid_scenario_is_reported_crashed_and_the_run_goes_on() {
+    // killed-mid-run passes verification, then SIGKILLs itself at its 2,000th request (verification sends about 700).
+    let scenarios = scenarios(&[(
+        "a.toml",
+        &JSON_SCENARIO.replace("duration = \"1s\"", "duration = \"2s\""),
+    )]);
+    let out = tempfile::tempdir().unwrap();
+    let run = shootout()
+        .args([
+            "run",
+            "--quick",
+            "--contenders",
+            "killed-mid-run,fixture-ok",
+            "--contenders-dir",
+        ])
+        .arg(fixtures())
+        .arg("--scenarios-dir")
+        .arg(scenarios.path())
+        .arg("--out")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let results = read_results(out.path());
+    validate(&results);
+    assert_eq!(results["complete"], true);
+    let cells = results["scenarios"][0]["cells"].as_array().unwrap();
+    let cell = |name: &str| cells.iter().find(|c| c["contender"] == name).unwrap();
+    let killed = cell("killed-mid-run");
+    let trial = &killed["trials"][0];
+    assert_eq!(trial["status"], "crashed", "{trial}");
+    assert!(
+        trial["error"]
+            .as_str()
+            .unwrap()
+            .contains("killed by signal 9"),
+        "{}",
+        trial["error"]
+    );
+    assert_eq!(killed["marked"], true);
+    assert_eq!(
+        cell("fixture-ok")["trials"][0]["status"],
+        "ok",
+        "the run went on with the next contender"
+    );
+    assert!(
+        text(&run.stdout).contains("killed-mid-run (!)"),
+        "{}",
+        text(&run.stdout)
+    );
+}
+
+#[test]
 fn a_bad_scenario_file_is_refused_with_its_location() {
     let bad = JSON_SCENARIO.replace("model = \"closed\"", "model = \"closed\"\nconections = 8");
     let scenarios = scenarios(&[("bad.toml", &bad)]);
