@@ -97,18 +97,23 @@ pub async fn up(args: UpArgs) -> anyhow::Result<bool> {
     )
     .await
     .with_context(|| format!("starting {}", contender.name))?;
-    println!("{} is up at http://{}", contender.name, launched.addr);
-    println!("  upstream: {upstream_url}");
-    println!(
+    // Whoever reads stdout may go away; the service runs on until Ctrl-C.
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{} is up at http://{}", contender.name, launched.addr);
+    let _ = writeln!(out, "  upstream: {upstream_url}");
+    let _ = writeln!(
+        out,
         "  CPUs: {cpus}; told: {}",
         env_summary(&launched.conditions.env)
     );
-    println!(
+    let _ = writeln!(
+        out,
         "  try: curl 'http://{}/cpu/hash?seed=42&n=1000'",
         launched.addr
     );
-    println!("Ctrl-C stops it.");
-    let _ = std::io::stdout().flush();
+    let _ = writeln!(out, "Ctrl-C stops it.");
+    let _ = out.flush();
+    drop(out);
 
     let mut interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;

@@ -183,30 +183,47 @@ fn sigint_to_the_harness_leaves_no_contender_alive() {
 
 #[test]
 fn sigkill_to_the_harness_leaves_no_contender_alive() {
-    // `up` keeps one contender running until told otherwise.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut child = shootout()
-        .args([
-            "up",
-            "fixture-ok",
-            "--port",
-            &port.to_string(),
-            "--contenders-dir",
-        ])
-        .arg(fixtures())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = BufReader::new(child.stdout.take().unwrap());
-    let _ = stdout
-        .lines()
-        .map_while(Result::ok)
-        .find(|l| l.contains("is up at"));
+    // `up` keeps one contender running until told otherwise. The port is
+    // picked free, then released for `up`: another test may grab it in
+    // between, so a start that fails is retried on a new port.
+    let mut attempt = 0;
+    let mut child = loop {
+        attempt += 1;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut child = shootout()
+            .args([
+                "up",
+                "fixture-ok",
+                "--port",
+                &port.to_string(),
+                "--contenders-dir",
+            ])
+            .arg(fixtures())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let up = lines
+            .by_ref()
+            .map_while(Result::ok)
+            .any(|l| l.contains("is up at"));
+        // Keep reading: a closed pipe would make `up`'s next line fail.
+        std::thread::spawn(move || lines.for_each(drop));
+        if up {
+            break child;
+        }
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            attempt < 3,
+            "`shootout up` never came up:\n{}",
+            text(&out.stderr)
+        );
+    };
     let groups = child_groups(child.id());
     assert!(
         groups.iter().any(|&g| group_alive(g)),
