@@ -14,6 +14,22 @@ use crate::supervise::{CpuSet, launch::launch};
 use crate::upstream::{self, Upstream};
 use crate::verify;
 
+/// Prints `value` as pretty JSON with `--json`, else the human rendering.
+fn print_json_or_text(
+    json: bool,
+    value: &impl serde::Serialize,
+    text: impl FnOnce() -> String,
+) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut stdout, value)?;
+        writeln!(stdout)?;
+    } else {
+        write!(stdout, "{}", text())?;
+    }
+    Ok(())
+}
+
 fn service_cpus(args: &ContenderArgs) -> anyhow::Result<CpuSet> {
     let available = CpuSet::available();
     match &args.service_cpus {
@@ -45,13 +61,7 @@ pub async fn verify(args: VerifyArgs) -> anyhow::Result<bool> {
         ready_timeout: args.common.ready_timeout,
     };
     let report = verify::run::verify(&opts).await?;
-    let mut stdout = std::io::stdout().lock();
-    if args.json {
-        serde_json::to_writer_pretty(&mut stdout, &report)?;
-        writeln!(stdout)?;
-    } else {
-        write!(stdout, "{}", verify::report::render(&report))?;
-    }
+    print_json_or_text(args.json, &report, || verify::report::render(&report))?;
     Ok(report.success(ci))
 }
 
@@ -262,13 +272,7 @@ pub async fn load(args: LoadArgs) -> anyhow::Result<bool> {
         }
     });
     let report = tokio::task::spawn_blocking(move || load::run(config, stop)).await??;
-    let mut stdout = std::io::stdout().lock();
-    if args.json {
-        serde_json::to_writer_pretty(&mut stdout, &report)?;
-        writeln!(stdout)?;
-    } else {
-        write!(stdout, "{}", load::report::render(&report))?;
-    }
+    print_json_or_text(args.json, &report, || load::report::render(&report))?;
     Ok(report.aborted.is_none())
 }
 
@@ -309,13 +313,9 @@ pub async fn coldstart(args: ColdstartArgs) -> anyhow::Result<bool> {
             Ok(results)
         })
         .await??;
-    let mut stdout = std::io::stdout().lock();
-    if args.json {
-        serde_json::to_writer_pretty(&mut stdout, &results)?;
-        writeln!(stdout)?;
-    } else {
-        write!(stdout, "{}", crate::ops::render::coldstart(&results))?;
-    }
+    print_json_or_text(args.json, &results, || {
+        crate::ops::render::coldstart(&results)
+    })?;
     Ok(true)
 }
 
@@ -338,13 +338,9 @@ pub async fn footprint(args: FootprintArgs) -> anyhow::Result<bool> {
             Ok(results)
         })
         .await??;
-    let mut stdout = std::io::stdout().lock();
-    if args.json {
-        serde_json::to_writer_pretty(&mut stdout, &results)?;
-        writeln!(stdout)?;
-    } else {
-        write!(stdout, "{}", crate::ops::render::footprint(&results))?;
-    }
+    print_json_or_text(args.json, &results, || {
+        crate::ops::render::footprint(&results)
+    })?;
     Ok(true)
 }
 

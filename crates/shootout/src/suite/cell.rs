@@ -18,7 +18,7 @@ use crate::contenders::Contender;
 use crate::contenders::toolchain::Runtime;
 use crate::load::{self, Body, LoadConfig, LoadReport, Mix, Model, Stop, Target, Template};
 use crate::ops;
-use crate::supervise::launch::{Launched, launch};
+use crate::supervise::launch::launch;
 use crate::supervise::sampler::{Sampler, summarize};
 use crate::supervise::{CpuSet, Service, free_port};
 
@@ -120,7 +120,6 @@ async fn run_load(config: LoadConfig) -> anyhow::Result<LoadReport> {
 
 async fn measured(
     config: LoadConfig,
-    launched: &Launched,
     upstream: &UpstreamProcess,
     sampler: &Sampler,
 ) -> anyhow::Result<Measured> {
@@ -130,7 +129,6 @@ async fn measured(
     let report = run_load(config).await?;
     let t1 = sampler.now_ms();
     let series = sampler.snapshot();
-    let _ = launched;
     let from = t0 + warmup_ms;
     Ok(Measured {
         service: summarize(&series, from, t1),
@@ -284,7 +282,7 @@ async fn with_service(
         Some(setup.generator_cpus.clone()),
     );
     let base = format!("http://{}", launched.addr);
-    let outcome = drive(scenario, &base, &launched, &upstream, &sampler, setup, t).await;
+    let outcome = drive(scenario, &base, &upstream, &sampler, setup, t).await;
     let crashed = launched.service.try_exit();
     drop(sampler);
     launched.service.stop(Duration::from_secs(5)).await;
@@ -304,7 +302,6 @@ async fn with_service(
 async fn drive(
     scenario: &Scenario,
     base: &str,
-    launched: &Launched,
     upstream: &UpstreamProcess,
     sampler: &Sampler,
     setup: &Setup,
@@ -329,7 +326,6 @@ async fn drive(
             };
             let m = measured(
                 config(base, requests, model, warmup, duration, setup)?,
-                launched,
                 upstream,
                 sampler,
             )
@@ -353,7 +349,6 @@ async fn drive(
             };
             let m = measured(
                 config(base, requests, model, warmup, duration, setup)?,
-                launched,
                 upstream,
                 sampler,
             )
@@ -386,7 +381,6 @@ async fn drive(
                 let model = Model::Closed { connections: c };
                 let m = measured(
                     config(base, requests, model, warmup, duration, setup)?,
-                    launched,
                     upstream,
                     sampler,
                 )
