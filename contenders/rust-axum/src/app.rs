@@ -1,8 +1,4 @@
 //! The router and the handlers of every endpoint but the orders.
-
-use std::sync::Arc;
-use std::time::Duration;
-
 use axum::{
     Json, Router,
     extract::{DefaultBodyLimit, Query, State, rejection::QueryRejection},
@@ -11,37 +7,8 @@ use axum::{
 use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
+use crate::state::AppState;
 use crate::{kernels, orders, params};
-
-/// Shared by every handler: the upstream client and the order store.
-#[derive(Clone)]
-pub struct AppState {
-    pub inner: Arc<Inner>,
-}
-
-pub struct Inner {
-    pub http: reqwest::Client,
-    pub upstream: String,
-    pub orders: orders::Store,
-}
-
-impl AppState {
-    pub fn new(upstream: String) -> Result<Self, reqwest::Error> {
-        // reqwest keeps an unbounded idle pool per host by default, so many
-        // concurrent upstream calls reuse their keep-alive connections.
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .pool_idle_timeout(Duration::from_secs(90))
-            .build()?;
-        Ok(Self {
-            inner: Arc::new(Inner {
-                http,
-                upstream: upstream.trim_end_matches('/').to_owned(),
-                orders: orders::Store::default(),
-            }),
-        })
-    }
-}
 
 pub fn app(state: AppState) -> Router {
     Router::new()

@@ -9,6 +9,8 @@ mod error;
 mod kernels;
 mod orders;
 mod params;
+mod state;
+mod store;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let port: u16 = env_or("PORT", "8080").parse()?;
@@ -27,7 +29,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 async fn serve(port: u16, upstream: String) -> Result<(), Box<dyn std::error::Error>> {
     let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await?;
     eprintln!("rust-axum listening on http://{}", listener.local_addr()?);
-    let state = app::AppState::new(upstream)?;
+    let state = state::AppState::new(upstream)?;
     axum::serve(listener, app::app(state))
         .with_graceful_shutdown(shutdown_signal())
         .await?;

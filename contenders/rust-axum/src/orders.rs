@@ -1,9 +1,5 @@
-//! `POST /orders` and `GET /orders/{id}`: validation, upstream authorization,
-//! fraud score and the in-memory store.
-
-use std::collections::HashMap;
-use std::sync::RwLock;
-use std::sync::atomic::{AtomicU64, Ordering};
+//! `POST /orders` and `GET /orders/{id}`: validation, upstream authorization
+//! and the fraud score; orders are kept by [`crate::store`].
 
 use axum::{
     Json,
@@ -13,7 +9,9 @@ use axum::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::{app::AppState, error::ApiError, kernels, params};
+use crate::state::AppState;
+use crate::store::Order;
+use crate::{error::ApiError, kernels, params};
 
 pub const MAX_BODY: usize = 65_536;
 
@@ -31,23 +29,6 @@ struct Item {
     sku: String,
     qty: u32,
     unit_price_cents: u32,
-}
-
-#[derive(Clone, Serialize)]
-pub struct Order {
-    id: String,
-    customer_id: String,
-    currency: String,
-    items_count: usize,
-    total_cents: u64,
-    fraud_score: u32,
-    status: &'static str,
-}
-
-#[derive(Default)]
-pub struct Store {
-    next_id: AtomicU64,
-    orders: RwLock<HashMap<String, Order>>,
 }
 
 impl NewOrder {
@@ -144,22 +125,15 @@ pub async fn create(
 
     let items_count = order.items.len();
     let fraud_score = kernels::hash(total_cents as u32, 1000 * items_count as u32);
-    let store = &state.inner.orders;
-    let id = store.next_id.fetch_add(1, Ordering::Relaxed) + 1;
-    let stored = Order {
-        id: format!("ord-{id}"),
+    let stored = state.inner.orders.insert(|id| Order {
+        id,
         customer_id: order.customer_id,
         currency: order.currency,
         items_count,
         total_cents,
         fraud_score,
         status: "authorized",
-    };
-    store
-        .orders
-        .write()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .insert(stored.id.clone(), stored.clone());
+    });
     Ok((StatusCode::CREATED, Json(stored)))
 }
 
@@ -170,11 +144,7 @@ pub async fn fetch(
     state
         .inner
         .orders
-        .orders
-        .read()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
         .get(&id)
-        .cloned()
         .map(Json)
         .ok_or_else(|| ApiError::NotFound(format!("no order {id}")))
 }

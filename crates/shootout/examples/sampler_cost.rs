@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use shootout::supervise::sampler::Sampler;
 
 fn cpu_seconds() -> f64 {
-    shootout::supervise::cpu_seconds(libc::RUSAGE_SELF)
+    shootout::sys::cpu_seconds(shootout::sys::Who::Myself)
 }
 
 fn main() {

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::supervise::CpuSet;
+use crate::units::{parse_duration, parse_duration_or_zero, parse_header, parse_rate};
 
 /// Go or Node.js? Rust, Bun, Deno? Settle it with measurements on your own machine.
 ///
@@ -117,6 +118,15 @@ pub enum Command {
     /// Builds first (so node_modules and the right Node.js are in place), then
     /// runs the manifest's `test` command. Exits non-zero if any fails.
     Test(TestArgs),
+    /// Print the JSON Schema of a document shootout writes.
+    ///
+    /// The schemas are generated from the types that write the documents;
+    /// docs/results.schema.json and docs/load.schema.json are this output.
+    ///
+    /// Example:
+    ///   shootout schema results > results.schema.json
+    #[command(verbatim_doc_comment)]
+    Schema(SchemaArgs),
     /// Run the upstream simulator: the "external service" contenders call.
     ///
     /// GET /delay?ms=M&token=T waits M ms on a timer and echoes the token;
@@ -142,37 +152,6 @@ pub struct ContenderArgs {
     /// How long a contender may take from spawn to its first 200 on /health, e.g. `30s`, `500ms`.
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
     pub ready_timeout: std::time::Duration,
-}
-
-/// `250ms`, `10s`, `2m`, or a bare number of seconds.
-pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
-    let s = s.trim();
-    if s.starts_with('-') {
-        return Err(format!("{s:?} must be a positive duration"));
-    }
-    let (number, unit) = match s.find(|c: char| !(c.is_ascii_digit() || c == '.')) {
-        Some(i) => (&s[..i], &s[i..]),
-        None => (s, "s"),
-    };
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("{s:?} is not a duration (try 500ms, 10s or 2m)"))?;
-    let seconds = match unit {
-        "ms" => value / 1e3,
-        "s" => value,
-        "m" => value * 60.0,
-        "h" => value * 3600.0,
-        "us" | "µs" => value / 1e6,
-        _ => {
-            return Err(format!(
-                "unknown unit {unit:?} in {s:?} (use ms, s, m or h)"
-            ));
-        }
-    };
-    if !seconds.is_finite() || seconds <= 0.0 {
-        return Err(format!("{s:?} must be a positive duration"));
-    }
-    Ok(std::time::Duration::from_secs_f64(seconds))
 }
 
 #[derive(Debug, Args)]
@@ -234,51 +213,6 @@ pub struct LoadArgs {
     /// Print the result as JSON (schema shootout.load/1, docs/load.schema.json) on stdout.
     #[arg(long)]
     pub json: bool,
-}
-
-fn parse_duration_or_zero(s: &str) -> Result<std::time::Duration, String> {
-    if s.trim().trim_end_matches(|c: char| c.is_ascii_alphabetic()) == "0" {
-        return Ok(std::time::Duration::ZERO);
-    }
-    parse_duration(s)
-}
-
-/// A positive, finite number of requests per second.
-pub fn parse_rate(s: &str) -> Result<f64, String> {
-    let rate: f64 = s
-        .trim()
-        .trim_end_matches("/s")
-        .parse()
-        .map_err(|_| format!("{s:?} is not a rate (requests per second, e.g. 1000 or 0.5)"))?;
-    if !(rate.is_finite() && rate > 0.0) {
-        return Err(format!(
-            "rate must be a positive number of requests per second (got {s})"
-        ));
-    }
-    Ok(rate)
-}
-
-/// `Name: value`, with a valid header name.
-pub fn parse_header(s: &str) -> Result<(String, String), String> {
-    let (name, value) = s
-        .split_once(':')
-        .ok_or_else(|| format!("malformed header {s:?}: expected 'Name: value'"))?;
-    let name = name.trim();
-    let valid = !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
-    if !valid {
-        return Err(format!(
-            "malformed header {s:?}: {name:?} is not a header name"
-        ));
-    }
-    if value.contains(['\r', '\n']) {
-        return Err(format!(
-            "malformed header {s:?}: line breaks are not allowed"
-        ));
-    }
-    Ok((name.to_owned(), value.trim().to_owned()))
 }
 
 #[derive(Debug, Args)]
@@ -427,4 +361,20 @@ pub struct UpstreamArgs {
     /// Latency of POST /authorize, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 2)]
     pub authorize_ms: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Which document.
+    #[arg(value_enum)]
+    pub doc: SchemaDoc,
+}
+
+/// The documents with a schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SchemaDoc {
+    /// results.json of `shootout run` (shootout.results/2).
+    Results,
+    /// `shootout load --json` (shootout.load/1).
+    Load,
 }

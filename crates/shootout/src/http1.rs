@@ -151,8 +151,8 @@ impl Response {
         })
     }
 
-    pub fn json(&self) -> Result<serde_json::Value, String> {
-        serde_json::from_slice(&self.body).map_err(|e| format!("body is not JSON ({e})"))
+    pub fn json(&self) -> Result<serde_json::Value, crate::contract::orders::Broken> {
+        serde_json::from_slice(&self.body).map_err(|e| format!("body is not JSON ({e})").into())
     }
 
     pub fn body_text(&self) -> String {

@@ -1,23 +1,42 @@
 //! shootout: measure equivalent backend services side by side.
 //!
-//! The modules follow the path a measurement walks: the [`contract`] every
-//! service implements, the [`contenders`] that implement it, the
-//! [`upstream`] simulator they call, the [`supervise`] layer that starts them
-//! under the same conditions, and [`verify`], which refuses to measure a
-//! contender that breaks the contract.
+//! The modules follow the path a measurement walks (`docs/architecture.md`
+//! draws it):
+//!
+//! - [`contract`]: the kernels, shared vectors, order rules and response
+//!   checks every contender is held to, computed by the harness itself;
+//! - [`contenders`]: manifests, runtimes (provided from npm when missing), builds;
+//! - [`upstream`] and [`timer`]: the "external service" contenders call;
+//! - [`supervise`]: process groups, CPU pinning, readiness, sampling, no orphans;
+//! - [`verify`]: the contract checks;
+//! - [`gate`]: prepare → upstream → launch → ready → verify → stop, for every command;
+//! - [`load`]: the load generator;
+//! - [`ops`]: cold start, footprint, OCI images, dependencies, lines of code;
+//! - [`stats`]: the bootstrap and order statistics;
+//! - [`suite`]: scenarios, the metric registry, trials, results, the claims ledger;
+//! - [`report`]: terminal, Markdown and HTML renderings of a results file;
+//! - [`commands`] and [`cli`]: one file per subcommand, and the options;
+//! - [`http1`]: the harness's one HTTP/1.1 client;
+//! - [`sys`]: every libc call; [`units`]: durations and rates as typed;
+//!   [`toml_file`]: errors of user files; [`rng`]: reproducible inputs.
 
 pub mod cli;
 pub mod commands;
 pub mod contenders;
 pub mod contract;
+pub mod gate;
 pub mod http1;
 pub mod load;
 pub mod ops;
 pub mod report;
 pub mod rng;
+pub mod stats;
 pub mod suite;
 pub mod supervise;
+pub mod sys;
 pub mod timer;
+pub mod toml_file;
+pub mod units;
 pub mod upstream;
 pub mod verify;
 
@@ -48,35 +67,17 @@ pub async fn run(cli: cli::Cli) -> anyhow::Result<bool> {
             commands::footprint(args).await
         }
         cli::Command::Upstream(args) => commands::upstream(args).await,
+        cli::Command::Schema(args) => commands::schema(args),
     }
 }
 
 /// Open files wanted: a contender serving 10,000 connections that each call
 /// the upstream holds 20,000 sockets, the generator 10,000 more.
-const WANTED_OPEN_FILES: libc::rlim_t = 65_536;
+const WANTED_OPEN_FILES: u64 = 65_536;
 
 /// Lets shootout and the contenders it starts (they inherit the limit) hold
 /// 10,000+ connections: the soft open-files limit goes up to the hard one,
 /// and the hard one up to 65,536 where the process may raise it (root).
 fn raise_open_files_limit() {
-    // SAFETY: getrlimit/setrlimit on a zeroed struct.
-    unsafe {
-        let mut limit: libc::rlimit = std::mem::zeroed();
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
-            return;
-        }
-        if limit.rlim_max < WANTED_OPEN_FILES {
-            let raised = libc::rlimit {
-                rlim_cur: WANTED_OPEN_FILES,
-                rlim_max: WANTED_OPEN_FILES,
-            };
-            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
-                return;
-            }
-        }
-        if limit.rlim_cur < limit.rlim_max {
-            limit.rlim_cur = limit.rlim_max;
-            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
-        }
-    }
+    sys::raise_open_files_limit(WANTED_OPEN_FILES);
 }

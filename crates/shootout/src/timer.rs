@@ -58,7 +58,7 @@ fn wheel() -> &'static Wheel {
 }
 
 fn run(wheel: &'static Wheel) {
-    set_timer_slack_1us();
+    crate::sys::set_timer_slack_1us();
     let mut guard = wheel.heap.lock().unwrap_or_else(|p| p.into_inner());
     loop {
         let now = Instant::now();
@@ -78,15 +78,6 @@ fn run(wheel: &'static Wheel) {
             }
             None => wheel.changed.wait(guard).unwrap_or_else(|p| p.into_inner()),
         };
-    }
-}
-
-/// Asks the kernel to wake this thread within 1 µs of its deadlines (the
-/// default slack is 50 µs).
-pub fn set_timer_slack_1us() {
-    // SAFETY: plain prctl on the calling thread.
-    unsafe {
-        libc::prctl(libc::PR_SET_TIMERSLACK, 1000 as libc::c_ulong);
     }
 }
 

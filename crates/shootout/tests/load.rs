@@ -69,6 +69,47 @@ fn open_model_sends_at_the_requested_rate() {
     assert_eq!(report.status["200"], report.completed);
 }
 
+/// Closed-model throughput is counted on the measured window: answers that
+/// arrive after it (the drain of the last in-flight requests) do not stretch
+/// the window and lower requests per second.
+#[test]
+fn closed_model_throughput_excludes_the_drain_after_the_window() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let state = Upstream::new(Duration::from_millis(1));
+    let server = rt
+        .block_on(upstream::start(([127, 0, 0, 1], 0).into(), state.clone()))
+        .unwrap();
+    // Two connections, 1.2 s per answer, a 2 s window: each connection's
+    // first answer lands inside the window, its second (sent at 1.2 s) at
+    // 2.4 s, after it.
+    let url = format!("{}/delay?ms=1200&token=drain", server.url());
+    let mut cfg = config(
+        &url,
+        Model::Closed { connections: 2 },
+        Stop::Duration(Duration::from_secs(2)),
+    );
+    cfg.threads = 1;
+    let report = run(cfg);
+    assert_eq!(report.completed, 4, "{report:?}");
+    assert_eq!(report.elapsed_s, 2.0);
+    // 2 answers in a 2 s window; the old count, 4 answers over 2.4 s, was 1.67.
+    assert!(
+        (report.requests_per_s - 1.0).abs() < 1e-9,
+        "{}",
+        report.requests_per_s
+    );
+    assert!(
+        (report.goodput_per_s - 1.0).abs() < 1e-9,
+        "{}",
+        report.goodput_per_s
+    );
+    assert!(
+        report.drain_s > 0.2,
+        "the drain is reported: {}",
+        report.drain_s
+    );
+}
+
 #[test]
 fn fractional_and_low_rates_keep_their_schedule() {
     let server = Fixture::start();
@@ -137,7 +178,7 @@ fn verification_failures_are_counted() {
         if status == 200 && body == b"ok" {
             Ok(())
         } else {
-            Err(format!("want ok, got {:?}", String::from_utf8_lossy(body)))
+            Err(format!("want ok, got {:?}", String::from_utf8_lossy(body)).into())
         }
     });
     cfg.mix.templates[0].check = Some(check);

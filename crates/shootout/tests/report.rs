@@ -17,7 +17,7 @@ use shootout::suite::results::Results;
 
 fn fixture() -> (Results, Evaluation) {
     let results = Results::load(&repo().join("tests/fixtures/results/quick.json")).unwrap();
-    let evaluation: Evaluation = serde_json::from_value(results.ledger.clone().unwrap()).unwrap();
+    let evaluation: Evaluation = results.ledger.clone().unwrap();
     (results, evaluation)
 }
 

@@ -114,6 +114,19 @@ fn a_short_run_of_two_scenarios_and_three_contenders_writes_valid_results_and_a_
         assert!(m["cpu_ms_per_request"].as_f64().unwrap() > 0.0);
         assert!(m["rss_peak_mb"].as_f64().unwrap() > 1.0);
     }
+    // Cold starts are timed by a fresh `shootout coldstart` process, as the
+    // standalone command times them, not by the long-running harness.
+    let coldstart = results["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "coldstart")
+        .unwrap();
+    for c in coldstart["cells"].as_array().unwrap() {
+        let detail = &c["trials"][0]["detail"];
+        assert_eq!(detail["kind"], "coldstart", "{detail}");
+        assert_eq!(detail["measured_in"], "fresh-process", "{}", c["contender"]);
+    }
     // Machine facts and what each runtime was told.
     assert!(results["machine"]["cpus"].as_u64().unwrap() >= 1);
     for c in results["contenders"].as_array().unwrap() {
@@ -349,5 +362,100 @@ fn a_bad_scenario_file_is_refused_with_its_location() {
         text(&out.stderr).contains("no scenario named \"nope\""),
         "{}",
         text(&out.stderr)
+    );
+}
+
+const LEDGER: &str = r#"
+title = "t"
+source = "s"
+[[claim]]
+id = "json-fast"
+section = "s"
+quote = "q"
+test = "t"
+[[claim.check]]
+scenario = "json"
+metric = "requests_per_s"
+a = "fixture-ok"
+at_least = 1
+"#;
+
+/// A ledger naming a metric that does not exist, or one its scenario cannot
+/// produce, is refused with its file, line and a suggestion, by `claims`
+/// and by `run` before anything is built or measured.
+#[test]
+fn a_ledger_with_a_misspelt_or_impossible_metric_is_refused_before_measuring() {
+    let scenarios = scenarios(&[("a.toml", JSON_SCENARIO)]);
+    let dir = tempfile::tempdir().unwrap();
+    let typo = dir.path().join("typo.toml");
+    std::fs::write(
+        &typo,
+        LEDGER.replace("\"requests_per_s\"", "\"requests_per_sec\""),
+    )
+    .unwrap();
+    let impossible = dir.path().join("impossible.toml");
+    std::fs::write(
+        &impossible,
+        LEDGER.replace("\"requests_per_s\"", "\"probe_p99_ratio\""),
+    )
+    .unwrap();
+    for (ledger, wanted) in [
+        (&typo, "did you mean requests_per_s"),
+        (&impossible, "cannot produce probe_p99_ratio"),
+    ] {
+        let started = Instant::now();
+        let out = shootout()
+            .args(["run", "--quick", "--contenders-dir"])
+            .arg(fixtures())
+            .args(["--contenders", "fixture-ok", "--scenarios-dir"])
+            .arg(scenarios.path())
+            .arg("--ledger")
+            .arg(ledger)
+            .arg("--out")
+            .arg(dir.path().join("out"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+        let err = text(&out.stderr);
+        assert!(err.contains(&ledger.display().to_string()), "{err}");
+        assert!(err.contains("line 11"), "{err}");
+        assert!(err.contains(wanted), "{err}");
+        assert!(!err.contains("building"), "refused after building: {err}");
+        assert!(!dir.path().join("out/results.json").exists());
+        assert!(started.elapsed() < Duration::from_secs(60));
+    }
+    // `shootout claims` refuses the same ledgers against a results file.
+    let results = repo().join("tests/fixtures/results/quick.json");
+    let out = shootout()
+        .arg("claims")
+        .arg(&results)
+        .arg("--ledger")
+        .arg(&typo)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("did you mean requests_per_s"),
+        "{}",
+        text(&out.stderr)
+    );
+    let impossible_cold = dir.path().join("cold.toml");
+    std::fs::write(
+        &impossible_cold,
+        LEDGER.replace("\"requests_per_s\"", "\"coldstart_health_ms\""),
+    )
+    .unwrap();
+    let out = shootout()
+        .arg("claims")
+        .arg(&results)
+        .arg("--ledger")
+        .arg(&impossible_cold)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("line 11") && err.contains("cannot produce coldstart_health_ms"),
+        "{err}"
     );
 }

@@ -10,16 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 /// What can be wrong with a manifest.
-#[derive(Debug, thiserror::Error)]
-pub enum ManifestError {
-    #[error("cannot read {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("{path}: {message}")]
-    Invalid { path: PathBuf, message: String },
-}
+pub use crate::toml_file::FileError as ManifestError;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -38,6 +29,7 @@ struct Wire {
     env: BTreeMap<String, String>,
     #[serde(default)]
     budget: BTreeMap<String, String>,
+    gc_trace: Option<GcTrace>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -59,6 +51,19 @@ struct WireArtifact {
     files: Vec<String>,
     #[serde(default)]
     runtime: bool,
+}
+
+/// How to make the runtime print its GC pauses (`[gc_trace]`), used only in
+/// the trials that measure GC: variables to set, arguments to put right
+/// after the program, and the format of the lines it then prints.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct GcTrace {
+    pub format: crate::supervise::gc::TraceFormat,
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    #[serde(default)]
+    pub args: Vec<String>,
 }
 
 /// The runtime (or toolchain) a contender needs, and which versions will do.
@@ -102,6 +107,8 @@ pub struct Contender {
     pub env: BTreeMap<String, String>,
     /// Environment that tells the runtime its CPU budget; `{cpus}` is replaced.
     pub budget: BTreeMap<String, String>,
+    /// How its runtime reports GC pauses, if it has a garbage collector.
+    pub gc_trace: Option<GcTrace>,
 }
 
 impl Contender {
@@ -171,6 +178,7 @@ impl Contender {
             artifact_includes_runtime: wire.artifact.runtime,
             env: wire.env,
             budget: wire.budget,
+            gc_trace: wire.gc_trace,
         })
     }
 

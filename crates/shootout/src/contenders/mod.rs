@@ -6,38 +6,31 @@ pub mod toolchain;
 
 pub use manifest::{Contender, discover};
 
-use toolchain::{Runtime, ToolchainError};
-
-/// Why a contender could not be made ready to run.
-#[derive(Debug, thiserror::Error)]
-pub enum PrepareError {
-    #[error(transparent)]
-    Toolchain(#[from] ToolchainError),
-    #[error(transparent)]
-    Build(#[from] build::BuildError),
-}
-
-impl PrepareError {
-    /// The error with its hint line, for the command line.
-    pub fn with_hint(self) -> anyhow::Error {
-        match &self {
-            PrepareError::Toolchain(e) => match e.hint() {
-                Some(hint) => anyhow::anyhow!("{e}\nhint: {hint}"),
-                None => self.into(),
-            },
-            PrepareError::Build(_) => self.into(),
+/// Selects contenders by name; an unknown name is an error listing the known ones.
+pub fn select(all: Vec<Contender>, names: &[String]) -> Result<Vec<Contender>, UnknownContender> {
+    if names.is_empty() {
+        return Ok(all);
+    }
+    let known: Vec<String> = all.iter().map(|c| c.name.clone()).collect();
+    let mut chosen = Vec::new();
+    for name in names {
+        match all.iter().find(|c| &c.name == name) {
+            Some(c) => chosen.push(c.clone()),
+            None => {
+                return Err(UnknownContender {
+                    name: name.clone(),
+                    known,
+                });
+            }
         }
     }
+    Ok(chosen)
 }
 
-/// Finds the contender's runtime and builds it (a no-op when up to date).
-/// Blocking: call from a plain thread or `spawn_blocking`.
-pub fn prepare(contender: &Contender) -> Result<(Runtime, build::Built), PrepareError> {
-    let runtime = toolchain::resolve(&contender.runtime, &toolchain::cache_dir())?;
-    eprintln!(
-        "shootout: building {} ({} {})…",
-        contender.name, runtime.name, runtime.version
-    );
-    let built = build::build(contender, &runtime)?;
-    Ok((runtime, built))
+/// A contender name that no folder has.
+#[derive(Debug, thiserror::Error)]
+#[error("no contender named {name:?}\nhint: known contenders: {}", known.join(", "))]
+pub struct UnknownContender {
+    pub name: String,
+    pub known: Vec<String>,
 }

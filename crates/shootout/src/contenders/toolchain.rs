@@ -8,7 +8,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use serde::Serialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 use super::manifest::RuntimeRequirement;
 
@@ -49,7 +50,7 @@ impl ToolchainError {
 }
 
 /// A runtime found (or provided) for a contender.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 pub struct Runtime {
     pub name: String,
     /// The exact version, as the runtime reports it.

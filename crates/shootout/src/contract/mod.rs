@@ -1,6 +1,8 @@
 //! The order-service contract (`docs/contract.md`) as code: the kernels every
-//! contender computes, the shared vectors, and the validation rules the
-//! verifier checks.
+//! contender computes, the shared vectors, the order rules, and the checks
+//! that compute the expected answer to a response during load.
 
+pub mod checks;
 pub mod kernels;
+pub mod orders;
 pub mod vectors;

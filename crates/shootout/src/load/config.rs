@@ -3,7 +3,8 @@
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::Duration;
 
-use serde::Serialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 use super::request::Mix;
 use crate::supervise::CpuSet;
@@ -77,7 +78,7 @@ impl Target {
 }
 
 /// How arrivals are generated.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "model", rename_all = "snake_case")]
 pub enum Model {
     /// Each connection sends its next request when the previous answer arrives.
@@ -96,17 +97,26 @@ impl Model {
 }
 
 /// When the measured part of the run ends.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Stop {
     /// After this long (seconds in JSON).
-    Duration(#[serde(serialize_with = "secs")] Duration),
+    Duration(
+        #[serde(serialize_with = "secs", deserialize_with = "from_secs")]
+        #[schemars(with = "f64")]
+        Duration,
+    ),
     /// After this many completed requests (or errors).
     Requests(u64),
 }
 
 fn secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_f64(d.as_secs_f64())
+}
+
+fn from_secs<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    let s = f64::deserialize(d)?;
+    Duration::try_from_secs_f64(s).map_err(serde::de::Error::custom)
 }
 
 /// A complete, validated load run.

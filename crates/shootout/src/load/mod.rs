@@ -6,9 +6,9 @@
 
 pub mod config;
 pub mod conn;
+pub mod record;
 pub mod report;
 pub mod request;
-pub mod stats;
 pub mod worker;
 
 use std::io::{IsTerminal, Write};
@@ -21,7 +21,7 @@ pub use config::{ConfigError, LoadConfig, Model, Stop, Target};
 pub use report::LoadReport;
 pub use request::{Body, Mix, Template};
 
-use stats::{ErrorKind, Recorder, Timeline};
+use record::{ErrorKind, Recorder, Timeline};
 use worker::{Report, Shared, WorkerSpec};
 
 /// Why a run could not start.
@@ -44,7 +44,7 @@ const DEAD_AFTER: Duration = Duration::from_secs(1);
 
 /// CPU seconds (user + system) this process has used.
 fn process_cpu_seconds() -> f64 {
-    crate::supervise::cpu_seconds(libc::RUSAGE_SELF)
+    crate::sys::cpu_seconds(crate::sys::Who::Myself)
 }
 
 /// Runs a load test to completion on worker threads and returns its report.
@@ -131,35 +131,64 @@ pub fn run(config: LoadConfig, stop: Arc<AtomicBool>) -> Result<LoadReport, Load
     let ended = Instant::now();
     let cpu = process_cpu_seconds() - cpu_at_start.unwrap_or_else(process_cpu_seconds);
 
-    let elapsed = match (config.stop, &aborted) {
-        (Stop::Duration(d), None) => match config.model {
-            Model::Open { .. } => d,
-            Model::Closed { .. } => ended.saturating_duration_since(shared.measure_from),
-        },
-        _ => ended.saturating_duration_since(shared.measure_from),
-    }
-    .max(Duration::from_micros(1));
+    // Throughput is counted on the measured window itself: the answers that
+    // trickle in after it (the drain of a closed model's last requests) are
+    // in the latency figures but not in requests per second.
+    let wall = ended
+        .saturating_duration_since(shared.measure_from)
+        .max(Duration::from_micros(1));
+    let window = match (config.stop, &aborted) {
+        (Stop::Duration(d), None) => Some(d),
+        _ => None,
+    };
     Ok(build_report(
-        &config, merged, timeline, elapsed, cpu, workers, aborted,
+        &config,
+        merged,
+        timeline,
+        Window { window, wall },
+        cpu,
+        workers,
+        aborted,
     ))
+}
+
+/// The measured window, and the wall time until the last answer.
+struct Window {
+    /// The fixed window of a duration run that was not cut short.
+    window: Option<Duration>,
+    /// From the end of warm-up to the last answer or error.
+    wall: Duration,
 }
 
 fn build_report(
     config: &LoadConfig,
     merged: Recorder,
     timeline: Timeline,
-    elapsed: Duration,
+    window: Window,
     cpu: f64,
     workers: usize,
     aborted: Option<String>,
 ) -> LoadReport {
-    let secs = elapsed.as_secs_f64();
+    let wall = window.wall.as_secs_f64();
+    let (secs, counted, counted_2xx) = match window.window {
+        Some(d) => (d.as_secs_f64(), merged.in_window, merged.in_window_2xx),
+        None => (
+            wall,
+            merged.completed(),
+            merged
+                .status
+                .iter()
+                .filter(|(s, _)| (200..300).contains(*s))
+                .map(|(_, n)| n)
+                .sum(),
+        ),
+    };
     let capacity = config
         .cpus
         .as_ref()
         .map_or(workers, |c| c.len().min(workers))
         .max(1);
-    let utilization = (cpu / (secs * capacity as f64)).clamp(0.0, 1.0);
+    let utilization = (cpu / (wall * capacity as f64)).clamp(0.0, 1.0);
     let saturated = utilization >= 0.9;
     let errors = merged.error_count();
     let completed = merged.completed();
@@ -193,7 +222,7 @@ fn build_report(
         ));
     }
     LoadReport {
-        schema: report::SCHEMA,
+        schema: report::SCHEMA.to_owned(),
         url: config.target.url.clone(),
         requests_sent: config
             .mix
@@ -211,7 +240,9 @@ fn build_report(
         elapsed_s: secs,
         completed,
         errors,
-        requests_per_s: completed as f64 / secs,
+        requests_per_s: counted as f64 / secs,
+        goodput_per_s: counted_2xx as f64 / secs,
+        drain_s: (wall - secs).max(0.0),
         bytes: merged.bytes,
         bytes_per_s: merged.bytes as f64 / secs,
         latency: report::Latency::from_histogram(&merged.corrected),

@@ -6,10 +6,11 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use hdrhistogram::Histogram;
-use serde::Serialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 use super::config::{Model, Stop};
-use super::stats::TimelinePoint;
+use super::record::TimelinePoint;
 
 /// Version of the JSON document.
 pub const SCHEMA: &str = "shootout.load/1";
@@ -21,14 +22,14 @@ pub const SPECTRUM: [f64; 17] = [
 ];
 
 /// One point of the percentile spectrum.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct Percentile {
     pub percentile: f64,
     pub us: u64,
 }
 
 /// A latency distribution, in microseconds. All zero when nothing completed.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct Latency {
     pub count: u64,
     pub min_us: u64,
@@ -70,7 +71,7 @@ impl Latency {
 }
 
 /// Open-model schedule keeping.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct Schedule {
     /// Requests per second asked for.
     pub rate: f64,
@@ -85,7 +86,7 @@ pub struct Schedule {
 }
 
 /// Responses checked during the load, and failures.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct Verification {
     pub checked: u64,
     pub failed: u64,
@@ -94,7 +95,7 @@ pub struct Verification {
 }
 
 /// The generator's own CPU use over the measured window.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct Generator {
     /// User + system CPU seconds of the whole generator process.
     pub cpu_seconds: f64,
@@ -107,9 +108,10 @@ pub struct Generator {
 }
 
 /// The whole result of a load run.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct LoadReport {
-    pub schema: &'static str,
+    /// `shootout.load/1`.
+    pub schema: String,
     pub url: String,
     /// The request templates, e.g. `GET /health`.
     pub requests_sent: Vec<String>,
@@ -129,7 +131,14 @@ pub struct LoadReport {
     pub completed: u64,
     /// Requests that got no response.
     pub errors: u64,
+    /// Responses completed inside the measured window, per second.
     pub requests_per_s: f64,
+    /// 2xx responses inside the measured window, per second.
+    #[serde(default)]
+    pub goodput_per_s: f64,
+    /// Seconds after the window until the last in-flight answer arrived.
+    #[serde(default)]
+    pub drain_s: f64,
     pub bytes: u64,
     pub bytes_per_s: f64,
     /// Latency as a client saw it: from the intended send in the open model.
@@ -165,18 +174,7 @@ fn msf(us: f64) -> String {
     ms(us.round() as u64)
 }
 
-/// `1234567` → `1,234,567`.
-pub fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use crate::units::thousands;
 
 fn size(bytes: f64) -> String {
     if bytes >= 1e9 {

@@ -6,26 +6,10 @@
 //! `{id}` (an id captured from an earlier response of this worker).
 
 use std::fmt;
-use std::sync::Arc;
 
 use crate::rng::Rng;
 
-/// The values substituted into one request, handed to its check.
-#[derive(Debug, Clone, Default)]
-pub struct Vars {
-    pub seed: u32,
-    pub n: u32,
-    pub token: String,
-    pub id: String,
-    /// The body sent, when it was generated.
-    pub body: Vec<u8>,
-}
-
-/// Verifies one response: `(vars, status, body) -> Ok or what was wrong`.
-pub type Check = Arc<dyn Fn(&Vars, u16, &[u8]) -> Result<(), String> + Send + Sync>;
-
-/// Generates a request body from the random generator.
-pub type BodyFn = Arc<dyn Fn(&mut Rng) -> Vec<u8> + Send + Sync>;
+pub use crate::contract::checks::{BodyFn, Check, Vars};
 
 /// Where a template's body comes from.
 #[derive(Clone, Default)]

@@ -20,8 +20,8 @@ use tokio::sync::{Mutex, mpsc};
 
 use super::config::{LoadConfig, Model, Stop};
 use super::conn::Conn;
+use super::record::{ErrorKind, Recorder, SecondSample};
 use super::request::Builder;
-use super::stats::{ErrorKind, Recorder, SecondSample};
 
 /// State every worker and the coordinator share.
 #[derive(Debug)]
@@ -218,7 +218,7 @@ fn spawn_schedule(
     let shared = ctx.spec.shared.clone();
     let (w, workers) = (ctx.spec.index as u64, ctx.spec.workers as u64);
     std::thread::spawn(move || {
-        crate::timer::set_timer_slack_1us();
+        crate::sys::set_timer_slack_1us();
         let mut k = w;
         loop {
             let due = shared.started + Duration::from_secs_f64(k as f64 / rate);
@@ -301,7 +301,14 @@ async fn request(
             let capture = t.capture_id && (200..300).contains(&reply.status);
             if measured {
                 let mut rec = ctx.recorder.borrow_mut();
-                rec.response(reply.status, reply.bytes, done - intended, done - sent);
+                let in_window = shared.send_until.is_none_or(|until| done <= until);
+                rec.response(
+                    reply.status,
+                    reply.bytes,
+                    done - intended,
+                    done - sent,
+                    in_window,
+                );
                 if let (Some(check), Some(body)) = (check, &reply.body) {
                     rec.check(check(&vars, reply.status, body));
                 }

@@ -6,15 +6,16 @@
 //! under a millisecond. Each run's readiness really answered: `/health` with
 //! 200 and `ok`, `/json` with the exact body.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
-use super::stats::Spread;
 use crate::contenders::Contender;
 use crate::contenders::toolchain::Runtime;
+use crate::http1::{self, Request};
+use crate::stats::spread::Spread;
 use crate::supervise::launch::service_command;
 use crate::supervise::sampler::tree_rss;
 use crate::supervise::{CpuSet, Service, free_port};
@@ -23,7 +24,7 @@ use crate::supervise::{CpuSet, Service, free_port};
 const POLL: Duration = Duration::from_micros(200);
 
 /// One cold start.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct Run {
     /// Spawn to the first `200 ok` on `/health`, milliseconds.
     pub health_ms: f64,
@@ -36,18 +37,33 @@ pub struct Run {
 }
 
 /// Cold starts of one contender. Part of the results schema.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct Coldstart {
     pub contender: String,
     pub runtime: Runtime,
     /// `warm` (the OS file cache holds the binaries) or `dropped` (`--drop-caches`).
-    pub file_cache: &'static str,
+    pub file_cache: String,
     pub cpus: CpuSet,
     /// Measured runs; one more ran first as a warm-up and is not included.
     pub runs: Vec<Run>,
     pub health_ms: Spread,
     pub json_ms: Spread,
     pub rss_bytes: Spread,
+    /// Which process spawned and timed the starts.
+    #[serde(default)]
+    pub measured_in: MeasuredIn,
+}
+
+/// Which process measured the cold starts.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum MeasuredIn {
+    /// The `shootout coldstart` command's own process.
+    #[default]
+    ThisProcess,
+    /// A fresh `shootout coldstart` process started by `shootout run`, so a
+    /// long run's own state (memory, threads, sockets) cannot slow the spawn.
+    FreshProcess,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -66,7 +82,7 @@ pub enum ColdstartError {
         timeout: Duration,
         tail: String,
     },
-    #[error("no free port: {0}")]
+    #[error("no free port or timer: {0}")]
     Port(std::io::Error),
     #[error("--drop-caches needs root (it writes /proc/sys/vm/drop_caches)")]
     NotRoot,
@@ -74,55 +90,14 @@ pub enum ColdstartError {
     DropCaches(std::io::Error),
 }
 
-/// One GET over a fresh connection; the status and body, or `None` if the
-/// connection was refused or broke.
-fn get(addr: SocketAddr, path: &str) -> Option<(u16, Vec<u8>)> {
-    let mut stream = TcpStream::connect(addr).ok()?;
-    stream.set_nodelay(true).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
-    let mut buf = Vec::with_capacity(1024);
-    let mut chunk = [0u8; 1024];
-    loop {
-        let mut headers = [httparse::EMPTY_HEADER; 32];
-        let mut resp = httparse::Response::new(&mut headers);
-        if let Ok(httparse::Status::Complete(head)) = resp.parse(&buf) {
-            let status = resp.code?;
-            let len = resp
-                .headers
-                .iter()
-                .find(|h| h.name.eq_ignore_ascii_case("content-length"))
-                .and_then(|h| {
-                    std::str::from_utf8(h.value)
-                        .ok()?
-                        .trim()
-                        .parse::<usize>()
-                        .ok()
-                });
-            if let Some(len) = len {
-                if buf.len() >= head + len {
-                    return Some((status, buf[head..head + len].to_vec()));
-                }
-            }
-        }
-        match stream.read(&mut chunk) {
-            Ok(0) => {
-                // Closed: whatever came after the head is the body.
-                let mut headers = [httparse::EMPTY_HEADER; 32];
-                let mut resp = httparse::Response::new(&mut headers);
-                return match resp.parse(&buf).ok()? {
-                    httparse::Status::Complete(head) => Some((resp.code?, buf[head..].to_vec())),
-                    httparse::Status::Partial => None,
-                };
-            }
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            Err(_) => return None,
-        }
-    }
+/// One GET over a fresh connection with the harness's HTTP/1.1 client, on
+/// a current-thread runtime driven from this (measuring) thread; the status
+/// and body, or `None` if the connection was refused or broke.
+fn get(rt: &tokio::runtime::Runtime, addr: SocketAddr, path: &str) -> Option<(u16, Vec<u8>)> {
+    let request = Request::get(path).header("Connection", "close");
+    rt.block_on(http1::send_once(addr, &request, Duration::from_secs(5)))
+        .ok()
+        .map(|r| (r.status, r.body))
 }
 
 fn json_ok(body: &[u8]) -> bool {
@@ -132,12 +107,10 @@ fn json_ok(body: &[u8]) -> bool {
 
 /// Drops the OS page cache (root only).
 pub fn drop_caches() -> Result<(), ColdstartError> {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
+    if !crate::sys::is_root() {
         return Err(ColdstartError::NotRoot);
     }
-    // SAFETY: sync has no preconditions.
-    unsafe { libc::sync() };
+    crate::sys::sync();
     std::fs::write("/proc/sys/vm/drop_caches", "3").map_err(ColdstartError::DropCaches)
 }
 
@@ -148,7 +121,11 @@ pub fn measure_once(
     cpus: &CpuSet,
     timeout: Duration,
 ) -> Result<Run, ColdstartError> {
-    crate::timer::set_timer_slack_1us();
+    crate::sys::set_timer_slack_1us();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(ColdstartError::Port)?;
     let port = free_port().map_err(ColdstartError::Port)?;
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     // Cold start needs no upstream: /health and /json never call it.
@@ -178,7 +155,7 @@ pub fn measure_once(
     let mut attempts = 0;
     let health = loop {
         attempts += 1;
-        if let Some((200, body)) = get(addr, "/health") {
+        if let Some((200, body)) = get(&rt, addr, "/health") {
             if body == b"ok" {
                 break spawned.elapsed();
             }
@@ -186,7 +163,7 @@ pub fn measure_once(
         check_alive(&mut service)?;
     };
     let json = loop {
-        if let Some((200, body)) = get(addr, "/json") {
+        if let Some((200, body)) = get(&rt, addr, "/json") {
             if json_ok(&body) {
                 break spawned.elapsed();
             }
@@ -236,11 +213,12 @@ pub fn measure(
     Ok(Coldstart {
         contender: contender.name.clone(),
         runtime: runtime.clone(),
-        file_cache: if drop { "dropped" } else { "warm" },
+        file_cache: if drop { "dropped" } else { "warm" }.to_owned(),
         cpus: cpus.clone(),
         health_ms: spread(|r| r.health_ms).unwrap_or(empty),
         json_ms: spread(|r| r.json_ms).unwrap_or(empty),
         rss_bytes: spread(|r| r.rss_bytes as f64).unwrap_or(empty),
         runs: measured,
+        measured_in: MeasuredIn::ThisProcess,
     })
 }

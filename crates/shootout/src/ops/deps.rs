@@ -5,7 +5,10 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use serde::Serialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::OpsError;
 use serde_json::Value;
 
 use crate::contenders::Contender;
@@ -13,7 +16,7 @@ use crate::contenders::build::command;
 use crate::contenders::toolchain::Runtime;
 
 /// Part of the results schema.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 pub struct Dependencies {
     pub direct: usize,
     pub transitive: usize,
@@ -21,7 +24,7 @@ pub struct Dependencies {
     pub source: String,
 }
 
-fn run(contender: &Contender, runtime: &Runtime, argv: &[&str]) -> Result<String, String> {
+fn run(contender: &Contender, runtime: &Runtime, argv: &[&str]) -> Result<String, OpsError> {
     let argv: Vec<String> = argv.iter().map(|s| (*s).to_owned()).collect();
     let out = command(contender, runtime, &argv)
         .output()
@@ -32,13 +35,14 @@ fn run(contender: &Contender, runtime: &Runtime, argv: &[&str]) -> Result<String
             "{} failed: {}",
             argv.join(" "),
             String::from_utf8_lossy(&out.stderr).trim()
-        ));
+        )
+        .into());
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// Counts the contender's dependencies with its ecosystem's tool.
-pub fn count(contender: &Contender, runtime: &Runtime) -> Result<Dependencies, String> {
+pub fn count(contender: &Contender, runtime: &Runtime) -> Result<Dependencies, OpsError> {
     match runtime.name.as_str() {
         "rust" => {
             // Only this machine's platform: windows-sys and friends never ship here.
@@ -82,7 +86,7 @@ pub fn count(contender: &Contender, runtime: &Runtime) -> Result<Dependencies, S
             )?;
             npm(&serde_json::from_str(&text).map_err(|e| e.to_string())?)
         }
-        other => Err(format!("no dependency tool known for runtime {other:?}")),
+        other => Err(format!("no dependency tool known for runtime {other:?}").into()),
     }
 }
 
@@ -105,7 +109,7 @@ fn is_shipped(dep: &Value) -> bool {
 }
 
 /// Counts from `cargo metadata` output.
-pub fn cargo(meta: &Value) -> Result<Dependencies, String> {
+pub fn cargo(meta: &Value) -> Result<Dependencies, OpsError> {
     let resolve = &meta["resolve"];
     let root = resolve["root"]
         .as_str()
@@ -154,7 +158,7 @@ pub fn cargo(meta: &Value) -> Result<Dependencies, String> {
 }
 
 /// Counts from `npm ls --all --json` output: unique name@version pairs.
-pub fn npm(tree: &Value) -> Result<Dependencies, String> {
+pub fn npm(tree: &Value) -> Result<Dependencies, OpsError> {
     let top = tree["dependencies"]
         .as_object()
         .ok_or("npm ls printed no dependencies")?;

@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Instant;
 
-use serde::Serialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::OpsError;
 
 use super::deps::{self, Dependencies};
 use super::loc::{self, Loc};
@@ -16,7 +19,7 @@ use crate::contenders::build::command;
 use crate::contenders::toolchain::{Runtime, which};
 
 /// Part of the results schema.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct BuildCost {
     pub wall_s: f64,
     /// User + system CPU seconds of the build and everything it ran.
@@ -24,7 +27,7 @@ pub struct BuildCost {
 }
 
 /// What must be shipped to run the contender. Part of the results schema.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct Artifact {
     /// The contender's own files (binary, or sources and node_modules).
     pub app_files: usize,
@@ -40,7 +43,7 @@ pub struct Artifact {
 }
 
 /// Part of the results schema.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct Footprint {
     pub contender: String,
     pub runtime: Runtime,
@@ -52,6 +55,11 @@ pub struct Footprint {
     /// Why dependencies could not be counted.
     pub dependencies_error: Option<String>,
     pub lines_of_code: Loc,
+    /// The artifact could not start without a language runtime installed
+    /// beside it: started with an empty `PATH`, it did not answer /health.
+    /// Null when the check could not run.
+    #[serde(default)]
+    pub needs_runtime: Option<bool>,
 }
 
 /// Folders a clean build starts without.
@@ -75,11 +83,14 @@ fn copy_sources(from: &Path, to: &Path) -> std::io::Result<()> {
 }
 
 fn children_cpu_seconds() -> f64 {
-    crate::supervise::cpu_seconds(libc::RUSAGE_CHILDREN)
+    crate::sys::cpu_seconds(crate::sys::Who::Children)
 }
 
 /// Builds a copy of the sources in an empty directory, with a fresh Go build cache.
-pub fn clean_build(contender: &Contender, runtime: &Runtime) -> Result<Option<BuildCost>, String> {
+pub fn clean_build(
+    contender: &Contender,
+    runtime: &Runtime,
+) -> Result<Option<BuildCost>, OpsError> {
     let Some(argv) = &contender.build else {
         return Ok(None);
     };
@@ -109,7 +120,8 @@ pub fn clean_build(contender: &Contender, runtime: &Runtime) -> Result<Option<Bu
                 .take(10)
                 .collect::<Vec<_>>()
                 .join("\n")
-        ));
+        )
+        .into());
     }
     Ok(Some(BuildCost {
         wall_s: wall.as_secs_f64(),
@@ -172,7 +184,7 @@ pub fn measure(
     runtime: &Runtime,
     image_dir: &Path,
     clean: bool,
-) -> Result<Footprint, String> {
+) -> Result<Footprint, OpsError> {
     let clean_build = if clean {
         eprintln!("shootout: clean build of {}…", contender.name);
         clean_build(contender, runtime)?
@@ -189,7 +201,8 @@ pub fn measure(
             return Err(format!(
                 "artifact file {} does not exist (was it built?)",
                 path.display()
-            ));
+            )
+            .into());
         }
         let mut files = Vec::new();
         walk(
@@ -275,7 +288,7 @@ pub fn measure(
 
     let (dependencies, dependencies_error) = match deps::count(contender, runtime) {
         Ok(d) => (Some(d), None),
-        Err(e) => (None, Some(e)),
+        Err(e) => (None, Some(e.0)),
     };
     Ok(Footprint {
         contender: contender.name.clone(),
@@ -294,5 +307,37 @@ pub fn measure(
         dependencies,
         dependencies_error,
         lines_of_code: loc::count(&contender.dir),
+        needs_runtime: needs_runtime(contender, runtime),
     })
+}
+
+/// Starts the built contender with an empty `PATH` (so no runtime can be
+/// found on it) and sees whether it answers /health: a self-contained
+/// artifact does, one that needs its language runtime installed does not.
+fn needs_runtime(contender: &Contender, runtime: &Runtime) -> Option<bool> {
+    use crate::supervise::{Service, free_port};
+    let port = free_port().ok()?;
+    let mut bare = runtime.clone();
+    bare.bin_dir = None;
+    let mut cmd = command(contender, &bare, &contender.run);
+    cmd.env("PATH", "/nonexistent")
+        .env("PORT", port.to_string())
+        .env("UPSTREAM_URL", "http://127.0.0.1:9")
+        .env("CPUS", "1");
+    let Ok(mut service) = Service::spawn(&contender.name, cmd, None) else {
+        // The program itself cannot be found or run: it needs a runtime.
+        return Some(true);
+    };
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .ok()?;
+    let ready = rt.block_on(service.wait_ready(
+        addr,
+        std::time::Duration::from_secs(20),
+        std::time::Duration::from_millis(20),
+    ));
+    service.stop_blocking(std::time::Duration::from_secs(5));
+    Some(ready.is_err())
 }

@@ -5,13 +5,70 @@
 
 use std::path::Path;
 
-use serde::Serialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 /// Part of the results schema.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 pub struct Loc {
     pub files: usize,
     pub lines: usize,
+    /// Code lines that handle errors, by the rule of [`handles_errors`].
+    #[serde(default)]
+    pub error_lines: usize,
+}
+
+impl Loc {
+    /// Share of code lines that handle errors, in percent.
+    pub fn error_handling_pct(&self) -> Option<f64> {
+        (self.lines > 0).then(|| self.error_lines as f64 * 100.0 / self.lines as f64)
+    }
+}
+
+/// Whether a (trimmed, non-comment) code line handles errors, by a plain
+/// rule per language (`docs/claims.md`): Go lines naming `err` or the
+/// `errors` package or `Errorf`; Rust lines with the `?` operator, `Err(`,
+/// `map_err`, `ok_or`, `.context(` or an error type; JavaScript lines with
+/// `try`, `catch`, `throw`, `.catch(` or an `Error(`.
+pub fn handles_errors(line: &str, language: Language) -> bool {
+    let word = |w: &str| {
+        line.match_indices(w).any(|(i, _)| {
+            let before = line[..i].chars().next_back();
+            let after = line[i + w.len()..].chars().next();
+            !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
+                && !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
+        })
+    };
+    match language {
+        Language::Go => word("err") || line.contains("errors.") || line.contains("Errorf"),
+        Language::Rust => {
+            line.contains("?;")
+                || line.contains("?)")
+                || line.contains("?.")
+                || line.contains("?,")
+                || line.ends_with('?')
+                || line.contains("Err(")
+                || line.contains("map_err")
+                || line.contains("ok_or")
+                || line.contains(".context(")
+                || line.contains("Error")
+        }
+        Language::JavaScript => {
+            word("try")
+                || word("catch")
+                || word("throw")
+                || line.contains(".catch(")
+                || line.contains("Error(")
+        }
+    }
+}
+
+/// The languages whose code is counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Language {
+    Go,
+    Rust,
+    JavaScript,
 }
 
 const SKIP_DIRS: &[&str] = &[
@@ -32,7 +89,22 @@ fn is_test_file(name: &str) -> bool {
 
 /// Counts one file's lines.
 pub fn count_text(text: &str, rust: bool) -> usize {
+    count_lines(
+        text,
+        if rust {
+            Language::Rust
+        } else {
+            Language::JavaScript
+        },
+    )
+    .0
+}
+
+/// One file's code lines and, of those, the lines that handle errors.
+pub fn count_lines(text: &str, language: Language) -> (usize, usize) {
+    let rust = language == Language::Rust;
     let mut lines = 0;
+    let mut error_lines = 0;
     let mut in_block = false;
     for line in text.lines() {
         let t = line.trim();
@@ -53,13 +125,18 @@ pub fn count_text(text: &str, rust: bool) -> usize {
             continue;
         }
         lines += 1;
+        error_lines += usize::from(handles_errors(t, language));
     }
-    lines
+    (lines, error_lines)
 }
 
 /// Counts the source under `dir`.
 pub fn count(dir: &Path) -> Loc {
-    let mut loc = Loc { files: 0, lines: 0 };
+    let mut loc = Loc {
+        files: 0,
+        lines: 0,
+        error_lines: 0,
+    };
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
         let Ok(entries) = std::fs::read_dir(&d) else {
@@ -78,9 +155,16 @@ pub fn count(dir: &Path) -> Loc {
             if !EXTENSIONS.contains(&ext) || is_test_file(&name) {
                 continue;
             }
+            let language = match ext {
+                "rs" => Language::Rust,
+                "go" => Language::Go,
+                _ => Language::JavaScript,
+            };
             if let Ok(text) = std::fs::read_to_string(&path) {
+                let (lines, errors) = count_lines(&text, language);
                 loc.files += 1;
-                loc.lines += count_text(&text, ext == "rs");
+                loc.lines += lines;
+                loc.error_lines += errors;
             }
         }
     }
@@ -96,5 +180,15 @@ mod tests {
         let rust = "//! doc\nfn a() {}\n\n/* block\n still */\nfn b() {}\n#[cfg(test)]\nmod tests { fn t() {} }\n";
         assert_eq!(count_text(rust, true), 2);
         assert_eq!(count_text("// c\nconst a = 1;\n", false), 1);
+    }
+
+    #[test]
+    fn error_lines_follow_each_language_rule() {
+        let go = "x, err := f()\nif err != nil {\n\treturn err\n}\ny := x + 1\n";
+        assert_eq!(count_lines(go, Language::Go), (5, 3));
+        let rust = "let x = f()?;\nlet y = x + 1;\nreturn Err(e);\n";
+        assert_eq!(count_lines(rust, Language::Rust), (3, 2));
+        let js = "try {\n  x()\n} catch (e) {\n  throw e\n}\nconst terry = 1\n";
+        assert_eq!(count_lines(js, Language::JavaScript), (6, 3));
     }
 }

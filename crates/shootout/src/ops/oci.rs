@@ -9,7 +9,10 @@ use std::path::{Path, PathBuf};
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
-use serde::Serialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::OpsError;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -27,7 +30,7 @@ pub struct Entry {
 }
 
 /// What was written. Part of the results schema.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct Image {
     pub layout: PathBuf,
     pub manifest_digest: String,
@@ -173,7 +176,7 @@ pub fn write(
     })
 }
 
-fn read_blob(dir: &Path, descriptor: &Value) -> Result<Vec<u8>, String> {
+fn read_blob(dir: &Path, descriptor: &Value) -> Result<Vec<u8>, OpsError> {
     let digest = descriptor["digest"]
         .as_str()
         .ok_or("descriptor without digest")?;
@@ -184,21 +187,22 @@ fn read_blob(dir: &Path, descriptor: &Value) -> Result<Vec<u8>, String> {
         .map_err(|e| format!("blob {digest}: {e}"))?;
     let actual = hex(&Sha256::digest(&bytes));
     if actual != hexd {
-        return Err(format!("blob {digest} hashes to sha256:{actual}"));
+        return Err(format!("blob {digest} hashes to sha256:{actual}").into());
     }
     if descriptor["size"].as_u64() != Some(bytes.len() as u64) {
         return Err(format!(
             "blob {digest} is {} bytes, descriptor says {}",
             bytes.len(),
             descriptor["size"]
-        ));
+        )
+        .into());
     }
     Ok(bytes)
 }
 
 /// Checks a layout: `oci-layout`, the index, every digest and size, the
 /// manifest's layers, and that the config's diff_id is the unpacked layer's.
-pub fn validate(dir: &Path) -> Result<(), String> {
+pub fn validate(dir: &Path) -> Result<(), OpsError> {
     let layout: Value =
         serde_json::from_slice(&std::fs::read(dir.join("oci-layout")).map_err(|e| e.to_string())?)
             .map_err(|e| e.to_string())?;
@@ -216,7 +220,7 @@ pub fn validate(dir: &Path) -> Result<(), String> {
     }
     for m in manifests {
         if m["mediaType"] != MANIFEST {
-            return Err(format!("index entry has mediaType {}", m["mediaType"]));
+            return Err(format!("index entry has mediaType {}", m["mediaType"]).into());
         }
         let manifest: Value =
             serde_json::from_slice(&read_blob(dir, m)?).map_err(|e| e.to_string())?;
@@ -229,15 +233,11 @@ pub fn validate(dir: &Path) -> Result<(), String> {
             .as_array()
             .ok_or("config has no diff_ids")?;
         if layers.is_empty() || layers.len() != diff_ids.len() {
-            return Err(format!(
-                "{} layers but {} diff_ids",
-                layers.len(),
-                diff_ids.len()
-            ));
+            return Err(format!("{} layers but {} diff_ids", layers.len(), diff_ids.len()).into());
         }
         for (layer, diff_id) in layers.iter().zip(diff_ids) {
             if layer["mediaType"] != LAYER {
-                return Err(format!("layer mediaType {}", layer["mediaType"]));
+                return Err(format!("layer mediaType {}", layer["mediaType"]).into());
             }
             let compressed = read_blob(dir, layer)?;
             let mut tar = Vec::new();
@@ -246,9 +246,9 @@ pub fn validate(dir: &Path) -> Result<(), String> {
                 .map_err(|e| format!("layer does not gunzip: {e}"))?;
             let unpacked = format!("sha256:{}", hex(&Sha256::digest(&tar)));
             if diff_id.as_str() != Some(&unpacked) {
-                return Err(format!(
-                    "diff_id {diff_id} but the layer unpacks to {unpacked}"
-                ));
+                return Err(
+                    format!("diff_id {diff_id} but the layer unpacks to {unpacked}").into(),
+                );
             }
             tar::Archive::new(&tar[..])
                 .entries()
@@ -284,6 +284,6 @@ mod tests {
         let last = bytes.len() - 1;
         bytes[last] ^= 1;
         std::fs::write(&layer, bytes).unwrap();
-        assert!(validate(&dir).unwrap_err().contains("hashes to"));
+        assert!(validate(&dir).unwrap_err().0.contains("hashes to"));
     }
 }

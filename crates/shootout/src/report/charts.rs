@@ -1,9 +1,11 @@
 //! Which charts each scenario gets, built from `results.json`'s trial details.
 
-use serde_json::Value;
-
 use super::svg::{self, Axis, Series};
-use crate::suite::results::{Cell, Results, ScenarioResult, Status};
+use crate::load::report::Latency;
+use crate::suite::metric::{Metric, MetricKey};
+use crate::suite::results::{CellResult, Results, ScenarioResult, Status};
+use crate::suite::scenario::{Kind, LoadSpec};
+use crate::suite::trial::detail::{LoadDetail, TrialDetail};
 
 /// A contender's colour: its position in the run, the same in every chart.
 pub fn color(results: &Results, contender: &str) -> usize {
@@ -15,23 +17,24 @@ pub fn color(results: &Results, contender: &str) -> usize {
         % 6
 }
 
-/// The first trial that ended ok.
-fn first_ok(cell: &Cell) -> Option<&Value> {
+/// The details of the first trial that ended ok.
+fn first_ok(cell: &CellResult) -> Option<&TrialDetail> {
     cell.trials
         .iter()
         .find(|t| t.status == Status::Ok)
-        .map(|t| &t.detail)
+        .and_then(|t| t.detail.as_ref())
 }
 
-fn f(v: &Value) -> Option<f64> {
-    v.as_f64()
+/// The load run of the first ok trial of a plain load cell.
+fn first_load(cell: &CellResult) -> Option<&LoadDetail> {
+    first_ok(cell).and_then(TrialDetail::load)
 }
 
 /// Bars of a metric's median with interval whiskers.
 fn metric_bars(
     results: &Results,
     s: &ScenarioResult,
-    metric: &str,
+    metric: Metric,
     title: &str,
     unit: &str,
     id: &str,
@@ -40,7 +43,7 @@ fn metric_bars(
         .cells
         .iter()
         .filter_map(|c| {
-            let e = c.summary.get(metric)?;
+            let e = c.summary.get(&MetricKey::of(metric))?;
             Some((
                 color(results, &c.contender),
                 c.contender.clone(),
@@ -64,7 +67,6 @@ fn metric_bars(
 fn percentile_curves(
     results: &Results,
     s: &ScenarioResult,
-    pick: &dyn Fn(&Value) -> Option<&Value>,
     id: &str,
     title: &str,
 ) -> Option<String> {
@@ -73,17 +75,16 @@ fn percentile_curves(
     let mut max_ms: f64 = 0.0;
     let mut min_ms = f64::MAX;
     for c in &s.cells {
-        let Some(detail) = first_ok(c) else { continue };
-        let Some(latency) = pick(detail) else {
+        let Some(detail) = first_load(c) else {
             continue;
         };
-        let points: Vec<(f64, f64)> = latency["percentiles"]
-            .as_array()?
+        let latency: &Latency = &detail.load.latency;
+        let points: Vec<(f64, f64)> = latency
+            .percentiles
             .iter()
             .filter_map(|p| {
-                let pct = f(&p["percentile"])?;
-                let ms = f(&p["us"])? / 1e3;
-                (pct < 100.0 && ms > 0.0).then(|| (x_of(pct), ms))
+                let ms = p.us as f64 / 1e3;
+                (p.percentile < 100.0 && ms > 0.0).then(|| (x_of(p.percentile), ms))
             })
             .collect();
         for (_, ms) in &points {
@@ -134,28 +135,29 @@ fn timelines(results: &Results, s: &ScenarioResult) -> Vec<String> {
     let mut rps = Vec::new();
     let mut rss = Vec::new();
     for c in &s.cells {
-        let Some(detail) = first_ok(c) else { continue };
+        let Some(detail) = first_load(c) else {
+            continue;
+        };
         let color = color(results, &c.contender);
-        if let Some(points) = detail["load"]["timeline"].as_array() {
-            rps.push(Series {
-                color,
-                name: c.contender.clone(),
-                points: points
-                    .iter()
-                    .filter_map(|p| Some((f(&p["second"])?, f(&p["requests"])?)))
-                    .collect(),
-            });
-        }
-        if let Some(points) = detail["rss"].as_array() {
-            rss.push(Series {
-                color,
-                name: c.contender.clone(),
-                points: points
-                    .iter()
-                    .filter_map(|p| Some((f(&p[0])?, f(&p[1])? / 1e6)))
-                    .collect(),
-            });
-        }
+        rps.push(Series {
+            color,
+            name: c.contender.clone(),
+            points: detail
+                .load
+                .timeline
+                .iter()
+                .map(|p| (p.second as f64, p.requests as f64))
+                .collect(),
+        });
+        rss.push(Series {
+            color,
+            name: c.contender.clone(),
+            points: detail
+                .rss
+                .iter()
+                .map(|(t, b)| (*t, *b as f64 / 1e6))
+                .collect(),
+        });
     }
     let mut out = Vec::new();
     let span = |series: &[Series], axis: usize| {
@@ -203,16 +205,20 @@ fn timelines(results: &Results, s: &ScenarioResult) -> Vec<String> {
 fn rss_vs_concurrency(results: &Results, s: &ScenarioResult) -> Option<String> {
     let mut series = Vec::new();
     for c in &s.cells {
-        let Some(detail) = first_ok(c) else { continue };
-        let points: Vec<(f64, f64)> = detail["rss_vs_concurrency"]
-            .as_array()?
+        let Some(TrialDetail::Sweep {
+            rss_vs_concurrency, ..
+        }) = first_ok(c)
+        else {
+            continue;
+        };
+        let points: Vec<(f64, f64)> = rss_vs_concurrency
             .iter()
-            .filter_map(|p| Some((f(&p[0])?, f(&p[1])? / 1e6)))
+            .map(|(x, b)| (*x, b / 1e6))
             .collect();
         let slope = c
             .summary
-            .get("rss_per_inflight_kb")
-            .map(|e| format!(" ({:.1} KB per request)", e.median))
+            .get(&MetricKey::of(Metric::RssPerInflightKib))
+            .map(|e| format!(" ({:.1} KiB per request)", e.median))
             .unwrap_or_default();
         series.push(Series {
             color: color(results, &c.contender),
@@ -245,18 +251,16 @@ fn rss_vs_concurrency(results: &Results, s: &ScenarioResult) -> Option<String> {
         &[],
         &series,
         &|x| format!("{x:.0} in flight"),
-        "The slope is the memory each extra in-flight request costs (least squares).",
+        "Mean RSS against the requests measured in flight (Little's law), at levels whose answers were all right.",
     ))
 }
 
 /// Requests per second at each concurrency of a sweep.
 fn sweep_throughput(results: &Results, s: &ScenarioResult) -> Option<String> {
-    let levels: Vec<String> = s.config["load"]["concurrency"]
-        .as_array()?
-        .iter()
-        .filter_map(|v| v.as_u64())
-        .map(|c| c.to_string())
-        .collect();
+    let levels = s.config.levels();
+    if levels.is_empty() {
+        return None;
+    }
     let groups: Vec<svg::Group> = levels
         .iter()
         .map(|level| {
@@ -267,7 +271,9 @@ fn sweep_throughput(results: &Results, s: &ScenarioResult) -> Option<String> {
                     Some((
                         color(results, &c.contender),
                         c.contender.clone(),
-                        c.summary.get(&format!("requests_per_s_c{level}"))?.median,
+                        c.summary
+                            .get(&MetricKey::at(Metric::RequestsPerS, *level))?
+                            .median,
                     ))
                 })
                 .collect();
@@ -290,8 +296,14 @@ fn head_of_line(results: &Results, s: &ScenarioResult) -> Option<String> {
         .cells
         .iter()
         .filter_map(|c| {
-            let idle = c.summary.get("probe_p99_idle_ms")?.median;
-            let loaded = c.summary.get("probe_p99_loaded_ms")?.median;
+            let idle = c
+                .summary
+                .get(&MetricKey::of(Metric::ProbeP99IdleMs))?
+                .median;
+            let loaded = c
+                .summary
+                .get(&MetricKey::of(Metric::ProbeP99LoadedMs))?
+                .median;
             let k = color(results, &c.contender);
             Some((
                 c.contender.clone(),
@@ -332,8 +344,11 @@ fn coldstart(results: &Results, s: &ScenarioResult) -> Option<String> {
                 .trials
                 .iter()
                 .filter(|t| t.status == Status::Ok)
-                .flat_map(|t| t.detail["runs"].as_array().cloned().unwrap_or_default())
-                .filter_map(|r| Some((f(&r["health_ms"])?, 0.0)))
+                .filter_map(|t| match &t.detail {
+                    Some(TrialDetail::Coldstart(c)) => Some(c),
+                    _ => None,
+                })
+                .flat_map(|c| c.runs.iter().map(|r| (r.health_ms, 0.0)))
                 .collect();
             (!points.is_empty()).then(|| Series {
                 color: color(results, &c.contender),
@@ -356,11 +371,15 @@ fn coldstart(results: &Results, s: &ScenarioResult) -> Option<String> {
 fn footprint(results: &Results, s: &ScenarioResult) -> Vec<String> {
     let mut out = Vec::new();
     for (metric, title, unit) in [
-        ("artifact_mb", "Artifact: what must be shipped", "MB"),
-        ("image_mb", "OCI image, compressed", "MB"),
-        ("deps_transitive", "Dependencies (transitive)", "packages"),
-        ("build_s", "Clean build time", "seconds"),
-        ("lines_of_code", "Lines of code", "lines"),
+        (Metric::ArtifactMb, "Artifact: what must be shipped", "MB"),
+        (Metric::ImageMb, "OCI image, compressed", "MB"),
+        (
+            Metric::DepsTransitive,
+            "Dependencies (transitive)",
+            "packages",
+        ),
+        (Metric::BuildS, "Clean build time", "seconds"),
+        (Metric::LinesOfCode, "Lines of code", "lines"),
     ] {
         if let Some(svg) = metric_bars(
             results,
@@ -378,32 +397,33 @@ fn footprint(results: &Results, s: &ScenarioResult) -> Vec<String> {
 
 /// Every chart of one scenario.
 pub fn for_scenario(results: &Results, s: &ScenarioResult) -> Vec<String> {
-    let kind = s.config["kind"].as_str().unwrap_or("load");
-    let model = s.config["load"]["model"].as_str().unwrap_or("");
     let mut charts = Vec::new();
-    match (kind, model) {
-        ("coldstart", _) => charts.extend(coldstart(results, s)),
-        ("footprint", _) => charts.extend(footprint(results, s)),
-        ("head-of-line", _) => {
+    match &s.config.kind {
+        Kind::Coldstart { .. } => charts.extend(coldstart(results, s)),
+        Kind::Footprint { .. } => charts.extend(footprint(results, s)),
+        Kind::HeadOfLine { .. } => {
             charts.extend(head_of_line(results, s));
             charts.extend(metric_bars(
                 results,
                 s,
-                "background_requests_per_s",
+                Metric::BackgroundRequestsPerS,
                 "CPU-heavy requests per second",
                 "requests / s",
                 &format!("{}-background", s.name),
             ));
         }
-        (_, "sweep") => {
+        Kind::Load {
+            load: LoadSpec::Sweep { .. },
+            ..
+        } => {
             charts.extend(sweep_throughput(results, s));
             charts.extend(rss_vs_concurrency(results, s));
         }
-        _ => {
+        Kind::Load { load, .. } => {
             charts.extend(metric_bars(
                 results,
                 s,
-                "requests_per_s",
+                Metric::RequestsPerS,
                 &format!("{}: requests per second", s.name),
                 "requests / s",
                 &format!("{}-rps", s.name),
@@ -411,11 +431,10 @@ pub fn for_scenario(results: &Results, s: &ScenarioResult) -> Vec<String> {
             charts.extend(percentile_curves(
                 results,
                 s,
-                &|d| Some(&d["load"]["latency"]),
                 &format!("{}-percentiles", s.name),
                 &format!("{}: latency by percentile", s.name),
             ));
-            if model == "open_fraction" || model == "open" {
+            if matches!(load, LoadSpec::Open { .. } | LoadSpec::OpenFraction { .. }) {
                 charts.extend(timelines(results, s));
             }
         }

@@ -88,7 +88,7 @@ pub fn render(results: &Results, evaluation: Option<&Evaluation>, baseline: &str
 <header><h1>{t}</h1><p class=\"meta\">shootout {mode} run, {trials} trial(s) per cell, started {start}. Medians with 95% bootstrap intervals; bold is a column's best, ≈ a best inside the noise, (!) a cell whose trials had failures.</p>\
 <nav><a href=\"#verdict\">Verdict</a><a href=\"#scenarios\">Scenarios</a><a href=\"#method\">Method and machine</a></nav></header>",
         t = esc(&title),
-        mode = esc(&results.mode),
+        mode = esc(results.mode.name()),
         trials = results.trials,
         start = esc(&results.started_at)
     );
@@ -107,7 +107,7 @@ pub fn render(results: &Results, evaluation: Option<&Evaluation>, baseline: &str
             id = esc(&s.name),
             d = esc(&s.description)
         );
-        match scenario_table(results, s, baseline) {
+        match scenario_table(s, baseline) {
             Some(t) => out.push_str(&table(&t)),
             None => out.push_str("<p class=\"meta\">(no measurements)</p>"),
         }

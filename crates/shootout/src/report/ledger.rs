@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use super::svg::esc;
 use super::terminal::Style;
-use crate::suite::claims::{Evaluation, Verdict};
+use crate::suite::claims::{ClaimVerdict as Verdict, Evaluation};
 
 fn mark(v: Verdict) -> &'static str {
     match v {
@@ -18,7 +18,12 @@ fn mark(v: Verdict) -> &'static str {
 fn counts(e: &Evaluation) -> String {
     let n = |v: Verdict| e.claims.iter().filter(|c| c.verdict == v).count();
     format!(
-        "{} supported, {} refuted, {} inconclusive; {} not measurable",
+        "{}{} supported, {} refuted, {} inconclusive; {} not measurable",
+        if e.indicative {
+            "indicative (fewer than 3 trials: decided only beyond each metric's noise band): "
+        } else {
+            ""
+        },
         n(Verdict::Supported),
         n(Verdict::Refuted),
         n(Verdict::Inconclusive),
@@ -29,7 +34,15 @@ fn counts(e: &Evaluation) -> String {
 /// For the terminal.
 pub fn text(e: &Evaluation, style: &Style) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{} — claims of {}\n", style.bold(&e.title), e.source);
+    let _ = writeln!(out, "{} — claims of {}", style.bold(&e.title), e.source);
+    if e.indicative {
+        let _ = writeln!(
+            out,
+            "{}",
+            style.warn("indicative: fewer than 3 trials per cell, so a verdict is given only where the margin exceeds the metric's noise band")
+        );
+    }
+    out.push('\n');
     for c in &e.claims {
         let label = format!("{:<12}", c.verdict.to_string());
         let label = match c.verdict {
@@ -45,6 +58,9 @@ pub fn text(e: &Evaluation, style: &Style) -> String {
                 mark(ev.verdict),
                 ev.explanation
             );
+        }
+        for ev in &c.context {
+            let _ = writeln!(out, "              ·  context: {}", ev.explanation);
         }
     }
     let _ = writeln!(out, "\n{}:", counts(e));
@@ -71,6 +87,11 @@ pub fn markdown(e: &Evaluation) -> String {
             .evidence
             .iter()
             .map(|ev| format!("{} {}", mark(ev.verdict), md_cell(&ev.explanation)))
+            .chain(
+                c.context
+                    .iter()
+                    .map(|ev| format!("· context: {}", md_cell(&ev.explanation))),
+            )
             .collect();
         let _ = writeln!(
             out,
@@ -120,6 +141,13 @@ pub fn html(e: &Evaluation) -> String {
                     Verdict::Refuted => "refuted",
                     Verdict::Inconclusive => "inconclusive",
                 },
+                esc(&ev.explanation)
+            );
+        }
+        for ev in &c.context {
+            let _ = write!(
+                out,
+                "<li class=\"context\">context: {}</li>",
                 esc(&ev.explanation)
             );
         }

@@ -72,7 +72,7 @@ pub fn render(results: &Results, evaluation: Option<&Evaluation>, baseline: &str
     let _ = writeln!(out, "## Scenarios\n");
     for s in &results.scenarios {
         let _ = writeln!(out, "### {}\n\n{}\n", s.name, md(&s.description));
-        match scenario_table(results, s, baseline) {
+        match scenario_table(s, baseline) {
             Some(t) => out.push_str(&table(&t)),
             None => out.push_str("(no measurements)\n"),
         }

@@ -1,6 +1,8 @@
 //! Reports people read: the terminal tables `run` prints, a Markdown report
 //! for pasting, and a self-contained HTML report with charts. All three are
-//! built from one results file and share one table model ([`table`]).
+//! built from one results file and share one table model ([`table`]); the
+//! JSON form is `results.json` itself. Renderers only format: every
+//! statistic was computed by the suite.
 
 pub mod charts;
 pub mod html;
@@ -18,28 +20,30 @@ use crate::suite::results::Results;
 /// Method and machine facts, as (name, value) lines for every format.
 pub fn method_facts(results: &Results) -> Vec<(String, String)> {
     let m = &results.machine;
-    let s = |v: &serde_json::Value| {
-        v.as_str()
-            .map_or_else(|| "unknown".to_owned(), str::to_owned)
-    };
+    let unknown = || "unknown".to_owned();
     let mut facts = vec![
-        ("CPU".to_owned(), s(&m["cpu_model"])),
-        ("CPUs".to_owned(), m["cpus"].to_string()),
+        (
+            "CPU".to_owned(),
+            m.cpu_model.clone().unwrap_or_else(unknown),
+        ),
+        ("CPUs".to_owned(), m.cpus.to_string()),
         (
             "memory".to_owned(),
-            m["memory_bytes"].as_f64().map_or("unknown".into(), |b| {
-                format!("{:.1} GiB", b / 1_073_741_824.0)
+            m.memory_bytes.map_or_else(unknown, |b| {
+                format!("{:.1} GiB", b as f64 / 1_073_741_824.0)
             }),
         ),
-        ("kernel".to_owned(), s(&m["kernel"])),
+        (
+            "kernel".to_owned(),
+            m.kernel.clone().unwrap_or_else(unknown),
+        ),
         (
             "CPU governor".to_owned(),
-            m["cpu_governor"]
-                .as_str()
-                .unwrap_or("not exposed")
-                .to_owned(),
+            m.cpu_governor
+                .clone()
+                .unwrap_or_else(|| "not exposed".to_owned()),
         ),
-        ("shootout".to_owned(), s(&m["shootout_version"])),
+        ("shootout".to_owned(), m.shootout_version.clone()),
         (
             "mode".to_owned(),
             format!(
@@ -71,13 +75,8 @@ pub fn method_facts(results: &Results) -> Vec<(String, String)> {
     ];
     for c in &results.contenders {
         let runtime = match &c.runtime {
-            serde_json::Value::Object(r) => format!(
-                "{} {} ({})",
-                r.get("name").and_then(|v| v.as_str()).unwrap_or("?"),
-                r.get("version").and_then(|v| v.as_str()).unwrap_or("?"),
-                r.get("source").and_then(|v| v.as_str()).unwrap_or("?")
-            ),
-            _ => "not resolved".to_owned(),
+            Some(r) => format!("{} {} ({})", r.name, r.version, r.source),
+            None => "not resolved".to_owned(),
         };
         let told: Vec<String> = c
             .told
@@ -103,6 +102,9 @@ pub fn method_facts(results: &Results) -> Vec<(String, String)> {
         })
         .filter(|w| w.contains("saturated"))
         .collect();
+    for note in &results.notes {
+        facts.push(("note".to_owned(), note.clone()));
+    }
     facts.push((
         "saturation".to_owned(),
         if warnings.is_empty() {

@@ -1,12 +1,13 @@
 //! Facts about the machine a run happened on, recorded with every result so
 //! numbers are never read without their context.
 
-use serde::Serialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 use crate::supervise::CpuSet;
 
 /// Part of the results schema.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct Machine {
     pub cpu_model: Option<String>,
     /// Logical CPUs available to shootout.
@@ -15,7 +16,7 @@ pub struct Machine {
     pub kernel: Option<String>,
     /// `performance`, `powersave`…; null where cpufreq is not exposed (most VMs).
     pub cpu_governor: Option<String>,
-    pub shootout_version: &'static str,
+    pub shootout_version: String,
 }
 
 fn read(path: &str) -> Option<String> {
@@ -44,7 +45,7 @@ impl Machine {
                 .map(|kb| kb * 1024),
             kernel: read("/proc/sys/kernel/osrelease"),
             cpu_governor: read("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor"),
-            shootout_version: env!("CARGO_PKG_VERSION"),
+            shootout_version: env!("CARGO_PKG_VERSION").to_owned(),
         }
     }
 }

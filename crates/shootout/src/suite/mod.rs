@@ -1,13 +1,16 @@
-//! The suite behind `shootout run`: scenarios read from TOML, repeated trials
-//! with rotated contender order, statistics with confidence intervals, the
+//! The suite behind `shootout run`: scenarios read from TOML, the metric
+//! registry, trials of each scenario kind, statistics and comparisons, the
 //! results file, and the claims ledger.
 
-pub mod cell;
-pub mod checks;
 pub mod claims;
+pub mod compare;
 pub mod machine;
-pub mod metrics;
+pub mod measure;
+pub mod metric;
+pub mod migrate;
+mod progress;
 pub mod results;
 pub mod runner;
 pub mod scenario;
-pub mod stats;
+pub mod trial;
+pub mod verdict;

@@ -1,21 +1,34 @@
 //! `results.json`: the one document a run produces, written after every cell
 //! (atomically: a temporary file renamed over the old one), so Ctrl-C or a
 //! crash keeps everything measured so far and `--resume` can finish it.
-//! The schema is `docs/results.schema.json` (`shootout.results/1`).
+//!
+//! These types *are* the schema: `docs/results.schema.json` is generated
+//! from them (`shootout schema results`), and a test fails when the
+//! committed file is stale. Statistics (medians, intervals, winners, ratios)
+//! are computed here, once, when a cell changes; reports only format them.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
-use super::stats::{self, Estimate};
+use super::machine::Machine;
+use super::measure::SanityFailure;
+use super::metric::{Aggregate, MetricKey};
+use super::scenario::{Mode, Scenario};
+use super::trial::detail::TrialDetail;
+use super::verdict::Evaluation;
+use crate::contenders::toolchain::Runtime;
+use crate::stats::bootstrap::{self, Estimate};
 
 /// Version of the document.
-pub const SCHEMA: &str = "shootout.results/1";
+pub const SCHEMA: &str = "shootout.results/2";
+/// The previous version, which still loads (see [`Results::load`]).
+const SCHEMA_V1: &str = "shootout.results/1";
 
 /// How a trial ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
     Ok,
@@ -26,7 +39,7 @@ pub enum Status {
 }
 
 /// One trial of one (scenario, contender) cell.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct Trial {
     /// 0-based trial number.
     pub trial: usize,
@@ -36,27 +49,129 @@ pub struct Trial {
     pub status: Status,
     /// What went wrong, with the contender's last output when it crashed.
     pub error: Option<String>,
-    /// Named numbers: the metrics claims and tables refer to.
-    pub metrics: BTreeMap<String, f64>,
-    /// Sanity checks that failed (Little's law, saturation, errors…).
+    /// The registered metrics this trial measured (`docs/results.md` lists them).
+    pub metrics: BTreeMap<MetricKey, f64>,
+    /// Sanity checks that failed (Little's law, saturation, errors…), in words.
     pub warnings: Vec<String>,
-    /// Details for reports: load results, resource series, sweep points…
-    pub detail: Value,
+    /// The same failed sanity checks, typed: a claim reading a metric at a
+    /// level with one is INCONCLUSIVE and names it.
+    #[serde(default)]
+    pub sanity: Vec<SanityFailure>,
+    /// What the metrics were computed from, for charts: the load results with
+    /// their latency spectra and timelines, resource summaries, sweep points,
+    /// cold-start runs, the footprint. Null when the trial did not run.
+    pub detail: Option<TrialDetail>,
 }
 
 /// One (scenario, contender) cell.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Cell {
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
+pub struct CellResult {
     pub contender: String,
     pub trials: Vec<Trial>,
-    /// Per metric, over the trials that ended `ok`: median and 95% bootstrap interval.
-    pub summary: BTreeMap<String, Estimate>,
-    /// The cell's trials had failures, crashes, errors or verification failures.
+    /// Per metric, over the trials that ended `ok`: the median and its 95%
+    /// bootstrap interval (a total for counts of bad events).
+    pub summary: BTreeMap<MetricKey, Estimate>,
+    /// The cell's trials had failures, crashes, errors, non-2xx answers or
+    /// wrong answers: its numbers never decide a claim.
     pub marked: bool,
+    /// Why it is marked, and the sanity checks that failed.
     pub warnings: Vec<String>,
 }
 
-impl Cell {
+/// The best cell of a column.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
+pub struct Ranking {
+    pub metric: MetricKey,
+    pub best: String,
+    /// The best is inside the noise of the runner-up.
+    pub tie: bool,
+}
+
+/// The ratio of one contender's median to another's.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
+pub struct PairRatio {
+    pub metric: MetricKey,
+    pub a: String,
+    pub b: String,
+    pub ratio: Estimate,
+    /// The ratio is inside the noise of 1.
+    pub same: bool,
+}
+
+/// One scenario's results.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
+pub struct ScenarioResult {
+    pub name: String,
+    pub description: String,
+    pub claims: Vec<String>,
+    /// The scenario as run (kind, load model, durations).
+    pub config: Scenario,
+    pub cells: Vec<CellResult>,
+    /// Each metric's best cell.
+    #[serde(default)]
+    pub rankings: Vec<Ranking>,
+    /// The headline metric's ratio between every pair of contenders.
+    #[serde(default)]
+    pub ratios: Vec<PairRatio>,
+}
+
+/// A contender as it took part in the run.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
+pub struct ContenderInfo {
+    pub name: String,
+    pub language: String,
+    pub framework: String,
+    /// Runtime name, exact version and where it came from; null when it was not found.
+    pub runtime: Option<Runtime>,
+    /// Every variable shootout set for it, including its CPU budget.
+    pub told: BTreeMap<String, String>,
+    pub verified: bool,
+    /// Why it was left out, if it was.
+    pub skipped: Option<String>,
+}
+
+/// The whole document.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
+pub struct Results {
+    /// `shootout.results/2`.
+    pub schema: String,
+    pub started_at: String,
+    pub updated_at: String,
+    /// Every planned cell ran.
+    pub complete: bool,
+    pub mode: Mode,
+    pub trials: usize,
+    pub seed: u64,
+    pub machine: Machine,
+    /// CPU lists: the service's, and the generator's and upstream's.
+    pub service_cpus: String,
+    pub generator_cpus: String,
+    pub contenders: Vec<ContenderInfo>,
+    pub scenarios: Vec<ScenarioResult>,
+    /// The claims ledger, when one was evaluated.
+    pub ledger: Option<Evaluation>,
+    /// Run-level notes (skipped contenders, migrated files).
+    pub notes: Vec<String>,
+}
+
+/// A results file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ResultsError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path} has schema version {found:?}; this shootout reads {SCHEMA} (and {SCHEMA_V1})")]
+    Version { path: String, found: String },
+    #[error("{path} is not a shootout results file: {source}")]
+    Invalid {
+        path: String,
+        source: serde_json::Error,
+    },
+}
+
+impl CellResult {
     pub fn new(contender: &str) -> Self {
         Self {
             contender: contender.to_owned(),
@@ -67,24 +182,25 @@ impl Cell {
         }
     }
 
-    /// Recomputes the summary from the trials.
+    /// Recomputes the summary, the mark and the warnings from the trials.
     pub fn summarize(&mut self, seed: u64) {
         let ok: Vec<&Trial> = self
             .trials
             .iter()
             .filter(|t| t.status == Status::Ok)
             .collect();
-        let mut names: Vec<&String> = ok.iter().flat_map(|t| t.metrics.keys()).collect();
-        names.sort();
-        names.dedup();
-        self.summary = names
+        let mut keys: Vec<MetricKey> = ok.iter().flat_map(|t| t.metrics.keys().copied()).collect();
+        keys.sort();
+        keys.dedup();
+        self.summary = keys
             .into_iter()
-            .filter_map(|name| {
-                let values: Vec<f64> = ok
-                    .iter()
-                    .filter_map(|t| t.metrics.get(name).copied())
-                    .collect();
-                stats::estimate(&values, seed).map(|e| (name.clone(), e))
+            .filter_map(|key| {
+                let values = self.values(key);
+                let estimate = match key.spec().aggregate {
+                    Aggregate::Median => bootstrap::estimate(&values, seed),
+                    Aggregate::Total => bootstrap::total(&values),
+                };
+                estimate.map(|e| (key, e))
             })
             .collect();
         let mut warnings: Vec<String> = self
@@ -102,85 +218,45 @@ impl Cell {
                 ));
             }
         }
-        for (name, e) in &self.summary {
-            if e.noisy && matches!(name.as_str(), "requests_per_s" | "p99_ms" | "p50_ms") {
+        for (key, e) in &self.summary {
+            if e.noisy && key.level.is_none() && key.spec().headline() {
                 warnings.push(format!(
-                    "{name} varies by {:.1}% between trials (CV above 5%)",
+                    "{key} varies by {:.1}% between trials (CV above 5%)",
                     e.cv.unwrap_or(0.0) * 100.0
                 ));
             }
         }
         warnings.sort();
         warnings.dedup();
-        let failed = |t: &Trial| {
-            t.status != Status::Ok
-                || t.metrics.get("errors").is_some_and(|&e| e > 0.0)
-                || t.metrics
-                    .get("verification_failures")
-                    .is_some_and(|&e| e > 0.0)
-        };
-        self.marked = self.trials.iter().any(failed);
+        self.marked = self
+            .trials
+            .iter()
+            .any(|t| t.status != Status::Ok || t.had_failures());
         self.warnings = warnings;
     }
 
-    /// The values of `metric` over the trials that ended `ok`.
-    pub fn values(&self, metric: &str) -> Vec<f64> {
+    /// The values of `key` over the trials that ended `ok`.
+    pub fn values(&self, key: MetricKey) -> Vec<f64> {
         self.trials
             .iter()
             .filter(|t| t.status == Status::Ok)
-            .filter_map(|t| t.metrics.get(metric).copied())
+            .filter_map(|t| t.metrics.get(&key).copied())
             .collect()
     }
 }
 
-/// One scenario's results.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct ScenarioResult {
-    pub name: String,
-    pub description: String,
-    pub claims: Vec<String>,
-    /// The scenario as run (kind, load model, durations).
-    pub config: Value,
-    pub cells: Vec<Cell>,
-}
-
-/// A contender as it took part in the run.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct ContenderInfo {
-    pub name: String,
-    pub language: String,
-    pub framework: String,
-    /// Runtime name, exact version and where it came from.
-    pub runtime: Value,
-    /// Every variable shootout set for it, including its CPU budget.
-    pub told: BTreeMap<String, String>,
-    pub verified: bool,
-    /// Why it was left out, if it was.
-    pub skipped: Option<String>,
-}
-
-/// The whole document.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Results {
-    pub schema: String,
-    pub started_at: String,
-    pub updated_at: String,
-    /// Every planned cell ran.
-    pub complete: bool,
-    /// `quick`, `default` or `full`.
-    pub mode: String,
-    pub trials: usize,
-    pub seed: u64,
-    pub machine: Value,
-    /// CPU lists: the service's, and the generator's and upstream's.
-    pub service_cpus: String,
-    pub generator_cpus: String,
-    pub contenders: Vec<ContenderInfo>,
-    pub scenarios: Vec<ScenarioResult>,
-    /// The claims ledger, when one was evaluated.
-    pub ledger: Option<Value>,
-    /// Run-level notes (skipped contenders, missing scenarios).
-    pub notes: Vec<String>,
+impl Trial {
+    /// Requests that failed or were answered wrongly (at any sweep level).
+    pub fn had_failures(&self) -> bool {
+        use super::metric::Metric;
+        self.metrics.iter().any(|(k, &v)| {
+            v > 0.0
+                && matches!(
+                    k.metric,
+                    Metric::Errors | Metric::VerificationFailures | Metric::Non2xx
+                )
+        })
+    }
 }
 
 impl Results {
@@ -188,7 +264,7 @@ impl Results {
         self.scenarios.iter().find(|s| s.name == name)
     }
 
-    pub fn cell(&self, scenario: &str, contender: &str) -> Option<&Cell> {
+    pub fn cell(&self, scenario: &str, contender: &str) -> Option<&CellResult> {
         self.scenario(scenario)?
             .cells
             .iter()
@@ -215,22 +291,109 @@ impl Results {
         std::fs::rename(&tmp, path)
     }
 
-    pub fn load(path: &Path) -> anyhow::Result<Self> {
-        let text = std::fs::read_to_string(path)?;
-        let results: Results = serde_json::from_str(&text)?;
-        anyhow::ensure!(
-            results.schema == SCHEMA,
-            "{} has schema {:?}; this shootout reads {SCHEMA}",
-            path.display(),
-            results.schema
-        );
+    /// Reads a results file of this version or the previous one.
+    pub fn load(path: &Path) -> Result<Self, ResultsError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ResultsError::Read {
+            path: shown.clone(),
+            source,
+        })?;
+        let invalid = |source| ResultsError::Invalid {
+            path: shown.clone(),
+            source,
+        };
+        let mut value: serde_json::Value = serde_json::from_str(&text).map_err(invalid)?;
+        let mut v1 = false;
+        match value["schema"].as_str() {
+            Some(SCHEMA) => {}
+            Some(SCHEMA_V1) => {
+                super::migrate::from_v1(&mut value, SCHEMA);
+                v1 = true;
+            }
+            other => {
+                return Err(ResultsError::Version {
+                    path: shown,
+                    found: other.unwrap_or("none").to_owned(),
+                });
+            }
+        }
+        let mut results: Results = serde_json::from_value(value).map_err(invalid)?;
+        if v1 {
+            // v1 had no stored comparisons; compute them as a run would have.
+            let seed = results.seed;
+            for s in &mut results.scenarios {
+                super::compare::rank(s, seed);
+            }
+        }
         Ok(results)
+    }
+}
+
+/// Results with one scenario of single-metric cells, for tests.
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use super::*;
+
+    pub fn results_with(scenario: &str, key: MetricKey, cells: &[(&str, &[f64])]) -> Results {
+        let cells: Vec<CellResult> = cells
+            .iter()
+            .map(|(name, values)| {
+                let mut cell = CellResult::new(name);
+                cell.trials = values
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| Trial {
+                        trial: i,
+                        position: 0,
+                        started_at: String::new(),
+                        status: Status::Ok,
+                        error: None,
+                        metrics: [(key, *v)].into(),
+                        warnings: vec![],
+                        sanity: vec![],
+                        detail: None,
+                    })
+                    .collect();
+                cell.summarize(1);
+                cell
+            })
+            .collect();
+        let trials = cells
+            .iter()
+            .map(|c: &CellResult| c.trials.len())
+            .max()
+            .unwrap_or(0);
+        Results {
+            schema: SCHEMA.into(),
+            started_at: String::new(),
+            updated_at: String::new(),
+            complete: true,
+            mode: Mode::Default,
+            trials,
+            seed: 1,
+            machine: Machine::default(),
+            service_cpus: "1".into(),
+            generator_cpus: "0".into(),
+            contenders: vec![],
+            scenarios: vec![ScenarioResult {
+                name: scenario.into(),
+                description: String::new(),
+                claims: vec![],
+                config: Scenario::placeholder(scenario),
+                cells,
+                rankings: vec![],
+                ratios: vec![],
+            }],
+            ledger: None,
+            notes: vec![],
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::suite::metric::Metric;
 
     fn trial(n: usize, status: Status, rps: f64) -> Trial {
         Trial {
@@ -240,18 +403,19 @@ mod tests {
             status,
             error: None,
             metrics: [
-                ("requests_per_s".to_owned(), rps),
-                ("errors".to_owned(), 0.0),
+                (MetricKey::of(Metric::RequestsPerS), rps),
+                (MetricKey::of(Metric::Errors), 0.0),
             ]
             .into(),
             warnings: vec![],
-            detail: Value::Null,
+            sanity: vec![],
+            detail: None,
         }
     }
 
     #[test]
     fn a_crashed_trial_marks_the_cell_and_is_not_averaged() {
-        let mut cell = Cell::new("x");
+        let mut cell = CellResult::new("x");
         cell.trials = vec![
             trial(0, Status::Ok, 100.0),
             trial(1, Status::Crashed, 5.0),
@@ -259,7 +423,8 @@ mod tests {
         ];
         cell.summarize(1);
         assert!(cell.marked);
-        assert_eq!(cell.summary["requests_per_s"].n, 2);
-        assert_eq!(cell.summary["requests_per_s"].median, 105.0);
+        let rps = &cell.summary[&MetricKey::of(Metric::RequestsPerS)];
+        assert_eq!(rps.n, 2);
+        assert_eq!(rps.median, 105.0);
     }
 }

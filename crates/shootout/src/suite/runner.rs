@@ -1,24 +1,20 @@
-//! `shootout run`: build and verify every contender, then run the matrix of
-//! scenarios × contenders × trials, rotating the contender order each trial
-//! so that machine drift does not favour anyone, and saving `results.json`
-//! after every cell.
+//! `shootout run`: admit every contender through the gate (build, verify),
+//! then run the matrix of scenarios × contenders × trials, rotating the
+//! contender order each trial so that machine drift does not favour anyone,
+//! and saving `results.json` after every cell.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use serde_json::json;
-
-use super::cell::{Setup, run_trial};
+use super::compare;
 use super::machine::{Machine, now_rfc3339};
-use super::results::{Cell, ContenderInfo, Results, SCHEMA, ScenarioResult};
+use super::progress::{RunProgress, UNKNOWN_TRIAL, expected};
+use super::results::{CellResult, ContenderInfo, Results, SCHEMA, ScenarioResult};
 use super::scenario::{Kind, LoadSpec, Mode, Scenario};
-use crate::contenders::toolchain::Runtime;
-use crate::contenders::{self, Contender};
-use crate::supervise::launch::launch;
-use crate::supervise::{CpuSet, free_port};
-use crate::upstream::{self, Upstream};
-use crate::verify;
+use super::trial::{Setup, run_trial};
+use crate::contenders::Contender;
+use crate::gate::{self, Launch, Prepared, UpstreamPlan};
 
 /// What `shootout run` was asked to do.
 #[derive(Debug, Clone)]
@@ -30,7 +26,6 @@ pub struct Options {
     pub resume: bool,
     pub seed: u64,
     pub setup: Setup,
-    pub ci: bool,
 }
 
 /// Contender order for trial `k`: rotated by `k` (A B C, B C A, C A B…).
@@ -42,161 +37,35 @@ pub fn rotation<T: Clone>(items: &[T], k: usize) -> Vec<T> {
     items[k..].iter().chain(&items[..k]).cloned().collect()
 }
 
-/// How long a trial of `s` should take, for progress and ETA; `None` when it
-/// depends on the contender (cold start, footprint).
-fn expected(s: &Scenario) -> Option<Duration> {
-    let phase = s.warmup + s.duration;
-    let startup = Duration::from_millis(500);
-    Some(
-        startup
-            + match &s.kind {
-                Kind::Load { load, .. } => match load {
-                    LoadSpec::Sweep { concurrency } => phase * concurrency.len() as u32,
-                    LoadSpec::OpenFraction { .. } => phase + Duration::from_millis(2500),
-                    _ => phase,
-                },
-                Kind::HeadOfLine { .. } => phase + s.duration + Duration::from_secs(1),
-                Kind::Coldstart { .. } | Kind::Footprint { .. } => return None,
-            },
-    )
-}
-
-/// A guess for trials whose length depends on the contender.
-const UNKNOWN_TRIAL: Duration = Duration::from_secs(8);
-
-/// Progress on stderr: an overall bar with an ETA from the remaining cells'
-/// expected lengths (scaled by how the finished ones compared), and a bar
-/// for the current cell, redrawn on a terminal; plain lines otherwise.
-#[derive(Clone)]
-struct Progress {
-    tty: bool,
-    started: Instant,
-    total: usize,
-    done: usize,
-    /// Expected seconds of the cells still to run, and of those run so far.
-    remaining_s: f64,
-    ran_expected_s: f64,
-    ran_actual_s: f64,
-}
-
-fn bar(frac: f64, width: usize) -> String {
-    let filled = ((frac.clamp(0.0, 1.0)) * width as f64) as usize;
-    format!("[{}{}]", "#".repeat(filled), "-".repeat(width - filled))
-}
-
-impl Progress {
-    /// Seconds left: the remaining cells' expected lengths, less what the
-    /// current cell has already run, scaled by how long finished cells took
-    /// against their expectation.
-    fn eta_s(&self, in_cell: f64) -> f64 {
-        let scale = if self.ran_expected_s > 0.0 {
-            self.ran_actual_s / self.ran_expected_s
-        } else {
-            1.0
-        };
-        (self.remaining_s - in_cell).max(0.0) * scale
-    }
-
-    fn line(&self, what: &str, cell: Option<(f64, Option<f64>)>) -> String {
-        let elapsed = self.started.elapsed().as_secs_f64();
-        let overall = bar(self.done as f64 / self.total.max(1) as f64, 20);
-        let (cell, in_cell) = match cell {
-            Some((t, Some(expect))) => (
-                format!(" {} {t:.0}/{expect:.0}s", bar(t / expect, 10)),
-                t.min(expect),
-            ),
-            Some((t, None)) => (format!(" {t:.0}s"), t.min(UNKNOWN_TRIAL.as_secs_f64())),
-            None => (String::new(), 0.0),
-        };
-        format!(
-            "{overall} {}/{} cells, {elapsed:.0}s, ETA {:.0}s | {what}{cell}",
-            self.done,
-            self.total,
-            self.eta_s(in_cell)
-        )
-    }
-
-    /// Announces a cell; on a terminal, keeps redrawing its bar until the
-    /// returned task is aborted.
-    fn start_cell(&self, what: String, expect: Option<f64>) -> Option<tokio::task::JoinHandle<()>> {
-        if !self.tty {
-            eprintln!("shootout: {}", self.line(&what, None));
-            return None;
-        }
-        let me = self.clone();
-        Some(tokio::spawn(async move {
-            let began = Instant::now();
-            loop {
-                eprint!(
-                    "\r\x1b[2K{}",
-                    me.line(&what, Some((began.elapsed().as_secs_f64(), expect)))
-                );
-                tokio::time::sleep(Duration::from_millis(250)).await;
-            }
-        }))
-    }
-
-    fn finish(&self) {
-        if self.tty {
-            eprintln!();
-        }
-    }
-}
-
 /// Builds and verifies one contender; `Err` says why it is skipped.
-async fn prepare(
+async fn admit(
     contender: &Contender,
     setup: &Setup,
     seed: u64,
-) -> Result<(Runtime, ContenderInfo), String> {
-    let c = contender.clone();
-    let (runtime, _) = tokio::task::spawn_blocking(move || contenders::prepare(&c))
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| format!("{:#}", e.with_hint()))?;
-    let state = Upstream::new(Duration::from_millis(2));
-    let up = upstream::start(([127, 0, 0, 1], 0).into(), state.clone())
-        .await
-        .map_err(|e| e.to_string())?;
-    let port = free_port().map_err(|e| e.to_string())?;
-    let mut launched = launch(
-        contender,
-        &runtime,
-        port,
-        &up.url(),
-        &setup.service_cpus,
-        setup.ready_timeout,
-    )
-    .await
-    .map_err(|e| e.to_string())?;
-    eprintln!(
-        "shootout: verifying {} against the contract…",
-        contender.name
-    );
-    let checked = verify::check_contract(launched.addr, state, seed).await;
-    let exit = launched.service.try_exit();
-    launched.service.stop(Duration::from_secs(5)).await;
-    if let Some(exit) = exit {
-        return Err(format!("crashed during verification ({exit})"));
-    }
-    if let Some(f) = checked.failures.first() {
-        return Err(format!(
-            "failed verification: {} rule(s) broken, first: [{}] {}",
-            checked.failures.len(),
-            f.group.name(),
-            f.rule
-        ));
-    }
+) -> Result<(Prepared, ContenderInfo), gate::GateError> {
+    let prepared = gate::prepare(contender).await?;
+    let conditions = prepared
+        .admit(
+            &Launch {
+                cpus: setup.service_cpus.clone(),
+                port: None,
+                ready_timeout: setup.ready_timeout,
+                upstream: UpstreamPlan::InProcess,
+                trace_gc: false,
+            },
+            seed,
+        )
+        .await?;
     let info = ContenderInfo {
         name: contender.name.clone(),
         language: contender.language.clone(),
         framework: contender.framework.clone(),
-        runtime: serde_json::to_value(&runtime).unwrap_or_default(),
-        told: launched.conditions.env.clone(),
+        runtime: Some(prepared.runtime.clone()),
+        told: conditions.env,
         verified: true,
         skipped: None,
     };
-    Ok((runtime, info))
+    Ok((prepared, info))
 }
 
 fn fresh(opts: &Options) -> Results {
@@ -206,13 +75,10 @@ fn fresh(opts: &Options) -> Results {
         started_at: now.clone(),
         updated_at: now,
         complete: false,
-        mode: serde_json::to_value(opts.mode)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default(),
+        mode: opts.mode,
         trials: opts.mode.trials(),
         seed: opts.seed,
-        machine: serde_json::to_value(Machine::read()).unwrap_or_default(),
+        machine: Machine::read(),
         service_cpus: opts.setup.service_cpus.to_string(),
         generator_cpus: opts.setup.generator_cpus.to_string(),
         contenders: Vec::new(),
@@ -222,13 +88,52 @@ fn fresh(opts: &Options) -> Results {
     }
 }
 
+/// Caps sweep levels at what the open-files limit allows, saying what the
+/// original level would need.
+pub fn fit_to_machine(scenarios: &mut [Scenario], open_files: u64) -> Vec<String> {
+    let top = super::trial::max_level(open_files);
+    let mut notes = Vec::new();
+    for s in scenarios {
+        if let Kind::Load {
+            load: LoadSpec::Sweep { concurrency },
+            ..
+        } = &mut s.kind
+        {
+            for c in concurrency.iter_mut() {
+                if *c > top {
+                    notes.push(format!(
+                        "{}: c{} needs about {} open files (an inbound and an upstream socket per request, plus {} spare); this machine allows {open_files}, so that level runs at c{top}",
+                        s.name,
+                        *c,
+                        2 * *c as u64 + 512,
+                        512
+                    ));
+                    *c = top;
+                }
+            }
+            concurrency.dedup();
+        }
+    }
+    notes
+}
+
+/// Seconds the run is expected to take, for the estimate printed before it starts.
+pub fn estimate(scenarios: &[Scenario], contenders: usize, trials: usize) -> Duration {
+    let per_cell: Duration = scenarios
+        .iter()
+        .map(|s| expected(s).unwrap_or(UNKNOWN_TRIAL) * trials_for(s, trials) as u32)
+        .sum();
+    // Admission: build (when current) and verification, about 5 s each.
+    per_cell * contenders as u32 + Duration::from_secs(5) * contenders as u32
+}
+
 /// Runs everything; returns the results (also saved under `opts.out`).
 pub async fn run(opts: &Options) -> anyhow::Result<Results> {
     let path = opts.out.join("results.json");
     let mut results = if opts.resume && path.exists() {
         let r = Results::load(&path)?;
         anyhow::ensure!(
-            r.mode == fresh(opts).mode,
+            r.mode == opts.mode,
             "{} was a {} run; resume it with the same mode",
             path.display(),
             r.mode
@@ -241,22 +146,25 @@ pub async fn run(opts: &Options) -> anyhow::Result<Results> {
     let trials = results.trials;
 
     // Build and verify: a contender that fails is skipped with the reason.
-    let mut ready: Vec<(Contender, Runtime)> = Vec::new();
+    let mut ready: Vec<Prepared> = Vec::new();
     for c in &opts.contenders {
-        match prepare(c, &opts.setup, opts.seed).await {
-            Ok((runtime, info)) => {
-                results.contenders.retain(|i| i.name != c.name);
+        results.contenders.retain(|i| i.name != c.name);
+        match admit(c, &opts.setup, opts.seed).await {
+            Ok((prepared, info)) => {
                 results.contenders.push(info);
-                ready.push((c.clone(), runtime));
+                ready.push(prepared);
             }
-            Err(reason) => {
+            Err(e) => {
+                let reason = match e.hint() {
+                    Some(hint) => format!("{e} (hint: {hint})"),
+                    None => e.to_string(),
+                };
                 eprintln!("shootout: skipping {}: {reason}", c.name);
-                results.contenders.retain(|i| i.name != c.name);
                 results.contenders.push(ContenderInfo {
                     name: c.name.clone(),
                     language: c.language.clone(),
                     framework: c.framework.clone(),
-                    runtime: json!(null),
+                    runtime: None,
                     told: Default::default(),
                     verified: false,
                     skipped: Some(reason),
@@ -274,8 +182,10 @@ pub async fn run(opts: &Options) -> anyhow::Result<Results> {
                 name: s.name.clone(),
                 description: s.description.clone(),
                 claims: s.claims.clone(),
-                config: serde_json::to_value(s)?,
+                config: s.clone(),
                 cells: Vec::new(),
+                rankings: Vec::new(),
+                ratios: Vec::new(),
             });
         }
     }
@@ -286,7 +196,7 @@ pub async fn run(opts: &Options) -> anyhow::Result<Results> {
         .iter()
         .map(|s| trials_for(s, trials) * ready.len())
         .sum();
-    let mut progress = Progress {
+    let mut progress = RunProgress {
         tty: std::io::stderr().is_terminal(),
         started: Instant::now(),
         total,
@@ -297,8 +207,8 @@ pub async fn run(opts: &Options) -> anyhow::Result<Results> {
     };
     for scenario in &opts.scenarios {
         for trial in 0..trials_for(scenario, trials) {
-            for (contender, _) in &ready {
-                if !results.has_trial(&scenario.name, &contender.name, trial) {
+            for p in &ready {
+                if !results.has_trial(&scenario.name, &p.contender.name, trial) {
                     progress.remaining_s +=
                         expected(scenario).unwrap_or(UNKNOWN_TRIAL).as_secs_f64();
                 }
@@ -307,23 +217,19 @@ pub async fn run(opts: &Options) -> anyhow::Result<Results> {
     }
     for scenario in &opts.scenarios {
         for trial in 0..trials_for(scenario, trials) {
-            for (position, (contender, runtime)) in rotation(&ready, trial).iter().enumerate() {
-                if results.has_trial(&scenario.name, &contender.name, trial) {
+            for (position, prepared) in rotation(&ready, trial).iter().enumerate() {
+                let name = &prepared.contender.name;
+                if results.has_trial(&scenario.name, name, trial) {
                     progress.done += 1;
                     continue;
                 }
                 let expect = expected(scenario);
                 let ticker = progress.start_cell(
-                    format!(
-                        "{} / {} / trial {}",
-                        scenario.name,
-                        contender.name,
-                        trial + 1
-                    ),
+                    format!("{} / {name} / trial {}", scenario.name, trial + 1),
                     expect.map(|d| d.as_secs_f64()),
                 );
                 let began = Instant::now();
-                let t = run_trial(scenario, contender, runtime, &opts.setup, trial, position).await;
+                let t = run_trial(scenario, prepared, &opts.setup, trial, position).await;
                 if let Some(ticker) = ticker {
                     ticker.abort();
                 }
@@ -335,9 +241,8 @@ pub async fn run(opts: &Options) -> anyhow::Result<Results> {
                 if let Some(e) = &t.error {
                     let first = e.lines().next().unwrap_or("");
                     eprintln!(
-                        "\nshootout: {} / {} trial {}: {first}",
+                        "\nshootout: {} / {name} trial {}: {first}",
                         scenario.name,
-                        contender.name,
                         trial + 1
                     );
                 }
@@ -346,10 +251,10 @@ pub async fn run(opts: &Options) -> anyhow::Result<Results> {
                     .iter_mut()
                     .find(|s| s.name == scenario.name)
                     .expect("added above");
-                let cell = match s.cells.iter().position(|c| c.contender == contender.name) {
+                let cell = match s.cells.iter().position(|c| &c.contender == name) {
                     Some(i) => &mut s.cells[i],
                     None => {
-                        s.cells.push(Cell::new(&contender.name));
+                        s.cells.push(CellResult::new(name));
                         s.cells.last_mut().expect("just pushed")
                     }
                 };
@@ -357,6 +262,7 @@ pub async fn run(opts: &Options) -> anyhow::Result<Results> {
                 cell.trials.push(t);
                 cell.trials.sort_by_key(|t| t.trial);
                 cell.summarize(opts.seed);
+                compare::rank(s, opts.seed);
                 results.updated_at = now_rfc3339();
                 results.save(&path)?;
             }
@@ -378,23 +284,6 @@ fn trials_for(s: &Scenario, trials: usize) -> usize {
     }
 }
 
-/// The CPU split: the service's, and the generator's (also the upstream's).
-pub fn split(service: Option<CpuSet>) -> anyhow::Result<(CpuSet, CpuSet)> {
-    let available = CpuSet::available();
-    let service = match service {
-        Some(s) => s,
-        None => available.split_default().0,
-    };
-    let rest = available.without(&service);
-    if rest == service {
-        eprintln!(
-            "shootout: warning: only {} CPU(s): the service and the load generator share them",
-            available.len()
-        );
-    }
-    Ok((service, rest))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -413,5 +302,22 @@ mod tests {
             assert_eq!(seen, c);
         }
         assert!(rotation::<u8>(&[], 2).is_empty());
+    }
+
+    #[test]
+    fn sweep_levels_above_the_open_files_limit_are_capped_and_noted() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
+        let mut all = super::super::scenario::discover(&dir, Mode::Default).unwrap();
+        let notes = fit_to_machine(&mut all, 20_000);
+        let io = all.iter().find(|s| s.name == "io").unwrap();
+        assert_eq!(io.levels().last(), Some(&9744));
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.contains("c10000 needs about 20512 open files")),
+            "{notes:?}"
+        );
+        let mut roomy = super::super::scenario::discover(&dir, Mode::Default).unwrap();
+        assert!(fit_to_machine(&mut roomy, 1 << 20).is_empty());
     }
 }

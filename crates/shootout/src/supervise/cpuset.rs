@@ -80,6 +80,26 @@ impl serde::Serialize for CpuSet {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for CpuSet {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl schemars::JsonSchema for CpuSet {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "CpuSet".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "A CPU list as the kernel writes it, e.g. `1` or `0-3,6`."
+        })
+    }
+}
+
 impl CpuSet {
     pub fn cpus(&self) -> &[usize] {
         &self.0
@@ -95,20 +115,12 @@ impl CpuSet {
 
     /// The CPUs this process may run on.
     pub fn available() -> Self {
-        // SAFETY: cpu_set_t is plain data; sched_getaffinity fills it.
-        unsafe {
-            let mut set: libc::cpu_set_t = std::mem::zeroed();
-            if libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) == 0 {
-                let cpus: Vec<usize> = (0..libc::CPU_SETSIZE as usize)
-                    .filter(|&c| libc::CPU_ISSET(c, &set))
-                    .collect();
-                if !cpus.is_empty() {
-                    return Self(cpus);
-                }
+        match crate::sys::affinity() {
+            Some(cpus) => Self(cpus),
+            None => {
+                Self((0..std::thread::available_parallelism().map_or(1, |n| n.get())).collect())
             }
         }
-        let n = std::thread::available_parallelism().map_or(1, |n| n.get());
-        Self((0..n).collect())
     }
 
     /// The default split: the upper half for the service, the lower half for
@@ -139,17 +151,7 @@ impl CpuSet {
 
     /// Pins the calling thread (or, in `pre_exec`, the child) to this set.
     pub fn pin_current(&self) -> std::io::Result<()> {
-        // SAFETY: plain syscall on a zeroed, filled cpu_set_t; async-signal-safe.
-        unsafe {
-            let mut set: libc::cpu_set_t = std::mem::zeroed();
-            for &c in &self.0 {
-                libc::CPU_SET(c, &mut set);
-            }
-            if libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-        }
-        Ok(())
+        crate::sys::pin_current(&self.0)
     }
 }
 

@@ -5,16 +5,18 @@ use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
-use serde::Serialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 use super::cpuset::CpuSet;
+use super::gc::GcLog;
 use super::process::{Service, SuperviseError};
 use crate::contenders::Contender;
 use crate::contenders::build::command;
 use crate::contenders::toolchain::Runtime;
 
 /// What a contender was started with, recorded for reports.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Conditions {
     pub cpus: CpuSet,
     /// Every variable shootout set: PORT, UPSTREAM_URL, CPUS and the budget.
@@ -28,6 +30,8 @@ pub struct Launched {
     pub addr: SocketAddr,
     pub conditions: Conditions,
     pub ready_after: Duration,
+    /// The GC pauses it reports, when it was started with its GC trace on.
+    pub gc: Option<GcLog>,
 }
 
 /// The command that runs `contender` as a service, and the variables shootout
@@ -49,7 +53,9 @@ pub fn service_command(
     (cmd, env)
 }
 
-/// Starts `contender` on `port` and waits for `/health`.
+/// Starts `contender` on `port` and waits for `/health`. With `trace_gc`,
+/// and a contender whose manifest says how (`[gc_trace]`), its runtime's GC
+/// trace is switched on and read.
 pub async fn launch(
     contender: &Contender,
     runtime: &Runtime,
@@ -57,9 +63,25 @@ pub async fn launch(
     upstream_url: &str,
     cpus: &CpuSet,
     ready_timeout: Duration,
+    trace_gc: bool,
 ) -> Result<Launched, SuperviseError> {
-    let (cmd, env) = service_command(contender, runtime, port, upstream_url, cpus);
-    let mut service = Service::spawn(&contender.name, cmd, Some(cpus))?;
+    let (mut cmd, mut env) = service_command(contender, runtime, port, upstream_url, cpus);
+    let gc = match (&contender.gc_trace, trace_gc) {
+        (Some(trace), true) => {
+            if !trace.args.is_empty() {
+                let mut argv = contender.run.clone();
+                argv.splice(1..1, trace.args.iter().cloned());
+                cmd = crate::contenders::build::command(contender, runtime, &argv);
+                cmd.envs(&env);
+            }
+            cmd.envs(&trace.env);
+            env.extend(trace.env.clone());
+            Some((trace.format, GcLog::default()))
+        }
+        _ => None,
+    };
+    let log = gc.as_ref().map(|(_, log)| log.clone());
+    let mut service = Service::spawn_traced(&contender.name, cmd, Some(cpus), gc)?;
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     let ready_after = service
         .wait_ready(addr, ready_timeout, Duration::from_millis(5))
@@ -72,5 +94,6 @@ pub async fn launch(
             env,
         },
         ready_after,
+        gc: log,
     })
 }

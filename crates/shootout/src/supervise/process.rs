@@ -5,7 +5,7 @@
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::os::unix::process::ExitStatusExt;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -13,8 +13,10 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use super::cpuset::CpuSet;
+use super::gc::{GcLog, TraceFormat};
 use super::registry;
 use crate::http1::{self, Request};
+use crate::sys;
 
 /// Lines of output kept for error messages.
 const TAIL_LINES: usize = 40;
@@ -93,12 +95,17 @@ impl Tail {
         }
     }
 
-    fn drain_from(&self, reader: impl Read + Send + 'static) {
+    fn drain_from(&self, reader: impl Read + Send + 'static, gc: Option<(TraceFormat, GcLog)>) {
         let tail = self.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(reader).lines() {
                 match line {
-                    Ok(line) => tail.push(line),
+                    Ok(line) => {
+                        if let Some((format, log)) = &gc {
+                            log.observe(*format, &line);
+                        }
+                        tail.push(line);
+                    }
                     Err(_) => break,
                 }
             }
@@ -121,25 +128,22 @@ impl Service {
     /// Starts `command` in a new process group, pinned to `cpus`.
     pub fn spawn(
         name: &str,
-        mut command: Command,
+        command: Command,
         cpus: Option<&CpuSet>,
     ) -> Result<Self, SuperviseError> {
+        Self::spawn_traced(name, command, cpus, None)
+    }
+
+    /// [`Service::spawn`], also feeding its output to a GC-trace reader.
+    pub fn spawn_traced(
+        name: &str,
+        mut command: Command,
+        cpus: Option<&CpuSet>,
+        gc: Option<(TraceFormat, GcLog)>,
+    ) -> Result<Self, SuperviseError> {
         let program = command.get_program().to_string_lossy().into_owned();
-        let cpus = cpus.cloned();
-        // SAFETY: only async-signal-safe syscalls run between fork and exec.
-        unsafe {
-            command.pre_exec(move || {
-                if libc::setpgid(0, 0) != 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                // Die with shootout even if it is SIGKILLed.
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                if let Some(cpus) = &cpus {
-                    cpus.pin_current()?;
-                }
-                Ok(())
-            });
-        }
+        // Its own group, death with shootout even if shootout is SIGKILLed, its CPUs.
+        sys::isolate_on_spawn(&mut command, cpus.map(|c| c.cpus().to_vec()));
         command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -153,10 +157,10 @@ impl Service {
         registry::register(pid as i32);
         let tail = Tail::default();
         if let Some(out) = child.stdout.take() {
-            tail.drain_from(out);
+            tail.drain_from(out, gc.clone());
         }
         if let Some(err) = child.stderr.take() {
-            tail.drain_from(err);
+            tail.drain_from(err, gc);
         }
         Ok(Self {
             name: name.to_owned(),
@@ -184,7 +188,7 @@ impl Service {
                 self.exit = Some(status.into());
                 registry::unregister(self.pid as i32);
                 // Children it left behind in its group go too.
-                kill_group(self.pid, libc::SIGKILL);
+                kill_group(self.pid, sys::SIGKILL);
             }
         }
         self.exit.clone()
@@ -231,7 +235,7 @@ impl Service {
         if let Some(exit) = self.try_exit() {
             return exit;
         }
-        kill_group(self.pid, libc::SIGTERM);
+        kill_group(self.pid, sys::SIGTERM);
         let deadline = Instant::now() + grace;
         while Instant::now() < deadline {
             if let Some(exit) = self.try_exit() {
@@ -249,7 +253,7 @@ impl Service {
         if let Some(exit) = self.try_exit() {
             return exit;
         }
-        kill_group(self.pid, libc::SIGTERM);
+        kill_group(self.pid, sys::SIGTERM);
         let deadline = Instant::now() + grace;
         while Instant::now() < deadline {
             if let Some(exit) = self.try_exit() {
@@ -264,10 +268,10 @@ impl Service {
 impl Service {
     /// SIGKILL to the group, then reap.
     fn kill(&mut self) -> Exit {
-        kill_group(self.pid, libc::SIGKILL);
+        kill_group(self.pid, sys::SIGKILL);
         let status = self.child.wait().map(Exit::from).unwrap_or(Exit {
             code: None,
-            signal: Some(libc::SIGKILL),
+            signal: Some(sys::SIGKILL),
         });
         registry::unregister(self.pid as i32);
         self.exit = Some(status.clone());
@@ -276,16 +280,13 @@ impl Service {
 }
 
 fn kill_group(pgid: u32, signal: i32) {
-    // SAFETY: plain syscall; a negative pid addresses the process group.
-    unsafe {
-        libc::kill(-(pgid as i32), signal);
-    }
+    sys::kill_group(pgid as i32, signal);
 }
 
 impl Drop for Service {
     fn drop(&mut self) {
         if self.exit.is_none() {
-            kill_group(self.pid, libc::SIGKILL);
+            kill_group(self.pid, sys::SIGKILL);
             let _ = self.child.wait();
             registry::unregister(self.pid as i32);
         }

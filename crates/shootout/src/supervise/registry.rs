@@ -23,10 +23,7 @@ pub fn unregister(pgid: i32) {
 pub fn kill_all() {
     let groups = std::mem::take(&mut *GROUPS.lock().unwrap_or_else(|p| p.into_inner()));
     for pgid in groups {
-        // SAFETY: plain syscall; a negative pid addresses the group.
-        unsafe {
-            libc::kill(-pgid, libc::SIGKILL);
-        }
+        crate::sys::kill_group(pgid, crate::sys::SIGKILL);
     }
 }
 
@@ -44,9 +41,9 @@ pub fn install_panic_hook() {
 pub fn exit_on_signals() {
     use tokio::signal::unix::{SignalKind, signal};
     for (kind, number) in [
-        (SignalKind::interrupt(), libc::SIGINT),
-        (SignalKind::terminate(), libc::SIGTERM),
-        (SignalKind::hangup(), libc::SIGHUP),
+        (SignalKind::interrupt(), crate::sys::SIGINT),
+        (SignalKind::terminate(), crate::sys::SIGTERM),
+        (SignalKind::hangup(), crate::sys::SIGHUP),
     ] {
         if let Ok(mut stream) = signal(kind) {
             tokio::spawn(async move {

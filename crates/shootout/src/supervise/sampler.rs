@@ -14,12 +14,13 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 use super::cpuset::CpuSet;
 
 /// One reading of the whole tree.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct Sample {
     /// Milliseconds since the sampler started.
     pub t_ms: f64,
@@ -36,7 +37,7 @@ pub struct Sample {
 }
 
 /// Summary of a series, or of a window of it. Part of the results schema.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct Summary {
     pub samples: usize,
     pub rss_first_bytes: u64,
@@ -59,18 +60,6 @@ pub struct Sampler {
     series: Arc<Mutex<Vec<Sample>>>,
     handle: Option<JoinHandle<()>>,
     started: Instant,
-}
-
-fn ticks_per_second() -> f64 {
-    // SAFETY: sysconf is always safe to call.
-    let t = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
-    if t > 0 { t as f64 } else { 100.0 }
-}
-
-fn page_size() -> u64 {
-    // SAFETY: sysconf is always safe to call.
-    let p = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    if p > 0 { p as u64 } else { 4096 }
 }
 
 /// Fields of `/proc/PID/stat` after the command name.
@@ -180,8 +169,8 @@ impl Reader {
             tree: vec![root],
             files: HashMap::new(),
             buf: Vec::with_capacity(1024),
-            tick: ticks_per_second(),
-            page: page_size(),
+            tick: crate::sys::ticks_per_second(),
+            page: crate::sys::page_size(),
             fds: 0,
             pss: None,
             full_reads: 0,

@@ -3,10 +3,11 @@
 
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-use super::checker::{Checker, Group, Rng, error_body, field, json_body, status};
+use super::checker::{Broken, Checker, Group, Rng, error_body, json_body, status};
 use crate::contract::kernels;
+pub use crate::contract::orders::exact;
 use crate::http1::{Conn, Request};
 
 pub async fn health(c: &mut Checker) {
@@ -15,14 +16,13 @@ pub async fn health(c: &mut Checker) {
         match r.media_type().as_deref() {
             Some("text/plain") => {}
             other => {
-                return Err(format!(
-                    "Content-Type text/plain (got {})",
-                    other.unwrap_or("none")
-                ));
+                return Err(
+                    format!("Content-Type text/plain (got {})", other.unwrap_or("none")).into(),
+                );
             }
         }
         if r.body != b"ok" {
-            return Err(format!("body \"ok\" (got {:?})", r.body_text()));
+            return Err(format!("body \"ok\" (got {:?})", r.body_text()).into());
         }
         Ok(())
     })
@@ -33,9 +33,7 @@ pub async fn json_endpoint(c: &mut Checker) {
     c.check(Group::Json, Request::get("/json"), |r| {
         let body = json_body(r, 200)?;
         if body != json!({"message": "Hello, World!"}) {
-            return Err(format!(
-                "body {{\"message\":\"Hello, World!\"}} (got {body})"
-            ));
+            return Err(format!("body {{\"message\":\"Hello, World!\"}} (got {body})").into());
         }
         Ok(())
     })
@@ -88,22 +86,6 @@ pub async fn cpu_json(c: &mut Checker, rng: &mut Rng) {
         )
         .await;
     }
-}
-
-/// The body has exactly the wanted keys and values.
-pub fn exact(body: &Value, want: &Value) -> Result<(), String> {
-    if body == want {
-        return Ok(());
-    }
-    if let (Some(got), Some(w)) = (body.as_object(), want.as_object()) {
-        for (k, v) in w {
-            field(body, k, v)?;
-        }
-        if let Some(extra) = got.keys().find(|k| !w.contains_key(*k)) {
-            return Err(format!("no field \"{extra}\" beyond the contract's"));
-        }
-    }
-    Err(format!("body {want} (got {body})"))
 }
 
 pub async fn params(c: &mut Checker) {
@@ -165,7 +147,7 @@ pub async fn params(c: &mut Checker) {
 async fn bad_request(c: &mut Checker, target: String, what: &str) {
     let what = what.to_owned();
     c.check(Group::Params, Request::get(target), move |r| {
-        error_body(r, 400).map_err(|e| format!("invalid {what} is a 400: {e}"))
+        error_body(r, 400).map_err(|e| Broken(format!("invalid {what} is a 400: {e}")))
     })
     .await;
 }
@@ -173,12 +155,12 @@ async fn bad_request(c: &mut Checker, target: String, what: &str) {
 pub async fn errors(c: &mut Checker) {
     for path in ["/nope", "/health/extra", "/orders/", "/cpu", "/"] {
         c.check(Group::Errors, Request::get(path), |r| {
-            error_body(r, 404).map_err(|e| format!("unknown path is a 404: {e}"))
+            error_body(r, 404).map_err(|e| Broken(format!("unknown path is a 404: {e}")))
         })
         .await;
     }
     c.check(Group::Errors, Request::get("/orders/no-such-order"), |r| {
-        error_body(r, 404).map_err(|e| format!("unknown order id is a 404: {e}"))
+        error_body(r, 404).map_err(|e| Broken(format!("unknown order id is a 404: {e}")))
     })
     .await;
     for (method, path) in [
@@ -194,7 +176,8 @@ pub async fn errors(c: &mut Checker) {
     ] {
         let req = Request::new(method, path);
         c.check(Group::Errors, req, |r| {
-            error_body(r, 405).map_err(|e| format!("wrong method on a known path is a 405: {e}"))
+            error_body(r, 405)
+                .map_err(|e| Broken(format!("wrong method on a known path is a 405: {e}")))
         })
         .await;
     }
@@ -203,7 +186,7 @@ pub async fn errors(c: &mut Checker) {
 /// Two requests on one connection: keep-alive is honoured.
 pub async fn keep_alive(c: &mut Checker) {
     let req = Request::get("/health");
-    let result = async {
+    let result: Result<(), String> = async {
         let mut conn = Conn::connect(c.addr).await.map_err(|e| e.to_string())?;
         for i in 0..3 {
             let resp = conn
@@ -217,13 +200,18 @@ pub async fn keep_alive(c: &mut Checker) {
                 .header("connection")
                 .is_some_and(|v| v.eq_ignore_ascii_case("close"))
             {
-                return Err("the server closed a keep-alive connection (Connection: close)".into());
+                return Err(
+                    "the server closed a keep-alive connection (Connection: close)".to_owned(),
+                );
             }
         }
         Ok(())
     }
     .await;
-    let result =
-        result.map_err(|e| format!("HTTP/1.1 keep-alive: three requests on one connection ({e})"));
+    let result = result.map_err(|e| {
+        Broken(format!(
+            "HTTP/1.1 keep-alive: three requests on one connection ({e})"
+        ))
+    });
     c.record(Group::Headers, result, &req, None);
 }

@@ -91,7 +91,7 @@ pub struct Checker {
 }
 
 /// The outcome of a rule applied to a response.
-pub type Rule = Result<(), String>;
+pub use crate::contract::orders::{Broken, Rule, field};
 
 impl Checker {
     pub fn new(addr: SocketAddr, upstream: Arc<Upstream>) -> Self {
@@ -131,7 +131,7 @@ impl Checker {
             Ok(()) => self.pass(group),
             Err(rule) => {
                 let response = resp.map_or_else(|| "(none)".to_owned(), ToString::to_string);
-                self.fail(group, rule, req.to_string(), response);
+                self.fail(group, rule.0, req.to_string(), response);
             }
         }
     }
@@ -192,12 +192,12 @@ pub fn status(resp: &Response, status: u16) -> Rule {
     if resp.status == status {
         Ok(())
     } else {
-        Err(format!("status {status} (got {})", resp.status))
+        Err(format!("status {status} (got {})", resp.status).into())
     }
 }
 
 /// Status `want`, `application/json`, and the body parsed.
-pub fn json_body(resp: &Response, want: u16) -> Result<Value, String> {
+pub fn json_body(resp: &Response, want: u16) -> Result<Value, Broken> {
     status(resp, want)?;
     match resp.media_type().as_deref() {
         Some("application/json") => {}
@@ -205,7 +205,8 @@ pub fn json_body(resp: &Response, want: u16) -> Result<Value, String> {
             return Err(format!(
                 "Content-Type application/json (got {})",
                 other.unwrap_or("none")
-            ));
+            )
+            .into());
         }
     }
     resp.json()
@@ -224,23 +225,12 @@ pub fn error_body(resp: &Response, want: u16) -> Rule {
     };
     let body = json_body(resp, want)?;
     if body.get("error").and_then(Value::as_str) != Some(code) {
-        return Err(format!(
-            "error body {{\"error\":\"{code}\",…}} (got {body})"
-        ));
+        return Err(format!("error body {{\"error\":\"{code}\",…}} (got {body})").into());
     }
     if !body.get("message").is_some_and(Value::is_string) {
-        return Err(format!("error body has a string \"message\" (got {body})"));
+        return Err(format!("error body has a string \"message\" (got {body})").into());
     }
     Ok(())
-}
-
-/// `body[key]` equals `want`.
-pub fn field(body: &Value, key: &str, want: &Value) -> Rule {
-    match body.get(key) {
-        Some(got) if got == want => Ok(()),
-        Some(got) => Err(format!("\"{key}\" is {want} (got {got})")),
-        None => Err(format!("\"{key}\" is {want} (missing)")),
-    }
 }
 
 pub use crate::rng::Rng;

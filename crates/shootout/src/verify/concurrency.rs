@@ -6,12 +6,12 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::basic::exact;
-use super::checker::{Checker, Group, Rng, json_body, status};
+use super::checker::{Broken, Checker, Group, Rng, json_body, status};
 use super::orders::{Created, check_created, check_stored, expected_reply, random_order};
 use crate::contract::kernels;
 use crate::http1::{self, Request, Response};
 
-type Rule = Box<dyn FnOnce(&Response) -> Result<(), String> + Send>;
+type Rule = Box<dyn FnOnce(&Response) -> Result<(), Broken> + Send>;
 
 /// One request of the mix and the rule its response must meet.
 fn mixed(i: usize, rng: &mut Rng, created: &[Created]) -> (Request, Rule) {
@@ -81,7 +81,7 @@ pub async fn concurrent(c: &mut Checker, rng: &mut Rng, created: &[Created], cou
             let resp = http1::send_once(addr, &req, Duration::from_secs(30)).await;
             let result = match &resp {
                 Ok(r) => rule(r),
-                Err(e) => Err(format!("a response (got {e})")),
+                Err(e) => Err(format!("a response (got {e})").into()),
             };
             (req, resp.ok(), result)
         }));
@@ -89,7 +89,8 @@ pub async fn concurrent(c: &mut Checker, rng: &mut Rng, created: &[Created], cou
     for task in tasks {
         match task.await {
             Ok((req, resp, result)) => {
-                let result = result.map_err(|e| format!("under {count} concurrent requests: {e}"));
+                let result =
+                    result.map_err(|e| Broken(format!("under {count} concurrent requests: {e}")));
                 c.record(Group::Concurrency, result, &req, resp.as_ref());
             }
             Err(e) => c.fail(

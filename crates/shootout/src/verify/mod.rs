@@ -1,13 +1,13 @@
-//! `shootout verify`: refuses to measure a contender that does not follow the
-//! contract (`docs/contract.md`). Every expected answer is computed by the
-//! harness; nothing the contender says is trusted.
+//! The contract checks: `shootout verify` and the gate refuse to measure a
+//! contender that does not follow the contract (`docs/contract.md`). Every
+//! expected answer is computed by the harness; nothing the contender says
+//! is trusted.
 
 pub mod basic;
 pub mod checker;
 pub mod concurrency;
 pub mod orders;
 pub mod report;
-pub mod run;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

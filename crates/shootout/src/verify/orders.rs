@@ -3,8 +3,8 @@
 
 use serde_json::{Value, json};
 
-use super::checker::{Checker, Group, Rng, error_body, json_body};
-use crate::contract::kernels;
+use super::checker::{Broken, Checker, Group, Rng, error_body, json_body};
+pub use crate::contract::orders::{check_created, expected_reply, random_order};
 use crate::http1::Request;
 
 /// An order the harness created, with the reply it must keep returning.
@@ -12,61 +12,6 @@ use crate::http1::Request;
 pub struct Created {
     pub id: String,
     pub body: Value,
-}
-
-/// A random valid order body and its expected total.
-pub fn random_order(rng: &mut Rng) -> (Value, u64) {
-    let items_count = rng.range(1, 5) as usize;
-    let mut total = 0u64;
-    let items: Vec<Value> = (0..items_count)
-        .map(|_| {
-            let qty = rng.range(1, 1000);
-            let price = rng.range(0, 10_000_000);
-            total += qty * price;
-            json!({"sku": format!("SKU-{}", rng.token(6)), "qty": qty, "unit_price_cents": price})
-        })
-        .collect();
-    let currency = ["USD", "EUR", "GBP"][rng.range(0, 2) as usize];
-    let len = rng.range(1, 64) as usize;
-    let customer_id = rng.token(len);
-    (
-        json!({"customer_id": customer_id, "currency": currency, "items": items}),
-        total,
-    )
-}
-
-/// The 201 body the contract requires for `order`, minus the id.
-pub fn expected_reply(order: &Value, total: u64) -> Value {
-    let items = order["items"].as_array().map_or(0, Vec::len);
-    json!({
-        "customer_id": order["customer_id"],
-        "currency": order["currency"],
-        "items_count": items,
-        "total_cents": total,
-        "fraud_score": kernels::hash(total as u32, 1000 * items as u32),
-        "status": "authorized",
-    })
-}
-
-/// Checks a 201 reply against `want` and returns the new id.
-pub fn check_created(body: &Value, want: &Value) -> Result<String, String> {
-    let id = body
-        .get("id")
-        .and_then(Value::as_str)
-        .ok_or_else(|| format!("201 body has a string \"id\" (got {body})"))?;
-    if id.is_empty()
-        || !id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-    {
-        return Err(format!("id is non-empty [A-Za-z0-9_-] (got {id:?})"));
-    }
-    let mut without_id = body.clone();
-    if let Some(map) = without_id.as_object_mut() {
-        map.remove("id");
-    }
-    super::basic::exact(&without_id, want)?;
-    Ok(id.to_owned())
 }
 
 /// POSTs `order` and checks the 201 reply; returns what was created.
@@ -116,7 +61,8 @@ pub async fn io(c: &mut Checker, rng: &mut Rng) {
         Err(format!(
             "each /io calls the upstream's /delay once: {calls} good replies, upstream counted {}",
             after - before
-        ))
+        )
+        .into())
     };
     c.record(Group::Io, rule, &req, None);
 }
@@ -125,7 +71,7 @@ pub async fn io(c: &mut Checker, rng: &mut Rng) {
 pub async fn upstream_failure(c: &mut Checker, rng: &mut Rng) {
     c.upstream.set_failing(true);
     c.check(Group::Io, Request::get("/io?ms=0&token=down"), |r| {
-        error_body(r, 502).map_err(|e| format!("a failing upstream makes /io a 502: {e}"))
+        error_body(r, 502).map_err(|e| Broken(format!("a failing upstream makes /io a 502: {e}")))
     })
     .await;
     let (order, _) = random_order(rng);
@@ -134,7 +80,7 @@ pub async fn upstream_failure(c: &mut Checker, rng: &mut Rng) {
         Request::post_json("/orders", order.to_string()),
         |r| {
             error_body(r, 502)
-                .map_err(|e| format!("a failing upstream makes POST /orders a 502: {e}"))
+                .map_err(|e| Broken(format!("a failing upstream makes POST /orders a 502: {e}")))
         },
     )
     .await;
@@ -179,7 +125,7 @@ pub async fn orders(c: &mut Checker, rng: &mut Rng) -> Vec<Created> {
         .check(Group::Orders, req, |r| {
             check_created(&json_body(r, 201)?, &want)
                 .map(drop)
-                .map_err(|e| format!("a body of exactly 65536 bytes is accepted: {e}"))
+                .map_err(|e| Broken(format!("a body of exactly 65536 bytes is accepted: {e}")))
         })
         .await
     {
@@ -199,7 +145,7 @@ pub async fn orders(c: &mut Checker, rng: &mut Rng) -> Vec<Created> {
     let rule = if ids.len() == created.len() {
         Ok(())
     } else {
-        Err("order ids are unique".to_owned())
+        Err(Broken::from("order ids are unique"))
     };
     c.record(
         Group::Orders,
@@ -215,7 +161,7 @@ pub async fn orders(c: &mut Checker, rng: &mut Rng) -> Vec<Created> {
         Err(format!(
             "each created order was authorized by the upstream once: {} created, upstream counted {authorized}",
             created.len()
-        ))
+        ).into())
     };
     c.record(
         Group::Orders,
@@ -237,9 +183,10 @@ pub async fn check_stored(c: &mut Checker, group: Group, created: &[Created]) {
             if body == want {
                 Ok(())
             } else {
-                Err(format!(
-                    "GET /orders/{{id}} returns the created order {want} (got {body})"
-                ))
+                Err(
+                    format!("GET /orders/{{id}} returns the created order {want} (got {body})")
+                        .into(),
+                )
             }
         })
         .await;
@@ -348,8 +295,11 @@ pub async fn validation(c: &mut Checker) {
             req = req.header("Content-Type", ct);
         }
         c.check(Group::Validation, req, |r| {
-            error_body(r, 415)
-                .map_err(|e| format!("POST /orders without application/json is a 415: {e}"))
+            error_body(r, 415).map_err(|e| {
+                Broken(format!(
+                    "POST /orders without application/json is a 415: {e}"
+                ))
+            })
         })
         .await;
     }
@@ -357,14 +307,17 @@ pub async fn validation(c: &mut Checker) {
     c.check(
         Group::Validation,
         Request::post_json("/orders", oversized.clone()),
-        |r| error_body(r, 413).map_err(|e| format!("a body over 65536 bytes is a 413: {e}")),
+        |r| {
+            error_body(r, 413).map_err(|e| Broken(format!("a body over 65536 bytes is a 413: {e}")))
+        },
     )
     .await;
     c.check(
         Group::Validation,
         Request::post_json("/orders", oversized).chunked(),
         |r| {
-            error_body(r, 413).map_err(|e| format!("a chunked body over 65536 bytes is a 413: {e}"))
+            error_body(r, 413)
+                .map_err(|e| Broken(format!("a chunked body over 65536 bytes is a 413: {e}")))
         },
     )
     .await;
@@ -373,7 +326,8 @@ pub async fn validation(c: &mut Checker) {
             Group::Validation,
             Request::post_json("/orders", body),
             move |r| {
-                error_body(r, 400).map_err(|e| format!("an order body with {what} is a 400: {e}"))
+                error_body(r, 400)
+                    .map_err(|e| Broken(format!("an order body with {what} is a 400: {e}")))
             },
         )
         .await;

@@ -1,9 +1,75 @@
-//! The verification table (contender × check group) and failure details.
+//! What `shootout verify` reports: a verdict per contender (the `--json`
+//! document, schema `shootout.verify/1`), and the human table (contender ×
+//! check group) with failure details.
 
 use std::fmt::Write;
 
-use super::Group;
-use super::run::{Outcome, Report};
+use serde::Serialize;
+
+use super::{Failure, Group, GroupResult};
+use crate::contenders::toolchain::Runtime;
+use crate::supervise::launch::Conditions;
+
+/// Version of the `--json` document.
+pub const SCHEMA: &str = "shootout.verify/1";
+
+/// How verification of one contender ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// Every check passed.
+    Passed,
+    /// At least one contract rule is broken.
+    Failed,
+    /// Its toolchain is missing (outside CI).
+    Skipped,
+    /// It could not be built or started.
+    Error,
+}
+
+/// The verdict on one contender. Part of the `--json` schema.
+#[derive(Debug, Clone, Serialize)]
+pub struct ContenderVerdict {
+    pub name: String,
+    pub language: String,
+    pub framework: String,
+    pub outcome: Outcome,
+    /// Why it was skipped or errored.
+    pub reason: Option<String>,
+    /// What the user can do about it.
+    pub hint: Option<String>,
+    /// The runtime used, with its exact version.
+    pub runtime: Option<Runtime>,
+    /// Build wall time in seconds (an incremental build when already built).
+    pub build_seconds: Option<f64>,
+    /// Spawn to first 200 on /health, in milliseconds.
+    pub ready_ms: Option<f64>,
+    /// CPUs and environment it was started with.
+    pub conditions: Option<Conditions>,
+    pub groups: Vec<GroupResult>,
+    pub failures: Vec<Failure>,
+    /// Checks not sent because the service stopped answering.
+    pub not_run: usize,
+}
+
+/// The whole `shootout verify --json` document.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema: &'static str,
+    pub seed: u64,
+    pub contenders: Vec<ContenderVerdict>,
+}
+
+impl Report {
+    /// Whether the run should exit zero.
+    pub fn success(&self, ci: bool) -> bool {
+        self.contenders.iter().all(|v| match v.outcome {
+            Outcome::Passed => true,
+            Outcome::Skipped => !ci,
+            Outcome::Failed | Outcome::Error => false,
+        })
+    }
+}
 
 /// Failures printed per contender before "and N more".
 const MAX_SHOWN: usize = 15;

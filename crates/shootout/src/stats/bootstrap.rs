@@ -1,4 +1,4 @@
-//! Statistics over repeated trials: the median with a 95% percentile
+//! The bootstrap over repeated trials: the median with a 95% percentile
 //! bootstrap confidence interval (Efron & Tibshirani, "An Introduction to the
 //! Bootstrap", ch. 13), the same for a ratio of two medians (each sample
 //! resampled independently), and the coefficient of variation.
@@ -6,6 +6,7 @@
 //! With few trials the interval is wide, and that is the point: a difference
 //! inside it is reported as "≈", never as a win.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::rng::Rng;
@@ -14,7 +15,7 @@ use crate::rng::Rng;
 const RESAMPLES: usize = 2000;
 
 /// A median and its interval. Part of the results schema.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct Estimate {
     /// Trials behind it.
     pub n: usize,
@@ -94,9 +95,30 @@ pub fn estimate(values: &[f64], seed: u64) -> Option<Estimate> {
     })
 }
 
-/// median(a) / median(b) with a 95% bootstrap interval. `None` when either is
-/// empty or b's median is zero.
+/// The sum of `values` as a point estimate: for counts of bad events, where
+/// any trial's count matters. `None` when empty.
+pub fn total(values: &[f64]) -> Option<Estimate> {
+    let values: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    if values.is_empty() {
+        return None;
+    }
+    let sum = values.iter().sum();
+    Some(Estimate {
+        n: values.len(),
+        median: sum,
+        ci_low: sum,
+        ci_high: sum,
+        cv: None,
+        noisy: false,
+    })
+}
+
+/// median(a) / median(b) with a 95% bootstrap interval. Non-finite values
+/// are left out, as in [`estimate`]. `None` when either is empty or b's
+/// median is zero.
 pub fn ratio(a: &[f64], b: &[f64], seed: u64) -> Option<Estimate> {
+    let finite = |v: &[f64]| -> Vec<f64> { v.iter().copied().filter(|x| x.is_finite()).collect() };
+    let (a, b) = (&finite(a)[..], &finite(b)[..]);
     let (ma, mb) = (median(a), median(b));
     if a.is_empty() || b.is_empty() || mb == 0.0 || !ma.is_finite() || !mb.is_finite() {
         return None;
@@ -132,7 +154,7 @@ pub fn ratio(a: &[f64], b: &[f64], seed: u64) -> Option<Estimate> {
 
 /// How a ratio's interval sits against 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
+pub enum Against {
     /// The interval lies above 1.
     Higher,
     /// The interval lies below 1.
@@ -142,13 +164,13 @@ pub enum Verdict {
 }
 
 impl Estimate {
-    pub fn against_one(&self) -> Verdict {
+    pub fn against_one(&self) -> Against {
         if self.ci_low > 1.0 {
-            Verdict::Higher
+            Against::Higher
         } else if self.ci_high < 1.0 {
-            Verdict::Lower
+            Against::Lower
         } else {
-            Verdict::Same
+            Against::Same
         }
     }
 }
@@ -195,16 +217,20 @@ mod tests {
         let clearly_faster = [200.0, 204.0, 196.0, 202.0, 198.0];
         let r = ratio(&clearly_faster, &a, 3).unwrap();
         assert!((r.median - 2.0).abs() < 1e-9);
-        assert_eq!(r.against_one(), Verdict::Higher);
+        assert_eq!(r.against_one(), Against::Higher);
         assert_eq!(
             ratio(&a, &clearly_faster, 3).unwrap().against_one(),
-            Verdict::Lower
+            Against::Lower
         );
         let overlapping = [99.0, 103.0, 97.0, 100.0, 102.0];
         assert_eq!(
             ratio(&overlapping, &a, 3).unwrap().against_one(),
-            Verdict::Same
+            Against::Same
         );
         assert!(ratio(&a, &[0.0], 3).is_none());
+        // Non-finite values are left out, as by `estimate`.
+        let with_nan = [100.0, f64::NAN, 102.0, 98.0, 101.0, 99.0];
+        assert_eq!(ratio(&with_nan, &a, 3).unwrap().median, 1.0);
+        assert!(ratio(&[f64::INFINITY], &a, 3).is_none());
     }
 }

@@ -7,25 +7,66 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use crate::contract::kernels;
-use crate::load::request::{BodyFn, Check, Vars};
-use crate::verify::orders::{check_created, expected_reply, random_order};
+use super::kernels;
+use super::orders::{check_created, expected_reply, random_order};
+use crate::rng::Rng;
 
-fn body_json(status: u16, want: u16, body: &[u8]) -> Result<Value, String> {
-    if status != want {
-        let body = String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned();
-        return Err(format!("status {status}, want {want}: {body}"));
-    }
-    serde_json::from_slice(body).map_err(|e| format!("body is not JSON: {e}"))
+/// The values substituted into one request, handed to its check.
+#[derive(Debug, Clone, Default)]
+pub struct Vars {
+    pub seed: u32,
+    pub n: u32,
+    pub token: String,
+    pub id: String,
+    /// The body sent, when it was generated.
+    pub body: Vec<u8>,
 }
 
-fn equal(got: Value, want: Value) -> Result<(), String> {
+/// Verifies one response: `(vars, status, body) -> Ok or what was wrong`.
+pub type Check = Arc<dyn Fn(&Vars, u16, &[u8]) -> Result<(), WrongAnswer> + Send + Sync>;
+
+/// Generates a request body from the random generator.
+pub type BodyFn = Arc<dyn Fn(&mut Rng) -> Vec<u8> + Send + Sync>;
+
+/// A response whose content is wrong, in words.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct WrongAnswer(pub String);
+
+impl From<String> for WrongAnswer {
+    fn from(s: String) -> Self {
+        Self(s)
+    }
+}
+
+fn body_json(status: u16, want: u16, body: &[u8]) -> Result<Value, WrongAnswer> {
+    if status != want {
+        let body = String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned();
+        return Err(format!("status {status}, want {want}: {body}").into());
+    }
+    serde_json::from_slice(body).map_err(|e| WrongAnswer(format!("body is not JSON: {e}")))
+}
+
+fn equal(got: Value, want: Value) -> Result<(), WrongAnswer> {
     if got == want {
         Ok(())
     } else {
-        Err(format!("got {got}, want {want}"))
+        Err(format!("got {got}, want {want}").into())
     }
 }
+
+/// Contract checks a request template may name.
+pub const CHECKS: &[&str] = &[
+    "health",
+    "json",
+    "cpu-hash",
+    "cpu-json",
+    "io",
+    "order-created",
+    "order",
+];
+/// Generated bodies a request template may name.
+pub const BODIES: &[&str] = &["order"];
 
 /// The check called `name` in a scenario file.
 pub fn by_name(name: &str) -> Option<Check> {
@@ -34,10 +75,7 @@ pub fn by_name(name: &str) -> Option<Check> {
             if status == 200 && body == b"ok" {
                 Ok(())
             } else {
-                Err(format!(
-                    "/health: {status} {:?}",
-                    String::from_utf8_lossy(body)
-                ))
+                Err(format!("/health: {status} {:?}", String::from_utf8_lossy(body)).into())
             }
         }),
         "json" => Arc::new(|_: &Vars, status, body: &[u8]| {
@@ -82,13 +120,14 @@ pub fn by_name(name: &str) -> Option<Check> {
                 &expected_reply(&sent, total),
             )
             .map(drop)
+            .map_err(|e| WrongAnswer(e.0))
         }),
         "order" => Arc::new(|v: &Vars, status, body: &[u8]| {
             let got = body_json(status, 200, body)?;
             if got["id"] == v.id.as_str() && got["status"] == "authorized" {
                 Ok(())
             } else {
-                Err(format!("GET /orders/{}: got {got}", v.id))
+                Err(format!("GET /orders/{}: got {got}", v.id).into())
             }
         }),
         _ => return None,
@@ -118,16 +157,16 @@ mod tests {
         };
         assert!(check(&vars, 200, br#"{"seed":42,"n":1000,"hash":1381483124}"#).is_ok());
         let err = check(&vars, 200, br#"{"seed":42,"n":1000,"hash":1}"#).unwrap_err();
-        assert!(err.contains("1381483124"), "{err}");
+        assert!(err.0.contains("1381483124"), "{err}");
         assert!(check(&vars, 500, b"{}").is_err());
     }
 
     #[test]
     fn every_shipped_name_resolves() {
-        for name in crate::suite::scenario::CHECKS {
+        for name in CHECKS {
             assert!(by_name(name).is_some(), "{name}");
         }
-        for name in crate::suite::scenario::BODIES {
+        for name in BODIES {
             assert!(body_by_name(name).is_some(), "{name}");
         }
     }

@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use hdrhistogram::Histogram;
-use serde::Serialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 /// Highest latency a histogram holds: one hour, in microseconds.
 pub const MAX_MICROS: u64 = 3_600_000_000;
@@ -29,7 +30,9 @@ pub fn micros(d: Duration) -> u64 {
 }
 
 /// Why a request got no response. Failed requests are data, counted by kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorKind {
     /// The TCP connection could not be opened.
@@ -85,6 +88,10 @@ pub struct Recorder {
     pub check_failures: u64,
     /// The first few failed checks, for the report.
     pub check_examples: Vec<String>,
+    /// Responses, and 2xx responses, completed before the measured window
+    /// ended (duration mode): throughput counts these, not the drain after.
+    pub in_window: u64,
+    pub in_window_2xx: u64,
     current_second: Option<(u64, u64, u64, Histogram<u32>)>,
 }
 
@@ -102,6 +109,8 @@ impl Default for Recorder {
             checked: 0,
             check_failures: 0,
             check_examples: Vec::new(),
+            in_window: 0,
+            in_window_2xx: 0,
             current_second: None,
         }
     }
@@ -118,7 +127,12 @@ impl Recorder {
         bytes: u64,
         corrected: Duration,
         uncorrected: Duration,
+        in_window: bool,
     ) {
+        if in_window {
+            self.in_window += 1;
+            self.in_window_2xx += u64::from((200..300).contains(&status));
+        }
         let c = micros(corrected);
         self.corrected.saturating_record(c);
         self.uncorrected.saturating_record(micros(uncorrected));
@@ -137,12 +151,12 @@ impl Recorder {
         }
     }
 
-    pub fn check(&mut self, result: Result<(), String>) {
+    pub fn check(&mut self, result: Result<(), crate::contract::checks::WrongAnswer>) {
         self.checked += 1;
         if let Err(e) = result {
             self.check_failures += 1;
             if self.check_examples.len() < MAX_EXAMPLES {
-                self.check_examples.push(e);
+                self.check_examples.push(e.0);
             }
         }
     }
@@ -190,6 +204,8 @@ impl Recorder {
 
     /// Adds `other` into `self`. Exact for every counter and histogram.
     pub fn merge(&mut self, other: &Recorder) {
+        self.in_window += other.in_window;
+        self.in_window_2xx += other.in_window_2xx;
         self.corrected.add(&other.corrected).expect("same bounds");
         self.uncorrected
             .add(&other.uncorrected)
@@ -215,7 +231,7 @@ impl Recorder {
 }
 
 /// One second of the merged timeline. Part of the `--json` schema.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct TimelinePoint {
     /// Seconds since the end of warm-up.
     pub second: u64,
@@ -305,13 +321,13 @@ mod tests {
         );
         for v in 1..=2000u64 {
             let w = if v % 2 == 0 { &mut a } else { &mut b };
-            w.response(200, 10, ms(v), ms(v));
-            all.response(200, 10, ms(v), ms(v));
+            w.response(200, 10, ms(v), ms(v), true);
+            all.response(200, 10, ms(v), ms(v), true);
         }
         a.error(ErrorKind::Timeout);
         b.error(ErrorKind::Timeout);
-        b.response(503, 5, ms(1), ms(1));
-        all.response(503, 5, ms(1), ms(1));
+        b.response(503, 5, ms(1), ms(1), true);
+        all.response(503, 5, ms(1), ms(1), true);
         a.merge(&b);
         assert_eq!(a.corrected, all.corrected);
         assert_eq!(a.completed(), 2001);
@@ -337,8 +353,8 @@ mod tests {
         let mut w2 = Recorder::default();
         w1.rotate(0);
         w2.rotate(0);
-        w1.response(200, 1, ms(5), ms(5));
-        w2.response(200, 1, ms(7), ms(7));
+        w1.response(200, 1, ms(5), ms(5), true);
+        w2.response(200, 1, ms(7), ms(7), true);
         w2.error(ErrorKind::Reset);
         t.add(w1.rotate(1).unwrap());
         assert!(

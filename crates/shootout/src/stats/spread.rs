@@ -1,9 +1,10 @@
 //! Order statistics of a handful of repeated measurements.
 
-use serde::Serialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 /// min, median, p90 and max of a sample. Part of the results schema.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct Spread {
     pub n: usize,
     pub min: f64,

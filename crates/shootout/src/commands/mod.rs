@@ -1,0 +1,93 @@
+//! The subcommands, one file each, wiring command-line options to the
+//! library. What they share is here: `--json` or text output, the CPU split,
+//! CI detection and the clock seed.
+
+mod claims;
+mod coldstart;
+mod footprint;
+mod load;
+mod report;
+mod run;
+mod schema;
+mod test;
+mod up;
+mod upstream;
+mod verify;
+
+pub use claims::claims;
+pub use coldstart::coldstart;
+pub use footprint::footprint;
+pub use load::load;
+pub use report::report;
+pub use run::run;
+pub use schema::schema;
+pub use test::test;
+pub use up::up;
+pub use upstream::upstream;
+pub use verify::verify;
+
+use std::io::Write;
+
+use crate::cli::ContenderArgs;
+use crate::supervise::CpuSet;
+
+/// Prints `value` as pretty JSON with `--json`, else the human rendering.
+fn print_json_or_text(
+    json: bool,
+    value: &impl serde::Serialize,
+    text: impl FnOnce() -> String,
+) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut stdout, value)?;
+        writeln!(stdout)?;
+    } else {
+        write!(stdout, "{}", text())?;
+    }
+    Ok(())
+}
+
+/// Running in CI (`CI=true` or `CI=1`): a missing toolchain is a failure, not a skip.
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// `--seed`, or one from the clock (nanoseconds) to be printed for replay.
+fn seed_or_clock(seed: Option<u64>) -> u64 {
+    seed.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(1, |d| d.as_nanos() as u64)
+    })
+}
+
+/// The service's CPUs: `--service-cpus` (checked against what shootout may
+/// use) or the upper half of the machine.
+fn service_cpus(args: &ContenderArgs) -> anyhow::Result<CpuSet> {
+    let available = CpuSet::available();
+    match &args.service_cpus {
+        None => Ok(available.split_default().0),
+        Some(set) => {
+            if let Some(bad) = set.cpus().iter().find(|c| !available.cpus().contains(c)) {
+                anyhow::bail!(
+                    "--service-cpus {set}: CPU {bad} is not available to shootout\nhint: available CPUs are {available}"
+                );
+            }
+            Ok(set.clone())
+        }
+    }
+}
+
+/// The CPU split of a run: the service's, and the rest for the generator and
+/// the upstream (the same CPUs when nothing is left, with a warning).
+fn split(args: &ContenderArgs) -> anyhow::Result<(CpuSet, CpuSet)> {
+    let service = service_cpus(args)?;
+    let available = CpuSet::available();
+    let rest = available.without(&service);
+    if rest == available && service.cpus().iter().all(|c| available.cpus().contains(c)) {
+        eprintln!(
+            "shootout: warning: the service has every CPU ({service}): the load generator and upstream share them"
+        );
+    }
+    Ok((service, rest))
+}

@@ -1,0 +1,244 @@
+//! What a load run becomes: registered metrics, and the sanity checks that
+//! decide whether its numbers may be believed (Little's law, a saturated
+//! generator or upstream, errors, non-2xx answers, wrong answers).
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::metric::{Metric, MetricKey};
+use crate::load::{LoadReport, Model};
+use crate::supervise::sampler::Summary;
+
+/// A load run with the contender's and upstream's resources over its measured window.
+#[derive(Debug)]
+pub(crate) struct Measured {
+    pub report: LoadReport,
+    pub service: Option<Summary>,
+    pub upstream: Option<Summary>,
+    /// (seconds after warm-up, RSS bytes).
+    pub rss_series: Vec<(f64, u64)>,
+}
+
+/// CPUs each party was given, for utilization figures.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Budget {
+    pub service_cpus: usize,
+    /// Shared by the load generator and the upstream simulator.
+    pub generator_cpus: usize,
+}
+
+/// A sanity check a trial failed: its numbers at that level are suspect,
+/// and a claim that would read them is INCONCLUSIVE, naming the check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum SanityCheck {
+    /// Throughput × mean latency is more than 20% off the connections kept open.
+    LittlesLaw,
+    /// The load generator used 90% or more of its CPUs.
+    GeneratorSaturated,
+    /// Generator and upstream together kept their shared CPUs 90% busy.
+    SharedCpusSaturated,
+    /// Requests got no response.
+    RequestErrors,
+    /// Responses with a status other than 2xx.
+    Non2xx,
+    /// Responses checked during load were wrong.
+    WrongAnswers,
+}
+
+impl SanityCheck {
+    pub fn name(self) -> &'static str {
+        match self {
+            SanityCheck::LittlesLaw => "Little's law",
+            SanityCheck::GeneratorSaturated => "generator saturated",
+            SanityCheck::SharedCpusSaturated => "generator CPUs saturated",
+            SanityCheck::RequestErrors => "request errors",
+            SanityCheck::Non2xx => "non-2xx answers",
+            SanityCheck::WrongAnswers => "wrong answers",
+        }
+    }
+}
+
+/// One failed sanity check, at a sweep level or for the whole trial.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SanityFailure {
+    pub check: SanityCheck,
+    pub level: Option<u32>,
+    /// The numbers behind it.
+    pub detail: String,
+}
+
+pub(crate) fn ms(us: u64) -> f64 {
+    us as f64 / 1e3
+}
+
+/// The metrics every load run reports (at `level` in a sweep), and the
+/// sanity checks it failed.
+pub(crate) fn load_metrics(
+    m: &Measured,
+    level: Option<u32>,
+    out: &mut BTreeMap<MetricKey, f64>,
+    failures: &mut Vec<SanityFailure>,
+    budget: Budget,
+) {
+    let r = &m.report;
+    let mut put = |metric: Metric, v: f64| {
+        out.insert(MetricKey { metric, level }, v);
+    };
+    let non_2xx: u64 = r
+        .status
+        .iter()
+        .filter(|(s, _)| !s.starts_with('2'))
+        .map(|(_, n)| *n)
+        .sum();
+    let in_flight = r.requests_per_s * r.latency.mean_us / 1e6;
+    put(Metric::RequestsPerS, r.requests_per_s);
+    put(Metric::GoodputPerS, r.goodput_per_s);
+    put(Metric::P50Ms, ms(r.latency.p50_us));
+    put(Metric::P90Ms, ms(r.latency.p90_us));
+    put(Metric::P99Ms, ms(r.latency.p99_us));
+    put(Metric::P99_9Ms, ms(r.latency.p99_9_us));
+    put(Metric::MaxMs, ms(r.latency.max_us));
+    put(Metric::MeanMs, r.latency.mean_us / 1e3);
+    put(Metric::InFlight, in_flight);
+    put(Metric::Errors, r.errors as f64);
+    put(Metric::Non2xx, non_2xx as f64);
+    put(Metric::VerificationFailures, r.verification.failed as f64);
+    put(Metric::GeneratorUtilization, r.generator.utilization);
+    let window_responses = r.requests_per_s * r.elapsed_s;
+    if let Some(s) = &m.service {
+        put(Metric::RssPeakMb, s.rss_peak_bytes as f64 / 1e6);
+        put(Metric::RssMeanMb, s.rss_mean_bytes as f64 / 1e6);
+        put(Metric::ServiceCpuS, s.cpu_seconds);
+        put(
+            Metric::ServiceUtilization,
+            s.cpu_utilization / budget.service_cpus.max(1) as f64,
+        );
+        if window_responses >= 1.0 {
+            put(
+                Metric::CpuMsPerRequest,
+                s.cpu_seconds * 1e3 / window_responses,
+            );
+        }
+        put(Metric::ThreadsPeak, s.threads_peak as f64);
+    }
+    let upstream_share = m
+        .upstream
+        .as_ref()
+        .map(|u| u.cpu_utilization / budget.generator_cpus.max(1) as f64);
+    if let Some(u) = upstream_share {
+        put(Metric::UpstreamUtilization, u);
+    }
+
+    let mut fail = |check: SanityCheck, detail: String| {
+        failures.push(SanityFailure {
+            check,
+            level,
+            detail,
+        });
+    };
+    if r.generator.saturated {
+        fail(
+            SanityCheck::GeneratorSaturated,
+            format!(
+                "load generator saturated ({:.0}% of its CPUs): throughput is a floor for the service",
+                r.generator.utilization * 100.0
+            ),
+        );
+    } else if let Some(u) = upstream_share {
+        // The generator and the upstream share their CPUs: together they can
+        // starve each other while neither alone looks busy.
+        let together = r.generator.utilization + u;
+        if together >= 0.9 {
+            fail(
+                SanityCheck::SharedCpusSaturated,
+                format!(
+                    "generator CPUs saturated: load generator {:.0}% + upstream simulator {:.0}% of the same CPUs",
+                    r.generator.utilization * 100.0,
+                    u * 100.0
+                ),
+            );
+        }
+    }
+    if r.errors > 0 {
+        fail(
+            SanityCheck::RequestErrors,
+            format!("{} requests failed: {:?}", r.errors, r.error_kinds),
+        );
+    }
+    if non_2xx > 0 {
+        fail(
+            SanityCheck::Non2xx,
+            format!("{non_2xx} answers were not 2xx: {:?}", r.status),
+        );
+    }
+    if r.verification.failed > 0 {
+        fail(
+            SanityCheck::WrongAnswers,
+            format!(
+                "{} of {} responses checked during load were wrong: {}",
+                r.verification.failed,
+                r.verification.checked,
+                r.verification.examples.first().cloned().unwrap_or_default()
+            ),
+        );
+    }
+    if let Model::Closed { connections } = r.model {
+        // Little's law: concurrency = throughput × time in system.
+        let c = connections as f64;
+        if r.completed > 100 && (in_flight - c).abs() / c > 0.2 {
+            fail(
+                SanityCheck::LittlesLaw,
+                format!(
+                    "Little's law off: {:.0} req/s × {:.2} ms mean = {in_flight:.1} in flight, but {connections} connections",
+                    r.requests_per_s,
+                    r.latency.mean_us / 1e3
+                ),
+            );
+        }
+    }
+}
+
+/// The failures as warning lines, with their level.
+pub(crate) fn warning_lines(failures: &[SanityFailure]) -> Vec<String> {
+    failures
+        .iter()
+        .map(|f| match f.level {
+            Some(c) => format!("c{c}: {}", f.detail),
+            None => f.detail.clone(),
+        })
+        .collect()
+}
+
+/// RSS change from the first to the last tenth of the window, in percent.
+pub(crate) fn rss_drift(series: &[(f64, u64)]) -> Option<f64> {
+    if series.len() < 10 {
+        return None;
+    }
+    let tenth = series.len() / 10;
+    let mean = |s: &[(f64, u64)]| s.iter().map(|p| p.1 as f64).sum::<f64>() / s.len() as f64;
+    let (first, last) = (
+        mean(&series[..tenth]),
+        mean(&series[series.len() - tenth..]),
+    );
+    (first > 0.0).then(|| (last - first) / first * 100.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn drift_is_signed_and_flat_is_zero() {
+        let flat: Vec<(f64, u64)> = (0..20).map(|i| (f64::from(i), 100)).collect();
+        assert_eq!(rss_drift(&flat), Some(0.0));
+        let growing: Vec<(f64, u64)> = (0..20)
+            .map(|i| (f64::from(i), 100 + i as u64 * 10))
+            .collect();
+        assert!(rss_drift(&growing).unwrap() > 100.0);
+        let shrinking: Vec<(f64, u64)> = growing.iter().rev().copied().collect();
+        assert!(rss_drift(&shrinking).unwrap() < -50.0);
+    }
+}

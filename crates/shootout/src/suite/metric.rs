@@ -1,0 +1,438 @@
+//! The metric registry: every number a trial produces is born here, once,
+//! with its name, unit, direction, how trials aggregate, which scenario
+//! kinds can produce it, and its noise band.
+//!
+//! Trials record [`MetricKey`]s (a [`Metric`] plus, in a concurrency sweep,
+//! the level it was measured at); tables, charts, results and the claims
+//! ledger read the same registry, so a misspelt name in a ledger is an error
+//! at load time with the nearest valid names, not a silent INCONCLUSIVE.
+//! Units are part of the metric: MB means 10^6 bytes, KiB 1024 bytes.
+
+use std::fmt;
+use std::str::FromStr;
+
+use schemars::JsonSchema;
+
+/// What a metric's number counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    Count,
+    PerSecond,
+    Milliseconds,
+    Seconds,
+    /// 10^6 bytes.
+    Megabytes,
+    /// 1024 bytes.
+    Kibibytes,
+    Percent,
+    /// 0..1 of the CPUs a party was given.
+    Fraction,
+    /// A dimensionless ratio of two measurements.
+    Ratio,
+    /// 1 for yes, 0 for no.
+    Flag,
+}
+
+impl Unit {
+    /// How the unit is written after a number.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Unit::Count => "",
+            Unit::PerSecond => "/s",
+            Unit::Milliseconds => "ms",
+            Unit::Seconds => "s",
+            Unit::Megabytes => "MB",
+            Unit::Kibibytes => "KiB",
+            Unit::Percent => "%",
+            Unit::Fraction => "of CPUs",
+            Unit::Ratio => "×",
+            Unit::Flag => "(1 = yes)",
+        }
+    }
+}
+
+/// Which way is better, for marking a table's best cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Better {
+    Higher,
+    Lower,
+    /// Neither: a fact about the run, not a score.
+    Neither,
+}
+
+/// How a metric's trials combine into one cell figure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Aggregate {
+    /// Median with a 95% bootstrap interval.
+    Median,
+    /// Sum over trials: for counts of bad events, where one is one too many.
+    Total,
+}
+
+/// Where a metric comes from: the scenario kinds (and load models) that produce it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// Every load run (closed, open, capacity fraction, each sweep level).
+    Load,
+    /// The whole of a concurrency sweep (also per level, with a suffix).
+    Sweep,
+    /// An open load at a fraction of measured capacity (the soak).
+    Soak,
+    /// A load run of a contender that reports its GC from its own telemetry.
+    Gc,
+    HeadOfLine,
+    Coldstart,
+    Footprint,
+}
+
+/// How far apart two trials of the same cell land on this kind of machine,
+/// as a fraction of the value (`bench/noise.sh` measured them; see
+/// `docs/noise.md`). A measure within the band of a threshold cannot decide
+/// a claim from fewer than three trials.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Noise {
+    /// Relative band: |a − b| / max(a, b) seen between runs.
+    Relative(f64),
+    /// The same inputs always give the same number (sizes, counts of code).
+    Exact,
+}
+
+/// Everything the registry knows about a metric.
+#[derive(Debug, Clone, Copy)]
+pub struct Spec {
+    pub name: &'static str,
+    /// Short column heading.
+    pub heading: &'static str,
+    pub unit: Unit,
+    pub better: Better,
+    pub aggregate: Aggregate,
+    pub source: Source,
+    pub noise: Noise,
+    /// Can be negative: a one-sided bound on it passes any change the other way.
+    pub signed: bool,
+    /// One line on what it measures.
+    pub about: &'static str,
+}
+
+macro_rules! registry {
+    ($( $variant:ident => $name:literal, $heading:literal, $unit:ident, $better:ident, $agg:ident, $source:ident, $noise:expr, $signed:literal, $about:literal; )*) => {
+        /// A metric, by identity. Its facts are in [`Metric::spec`].
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Metric { $( $variant, )* }
+
+        impl Metric {
+            /// Every registered metric, in table order.
+            pub const ALL: &'static [Metric] = &[ $( Metric::$variant, )* ];
+
+            pub fn spec(self) -> &'static Spec {
+                match self {
+                    $( Metric::$variant => &Spec {
+                        name: $name,
+                        heading: $heading,
+                        unit: Unit::$unit,
+                        better: Better::$better,
+                        aggregate: Aggregate::$agg,
+                        source: Source::$source,
+                        noise: $noise,
+                        signed: $signed,
+                        about: $about,
+                    }, )*
+                }
+            }
+        }
+    };
+}
+
+// Noise bands: `bench/noise.sh` ran `shootout run --quick` three times on a
+// 2-vCPU machine; each band is the largest spread seen between runs of one
+// cell (sweep levels included), rounded up to 0.05, at least 0.10. The GC
+// and clean-build bands are estimates: those metrics were not in the runs.
+// docs/noise.md has the figures.
+registry! {
+    RequestsPerS => "requests_per_s", "req/s", PerSecond, Higher, Median, Load, Noise::Relative(0.30), false, "responses completed inside the measured window, per second (any status)";
+    GoodputPerS => "goodput_per_s", "2xx/s", PerSecond, Higher, Median, Load, Noise::Relative(0.30), false, "2xx responses inside the measured window, per second";
+    P50Ms => "p50_ms", "p50 ms", Milliseconds, Lower, Median, Load, Noise::Relative(0.10), false, "median latency (open model: from the intended send)";
+    P90Ms => "p90_ms", "p90 ms", Milliseconds, Lower, Median, Load, Noise::Relative(0.45), false, "90th percentile latency";
+    P99Ms => "p99_ms", "p99 ms", Milliseconds, Lower, Median, Load, Noise::Relative(0.60), false, "99th percentile latency";
+    P99_9Ms => "p99_9_ms", "p99.9 ms", Milliseconds, Lower, Median, Load, Noise::Relative(0.55), false, "99.9th percentile latency";
+    MaxMs => "max_ms", "max ms", Milliseconds, Lower, Median, Load, Noise::Relative(0.45), false, "slowest response";
+    MeanMs => "mean_ms", "mean ms", Milliseconds, Lower, Median, Load, Noise::Relative(0.20), false, "mean latency";
+    InFlight => "in_flight", "in flight", Count, Neither, Median, Load, Noise::Relative(0.25), false, "requests in flight on average, by Little's law (throughput × mean latency)";
+    Errors => "errors", "errors", Count, Lower, Total, Load, Noise::Exact, false, "requests that got no response (connect, read, timeout, reset)";
+    Non2xx => "non_2xx", "non-2xx", Count, Lower, Total, Load, Noise::Exact, false, "responses whose status was not 2xx";
+    VerificationFailures => "verification_failures", "wrong", Count, Lower, Total, Load, Noise::Exact, false, "responses checked during load whose content was wrong";
+    CpuMsPerRequest => "cpu_ms_per_request", "CPU ms/req", Milliseconds, Lower, Median, Load, Noise::Relative(0.25), false, "the service's CPU time in the window per response: its cost, even when the generator is the limit";
+    RssPeakMb => "rss_peak_mb", "peak RSS MB", Megabytes, Lower, Median, Load, Noise::Relative(0.30), false, "highest resident memory of the service's process tree";
+    RssMeanMb => "rss_mean_mb", "RSS MB", Megabytes, Lower, Median, Load, Noise::Relative(0.30), false, "mean resident memory of the service's process tree";
+    ServiceCpuS => "service_cpu_s", "CPU s", Seconds, Lower, Median, Load, Noise::Relative(0.25), false, "CPU seconds the service used in the window";
+    ServiceUtilization => "service_utilization", "service CPU", Fraction, Neither, Median, Load, Noise::Relative(0.25), false, "share of its CPU budget the service kept busy";
+    ThreadsPeak => "threads_peak", "threads", Count, Neither, Median, Load, Noise::Relative(0.70), false, "most threads in the service's process tree";
+    GeneratorUtilization => "generator_utilization", "generator CPU", Fraction, Neither, Median, Load, Noise::Relative(0.25), false, "share of its CPUs the load generator used";
+    UpstreamUtilization => "upstream_utilization", "upstream CPU", Fraction, Neither, Median, Load, Noise::Relative(0.25), false, "share of the generator's CPUs the upstream simulator used";
+    RssPerInflightKib => "rss_per_inflight_kib", "KiB/in-flight", Kibibytes, Lower, Median, Sweep, Noise::Relative(0.10), false, "(mean RSS under load − idle RSS) ÷ measured in-flight requests, at the highest sweep level whose answers were all right";
+    CapacityRequestsPerS => "capacity_requests_per_s", "capacity req/s", PerSecond, Higher, Median, Soak, Noise::Relative(0.15), false, "throughput of a short closed-model probe, which sets the open rate";
+    TargetRate => "target_rate", "rate", PerSecond, Neither, Median, Soak, Noise::Relative(0.15), false, "the open-model rate applied";
+    RssDriftPct => "rss_drift_pct", "RSS drift %", Percent, Neither, Median, Soak, Noise::Relative(1.50), true, "RSS change from the first to the last tenth of the window (signed)";
+    RssDriftAbsPct => "rss_drift_abs_pct", "|RSS drift| %", Percent, Lower, Median, Soak, Noise::Relative(1.00), false, "size of the RSS change from the first to the last tenth of the window, either way";
+    GcPausesPerS => "gc_pauses_per_s", "GC pauses/s", PerSecond, Lower, Median, Gc, Noise::Relative(0.30), false, "stop-the-world GC pauses per second of load, from the runtime's own trace";
+    GcPauseMsPerS => "gc_pause_ms_per_s", "GC ms/s", Milliseconds, Lower, Median, Gc, Noise::Relative(0.40), false, "milliseconds of GC pause per second of load (the share of time the world stood still)";
+    GcPauseP99Ms => "gc_pause_p99_ms", "GC p99 ms", Milliseconds, Lower, Median, Gc, Noise::Relative(0.50), false, "99th percentile of single GC pauses";
+    ProbeP50IdleMs => "probe_p50_idle_ms", "probe p50 idle", Milliseconds, Lower, Median, HeadOfLine, Noise::Relative(0.30), false, "/health probe median, service idle";
+    ProbeP99IdleMs => "probe_p99_idle_ms", "probe p99 idle", Milliseconds, Lower, Median, HeadOfLine, Noise::Relative(0.40), false, "/health probe p99, service idle";
+    ProbeP50LoadedMs => "probe_p50_loaded_ms", "probe p50 loaded", Milliseconds, Lower, Median, HeadOfLine, Noise::Relative(0.25), false, "/health probe median under CPU-heavy load";
+    ProbeP99LoadedMs => "probe_p99_loaded_ms", "probe p99 loaded", Milliseconds, Lower, Median, HeadOfLine, Noise::Relative(0.25), false, "/health probe p99 under CPU-heavy load";
+    ProbeMaxLoadedMs => "probe_max_loaded_ms", "probe max loaded", Milliseconds, Lower, Median, HeadOfLine, Noise::Relative(0.55), false, "slowest /health probe under CPU-heavy load";
+    ProbeP99Ratio => "probe_p99_ratio", "loaded/idle", Ratio, Lower, Median, HeadOfLine, Noise::Relative(0.45), false, "probe p99 under load ÷ probe p99 idle";
+    BackgroundRequestsPerS => "background_requests_per_s", "bg req/s", PerSecond, Higher, Median, HeadOfLine, Noise::Relative(0.10), false, "CPU-heavy requests per second during the loaded probe";
+    ColdstartHealthMs => "coldstart_health_ms", "/health ms", Milliseconds, Lower, Median, Coldstart, Noise::Relative(0.35), false, "spawn to first 200 on /health (median of the trial's starts)";
+    ColdstartJsonMs => "coldstart_json_ms", "/json ms", Milliseconds, Lower, Median, Coldstart, Noise::Relative(0.30), false, "spawn to first correct /json";
+    ColdstartRssMb => "coldstart_rss_mb", "RSS MB", Megabytes, Lower, Median, Coldstart, Noise::Relative(0.10), false, "resident memory right after the first correct /json";
+    BuildS => "build_s", "clean build s", Seconds, Lower, Median, Footprint, Noise::Relative(0.20), false, "clean build, wall time";
+    BuildCpuS => "build_cpu_s", "build CPU s", Seconds, Lower, Median, Footprint, Noise::Relative(0.20), false, "clean build, CPU time of everything it ran";
+    ArtifactMb => "artifact_mb", "artifact MB", Megabytes, Lower, Median, Footprint, Noise::Exact, false, "what must be shipped: app, runtime if shipped, shared libraries";
+    ImageMb => "image_mb", "image MB gz", Megabytes, Lower, Median, Footprint, Noise::Exact, false, "OCI image of the artifact, compressed";
+    ImageRawMb => "image_raw_mb", "image MB", Megabytes, Lower, Median, Footprint, Noise::Exact, false, "OCI image of the artifact, unpacked";
+    SharedLibraries => "shared_libraries", "shared libs", Count, Lower, Median, Footprint, Noise::Exact, false, "shared libraries the binaries load (ldd)";
+    AppFiles => "app_files", "files", Count, Lower, Median, Footprint, Noise::Exact, false, "files of the app itself (binary, or sources and node_modules)";
+    RuntimeMb => "runtime_mb", "runtime MB", Megabytes, Lower, Median, Footprint, Noise::Exact, false, "size of the runtime binary shipped with the app (0 when none)";
+    NeedsRuntime => "needs_runtime", "needs runtime", Flag, Lower, Median, Footprint, Noise::Exact, false, "1 when the artifact cannot start without a language runtime installed beside it (tried with an empty PATH)";
+    DepsDirect => "deps_direct", "deps", Count, Lower, Median, Footprint, Noise::Exact, false, "direct dependencies";
+    DepsTransitive => "deps_transitive", "deps all", Count, Lower, Median, Footprint, Noise::Exact, false, "all dependencies, transitively";
+    LinesOfCode => "lines_of_code", "LOC", Count, Lower, Median, Footprint, Noise::Exact, false, "non-blank, non-comment lines of the contender's own code";
+    ErrorHandlingPct => "error_handling_pct", "error lines %", Percent, Lower, Median, Footprint, Noise::Exact, false, "share of code lines that handle errors (docs/claims.md gives the rule per language)";
+}
+
+impl Spec {
+    /// The figures whose trial-to-trial variation is worth a warning.
+    pub fn headline(&self) -> bool {
+        matches!(self.name, "requests_per_s" | "p50_ms" | "p99_ms")
+    }
+
+    /// Half-width of the noise band around `value`, in the metric's unit.
+    pub fn band(&self, value: f64) -> f64 {
+        match self.noise {
+            Noise::Relative(r) => value.abs() * r,
+            Noise::Exact => 0.0,
+        }
+    }
+}
+
+impl Metric {
+    pub fn name(self) -> &'static str {
+        self.spec().name
+    }
+
+    /// The metric called `name` (without a sweep suffix).
+    pub fn from_name(name: &str) -> Option<Metric> {
+        Metric::ALL.iter().copied().find(|m| m.name() == name)
+    }
+}
+
+impl fmt::Display for Metric {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A metric as recorded: in a sweep, also the concurrency it was measured
+/// at, written `requests_per_s_c1000`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MetricKey {
+    pub metric: Metric,
+    pub level: Option<u32>,
+}
+
+impl MetricKey {
+    pub const fn of(metric: Metric) -> Self {
+        Self {
+            metric,
+            level: None,
+        }
+    }
+
+    pub const fn at(metric: Metric, level: u32) -> Self {
+        Self {
+            metric,
+            level: Some(level),
+        }
+    }
+
+    pub fn spec(self) -> &'static Spec {
+        self.metric.spec()
+    }
+
+    /// Column heading, with the level.
+    pub fn heading(self) -> String {
+        match self.level {
+            Some(c) => format!("{} c{c}", self.spec().heading),
+            None => self.spec().heading.to_owned(),
+        }
+    }
+}
+
+impl From<Metric> for MetricKey {
+    fn from(metric: Metric) -> Self {
+        Self::of(metric)
+    }
+}
+
+impl fmt::Display for MetricKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.level {
+            Some(c) => write!(f, "{}_c{c}", self.metric.name()),
+            None => f.write_str(self.metric.name()),
+        }
+    }
+}
+
+/// A name that is no registered metric, with the nearest that are.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown metric {name:?}{}", suggest(.nearest))]
+pub struct UnknownMetric {
+    pub name: String,
+    pub nearest: Vec<&'static str>,
+}
+
+fn suggest(nearest: &[&str]) -> String {
+    if nearest.is_empty() {
+        String::new()
+    } else {
+        format!(" (did you mean {}?)", nearest.join(", "))
+    }
+}
+
+impl FromStr for MetricKey {
+    type Err = UnknownMetric;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if let Some(metric) = Metric::from_name(s) {
+            return Ok(Self::of(metric));
+        }
+        if let Some((base, level)) = s.rsplit_once("_c") {
+            if let (Some(metric), Ok(level)) = (Metric::from_name(base), level.parse::<u32>()) {
+                return Ok(Self::at(metric, level));
+            }
+        }
+        Err(UnknownMetric {
+            name: s.to_owned(),
+            nearest: nearest(s),
+        })
+    }
+}
+
+/// Up to three registered names closest to `name` (edit distance).
+pub fn nearest(name: &str) -> Vec<&'static str> {
+    let base = name
+        .rsplit_once("_c")
+        .filter(|(_, l)| l.parse::<u32>().is_ok())
+        .map_or(name, |(b, _)| b);
+    let mut scored: Vec<(usize, &'static str)> = Metric::ALL
+        .iter()
+        .map(|m| (edit_distance(base, m.name()), m.name()))
+        .collect();
+    scored.sort();
+    let limit = (base.len() / 2).max(3);
+    scored
+        .into_iter()
+        .filter(|(d, _)| *d <= limit)
+        .take(3)
+        .map(|(_, n)| n)
+        .collect()
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+impl serde::Serialize for MetricKey {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for MetricKey {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = <String as serde::Deserialize>::deserialize(d)?;
+        name.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl JsonSchema for MetricKey {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "MetricKey".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let names: Vec<&str> = Metric::ALL.iter().map(|m| m.name()).collect();
+        schemars::json_schema!({
+            "type": "string",
+            "description": format!(
+                "A registered metric, with `_cN` appended for sweep level N. Metrics: {}.",
+                names.join(", ")
+            ),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_with_levels() {
+        for m in Metric::ALL {
+            let key: MetricKey = m.name().parse().unwrap();
+            assert_eq!(key, MetricKey::of(*m));
+        }
+        let key: MetricKey = "requests_per_s_c1000".parse().unwrap();
+        assert_eq!(key, MetricKey::at(Metric::RequestsPerS, 1000));
+        assert_eq!(key.to_string(), "requests_per_s_c1000");
+    }
+
+    #[test]
+    fn a_typo_is_refused_with_the_nearest_names() {
+        let err = "requests_per_sec".parse::<MetricKey>().unwrap_err();
+        assert_eq!(err.nearest.first(), Some(&"requests_per_s"), "{err}");
+        assert!(
+            err.to_string().contains("did you mean requests_per_s"),
+            "{err}"
+        );
+        let err = "p99ms_c1000".parse::<MetricKey>().unwrap_err();
+        assert!(err.nearest.contains(&"p99_ms"), "{err}");
+    }
+
+    /// docs/results.md shows the registry: every metric has its row.
+    #[test]
+    fn the_results_doc_lists_every_metric() {
+        let doc = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/results.md"),
+        )
+        .unwrap();
+        for m in Metric::ALL {
+            assert!(
+                doc.contains(&format!("| `{}` |", m.name())),
+                "docs/results.md lacks {m}"
+            );
+        }
+    }
+
+    #[test]
+    fn names_are_unique() {
+        let mut names: Vec<&str> = Metric::ALL.iter().map(|m| m.name()).collect();
+        names.sort_unstable();
+        let before = names.len();
+        names.dedup();
+        assert_eq!(before, names.len());
+    }
+}

@@ -1,0 +1,328 @@
+//! The scenario file as written: a wire type that rejects unknown keys (so a
+//! typo is an error with its line and column, not a silently ignored
+//! setting), and its validation into a [`Scenario`].
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::{Count, Kind, LoadSpec, Mode, RequestSpec, Scenario};
+use crate::contract::checks::{BODIES, CHECKS};
+use crate::units::parse_duration;
+
+/// What is wrong with a scenario, in words (the caller adds the file).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Invalid(pub String);
+
+impl From<String> for Invalid {
+    fn from(s: String) -> Self {
+        Self(s)
+    }
+}
+
+impl From<&str> for Invalid {
+    fn from(s: &str) -> Self {
+        Self(s.to_owned())
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Wire {
+    pub(super) name: String,
+    pub(super) description: String,
+    #[serde(default)]
+    pub(super) claims: Vec<String>,
+    pub(super) kind: Option<String>,
+    #[serde(default)]
+    pub(super) requests: Vec<WireRequest>,
+    pub(super) load: Option<WireLoad>,
+    pub(super) probe: Option<WireProbe>,
+    #[serde(default)]
+    pub(super) timing: WireTiming,
+    pub(super) coldstart: Option<WireColdstart>,
+    pub(super) footprint: Option<WireFootprint>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct WireRequest {
+    pub(super) method: Option<String>,
+    pub(super) path: String,
+    #[serde(default = "one")]
+    pub(super) weight: u32,
+    pub(super) n: Option<[u32; 2]>,
+    pub(super) body: Option<String>,
+    pub(super) check: Option<String>,
+    #[serde(default)]
+    pub(super) capture_id: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// `connections = 64`, or `connections = "2x-cpus"`.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(untagged)]
+pub(super) enum WireCount {
+    Fixed(usize),
+    Relative(String),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct WireLoad {
+    pub(super) model: String,
+    pub(super) connections: Option<WireCount>,
+    pub(super) rate: Option<f64>,
+    pub(super) rate_fraction: Option<f64>,
+    pub(super) sweep: Option<Vec<usize>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct WireProbe {
+    pub(super) path: String,
+    pub(super) rate: f64,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct WireTiming {
+    pub(super) warmup: Option<String>,
+    pub(super) duration: Option<String>,
+    pub(super) quick: Option<WirePhase>,
+    pub(super) full: Option<WirePhase>,
+}
+
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub(super) struct WirePhase {
+    pub(super) warmup: Option<String>,
+    pub(super) duration: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct WireColdstart {
+    pub(super) runs: usize,
+    pub(super) quick_runs: Option<usize>,
+    pub(super) full_runs: Option<usize>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct WireFootprint {
+    #[serde(default)]
+    pub(super) clean_build: bool,
+    #[serde(default)]
+    pub(super) clean_build_in_quick: bool,
+    #[serde(default = "yes")]
+    pub(super) clean_build_in_default: bool,
+}
+
+fn duration(field: &str, text: &Option<String>) -> Result<Option<Duration>, Invalid> {
+    text.as_deref()
+        .map(|t| parse_duration(t).map_err(|e| Invalid(format!("{field}: {e}"))))
+        .transpose()
+}
+
+/// Validates a parsed file into a [`Scenario`].
+pub(super) fn validate(w: Wire, path: &Path, mode: Mode) -> Result<Scenario, Invalid> {
+    if w.name.is_empty()
+        || !w
+            .name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return Err(format!(
+            "name {:?} must be lower-case letters, digits and '-'",
+            w.name
+        )
+        .into());
+    }
+    let phase = match mode {
+        Mode::Quick => w.timing.quick.clone().unwrap_or_default(),
+        Mode::Full => w.timing.full.clone().unwrap_or_default(),
+        Mode::Default => WirePhase::default(),
+    };
+    let warmup = duration("timing.warmup", &phase.warmup.or(w.timing.warmup.clone()))?
+        .unwrap_or(Duration::from_secs(2));
+    let length = duration(
+        "timing.duration",
+        &phase.duration.or(w.timing.duration.clone()),
+    )?
+    .unwrap_or(Duration::from_secs(10));
+    let requests = w
+        .requests
+        .iter()
+        .enumerate()
+        .map(|(i, r)| request(i, r))
+        .collect::<Result<Vec<_>, _>>()?;
+    let kind = match w.kind.as_deref().unwrap_or("load") {
+        "load" => {
+            let load = w
+                .load
+                .as_ref()
+                .ok_or("a load scenario needs a [load] table")?;
+            if requests.is_empty() {
+                return Err("a load scenario needs at least one [[requests]]".into());
+            }
+            Kind::Load {
+                requests,
+                load: load_spec(load)?,
+            }
+        }
+        "head-of-line" => {
+            let load = w
+                .load
+                .as_ref()
+                .ok_or("head-of-line needs a [load] table for the background load")?;
+            let probe = w
+                .probe
+                .as_ref()
+                .ok_or("head-of-line needs a [probe] table")?;
+            if !(probe.rate.is_finite() && probe.rate > 0.0) {
+                return Err("probe.rate must be a positive number of requests per second".into());
+            }
+            let LoadSpec::Closed { connections } = load_spec(load)? else {
+                return Err("head-of-line's background load must be model = \"closed\"".into());
+            };
+            Kind::HeadOfLine {
+                requests,
+                connections,
+                probe_path: probe.path.clone(),
+                probe_rate: probe.rate,
+            }
+        }
+        "coldstart" => {
+            let c = w
+                .coldstart
+                .as_ref()
+                .ok_or("a coldstart scenario needs a [coldstart] table")?;
+            let runs = match mode {
+                Mode::Quick => c.quick_runs.unwrap_or(c.runs),
+                Mode::Full => c.full_runs.unwrap_or(c.runs),
+                Mode::Default => c.runs,
+            };
+            if runs == 0 {
+                return Err("coldstart.runs must be at least 1".into());
+            }
+            Kind::Coldstart { runs }
+        }
+        "footprint" => {
+            let f = w
+                .footprint
+                .as_ref()
+                .ok_or("a footprint scenario needs a [footprint] table")?;
+            Kind::Footprint {
+                clean_build: f.clean_build
+                    && match mode {
+                        Mode::Quick => f.clean_build_in_quick,
+                        Mode::Default => f.clean_build_in_default,
+                        Mode::Full => true,
+                    },
+            }
+        }
+        other => {
+            return Err(format!(
+                "kind {other:?} is not one of load, head-of-line, coldstart, footprint"
+            )
+            .into());
+        }
+    };
+    Ok(Scenario {
+        name: w.name,
+        description: w.description,
+        claims: w.claims,
+        file: path.to_owned(),
+        warmup,
+        duration: length,
+        kind,
+    })
+}
+
+fn request(i: usize, r: &WireRequest) -> Result<RequestSpec, Invalid> {
+    let at = format!("requests[{i}]");
+    if !r.path.starts_with('/') {
+        return Err(format!("{at}.path {:?} must start with '/'", r.path).into());
+    }
+    if let Some(check) = &r.check {
+        if !CHECKS.contains(&check.as_str()) {
+            return Err(format!("{at}.check {check:?} is not one of {}", CHECKS.join(", ")).into());
+        }
+    }
+    if let Some(body) = &r.body {
+        if !BODIES.contains(&body.as_str()) {
+            return Err(format!("{at}.body {body:?} is not one of {}", BODIES.join(", ")).into());
+        }
+    }
+    let n = r.n.map_or((0, 0), |[lo, hi]| (lo, hi));
+    if n.0 > n.1 {
+        return Err(format!("{at}.n = [{}, {}] goes backwards", n.0, n.1).into());
+    }
+    Ok(RequestSpec {
+        method: r
+            .method
+            .clone()
+            .unwrap_or_else(|| "GET".into())
+            .to_ascii_uppercase(),
+        path: r.path.clone(),
+        weight: r.weight.max(1),
+        n,
+        body: r.body.clone(),
+        check: r.check.clone(),
+        capture_id: r.capture_id,
+    })
+}
+
+fn count(c: &Option<WireCount>) -> Result<Count, Invalid> {
+    match c {
+        None => Ok(Count::Fixed(64)),
+        Some(WireCount::Fixed(0)) => Err("load.connections must be at least 1".into()),
+        Some(WireCount::Fixed(n)) => Ok(Count::Fixed(*n)),
+        Some(WireCount::Relative(s)) => s
+            .strip_suffix("x-cpus")
+            .and_then(|k| k.parse::<usize>().ok())
+            .filter(|&k| k > 0)
+            .map(Count::PerCpu)
+            .ok_or_else(|| {
+                Invalid(format!(
+                    "load.connections {s:?}: expected a number or \"Nx-cpus\" (e.g. \"2x-cpus\")"
+                ))
+            }),
+    }
+}
+
+fn load_spec(l: &WireLoad) -> Result<LoadSpec, Invalid> {
+    let connections = count(&l.connections)?;
+    match l.model.as_str() {
+        "closed" => Ok(LoadSpec::Closed { connections }),
+        "open" => match (l.rate, l.rate_fraction) {
+            (Some(rate), None) if rate.is_finite() && rate > 0.0 => {
+                Ok(LoadSpec::Open { rate, connections })
+            }
+            (None, Some(f)) if f > 0.0 && f <= 1.0 => Ok(LoadSpec::OpenFraction {
+                fraction: f,
+                connections,
+            }),
+            _ => Err("an open load needs either rate > 0 or rate_fraction in (0, 1]".into()),
+        },
+        "sweep" => match &l.sweep {
+            Some(levels) if !levels.is_empty() && levels.iter().all(|&c| c > 0) => {
+                Ok(LoadSpec::Sweep {
+                    concurrency: levels.clone(),
+                })
+            }
+            _ => Err("a sweep needs sweep = [c1, c2, …] with positive concurrencies".into()),
+        },
+        other => Err(format!("load.model {other:?} is not one of closed, open, sweep").into()),
+    }
+}

@@ -1,0 +1,251 @@
+//! One trial of one (scenario, contender) cell: start the contender through
+//! the [gate](crate::gate) with its upstream as a separate process on the
+//! generator's CPUs, sample both, drive the scenario's load ([`drive`]), and
+//! report a crash as such. Cold start and footprint need no running service.
+
+pub mod detail;
+mod drive;
+
+pub(crate) use drive::max_level;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use super::machine::now_rfc3339;
+use super::measure::{Budget, warning_lines};
+use super::metric::{Metric, MetricKey};
+use super::results::{Status, Trial};
+use super::scenario::{Kind, Scenario};
+use crate::gate::{Launch, Prepared, UpstreamPlan};
+use crate::ops;
+use crate::supervise::CpuSet;
+use crate::supervise::sampler::Sampler;
+use detail::TrialDetail;
+
+/// Sampling interval of the contender and the upstream.
+const SAMPLE_EVERY: Duration = Duration::from_millis(50);
+
+/// Where and how a trial runs.
+#[derive(Debug, Clone)]
+pub struct Setup {
+    pub service_cpus: CpuSet,
+    pub generator_cpus: CpuSet,
+    pub ready_timeout: Duration,
+    /// Where footprint writes OCI layouts.
+    pub images_dir: std::path::PathBuf,
+}
+
+impl Setup {
+    fn budget(&self) -> Budget {
+        Budget {
+            service_cpus: self.service_cpus.len(),
+            generator_cpus: self.generator_cpus.len(),
+        }
+    }
+}
+
+/// A trial being filled in.
+pub(crate) struct Record {
+    pub metrics: BTreeMap<MetricKey, f64>,
+    pub sanity: Vec<super::measure::SanityFailure>,
+    pub warnings: Vec<String>,
+    pub detail: Option<TrialDetail>,
+}
+
+impl Record {
+    pub fn put(&mut self, metric: Metric, value: f64) {
+        self.metrics.insert(MetricKey::of(metric), value);
+    }
+}
+
+/// Runs trial `trial` of `scenario` for a prepared contender.
+pub async fn run_trial(
+    scenario: &Scenario,
+    prepared: &Prepared,
+    setup: &Setup,
+    trial: usize,
+    position: usize,
+) -> Trial {
+    let started_at = now_rfc3339();
+    let mut r = Record {
+        metrics: BTreeMap::new(),
+        sanity: Vec::new(),
+        warnings: Vec::new(),
+        detail: None,
+    };
+    let mut status = Status::Ok;
+    let result = match &scenario.kind {
+        Kind::Coldstart { runs } => coldstart(prepared, setup, *runs, &mut r).await,
+        Kind::Footprint { clean_build } => footprint(prepared, setup, *clean_build, &mut r).await,
+        _ => with_service(scenario, prepared, setup, &mut r, &mut status).await,
+    };
+    let mut warnings = warning_lines(&r.sanity);
+    warnings.append(&mut r.warnings);
+    let error = match result {
+        Ok(()) => None,
+        Err(e) => {
+            if status == Status::Ok {
+                status = Status::Failed;
+            }
+            Some(format!("{e:#}"))
+        }
+    };
+    Trial {
+        trial,
+        position,
+        started_at,
+        status,
+        error,
+        metrics: r.metrics,
+        warnings,
+        sanity: r.sanity,
+        detail: r.detail,
+    }
+}
+
+/// Cold starts are measured by a fresh `shootout coldstart` process, the
+/// same command a user runs: what a spawn costs depends on the process that
+/// forks it, and after minutes of load the harness is not the small process
+/// the standalone command is, so measuring from here would not agree with it.
+async fn coldstart(
+    prepared: &Prepared,
+    setup: &Setup,
+    runs: usize,
+    r: &mut Record,
+) -> anyhow::Result<()> {
+    let contender = &prepared.contender;
+    let dir = contender
+        .dir
+        .parent()
+        .ok_or_else(|| anyhow::anyhow!("{} has no parent folder", contender.dir.display()))?;
+    let mut cmd = std::process::Command::new(std::env::current_exe()?);
+    cmd.arg("coldstart")
+        .arg(&contender.name)
+        .args(["--runs", &runs.to_string(), "--json", "--service-cpus"])
+        .arg(setup.service_cpus.to_string())
+        .arg("--ready-timeout")
+        .arg(format!("{}ms", setup.ready_timeout.as_millis()))
+        .arg("--contenders-dir")
+        .arg(dir)
+        .stdin(std::process::Stdio::null());
+    crate::sys::isolate_on_spawn(&mut cmd, None);
+    let out = tokio::task::spawn_blocking(move || cmd.output()).await??;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        let tail: Vec<&str> = err.lines().rev().take(12).collect();
+        anyhow::bail!(
+            "shootout coldstart {} failed ({}):\n{}",
+            contender.name,
+            out.status,
+            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+        );
+    }
+    let mut measured: Vec<ops::coldstart::Coldstart> = serde_json::from_slice(&out.stdout)?;
+    let mut result = measured
+        .pop()
+        .ok_or_else(|| anyhow::anyhow!("shootout coldstart printed no result"))?;
+    result.measured_in = ops::coldstart::MeasuredIn::FreshProcess;
+    r.put(Metric::ColdstartHealthMs, result.health_ms.median);
+    r.put(Metric::ColdstartJsonMs, result.json_ms.median);
+    r.put(Metric::ColdstartRssMb, result.rss_bytes.median / 1e6);
+    r.detail = Some(TrialDetail::Coldstart(Box::new(result)));
+    Ok(())
+}
+
+async fn footprint(
+    prepared: &Prepared,
+    setup: &Setup,
+    clean: bool,
+    r: &mut Record,
+) -> anyhow::Result<()> {
+    let (p, dir) = (
+        prepared.clone(),
+        setup.images_dir.join(&prepared.contender.name),
+    );
+    let f = tokio::task::spawn_blocking(move || {
+        ops::footprint::measure(&p.contender, &p.runtime, &dir, clean)
+    })
+    .await??;
+    r.put(Metric::ArtifactMb, f.artifact.total_bytes as f64 / 1e6);
+    r.put(Metric::ImageMb, f.image.compressed_bytes as f64 / 1e6);
+    r.put(Metric::ImageRawMb, f.image.uncompressed_bytes as f64 / 1e6);
+    r.put(
+        Metric::SharedLibraries,
+        f.artifact.shared_libraries.len() as f64,
+    );
+    r.put(Metric::AppFiles, f.artifact.app_files as f64);
+    r.put(
+        Metric::RuntimeMb,
+        f.artifact.runtime_bytes.unwrap_or(0) as f64 / 1e6,
+    );
+    r.put(Metric::LinesOfCode, f.lines_of_code.lines as f64);
+    if let Some(pct) = f.lines_of_code.error_handling_pct() {
+        r.put(Metric::ErrorHandlingPct, pct);
+    }
+    if let Some(needs) = f.needs_runtime {
+        r.put(Metric::NeedsRuntime, f64::from(u8::from(needs)));
+    }
+    if let Some(d) = &f.dependencies {
+        r.put(Metric::DepsDirect, d.direct as f64);
+        r.put(Metric::DepsTransitive, d.transitive as f64);
+    }
+    if let Some(b) = &f.clean_build {
+        r.put(Metric::BuildS, b.wall_s);
+        r.put(Metric::BuildCpuS, b.cpu_s);
+    }
+    if let Some(e) = &f.dependencies_error {
+        r.warnings.push(format!("dependencies not counted: {e}"));
+    }
+    r.detail = Some(TrialDetail::Footprint(Box::new(f)));
+    Ok(())
+}
+
+/// Scenarios that need the contender running: start it through the gate,
+/// measure, stop, and report a crash as such.
+async fn with_service(
+    scenario: &Scenario,
+    prepared: &Prepared,
+    setup: &Setup,
+    r: &mut Record,
+    status: &mut Status,
+) -> anyhow::Result<()> {
+    let running = prepared
+        .start(&Launch {
+            cpus: setup.service_cpus.clone(),
+            port: None,
+            ready_timeout: setup.ready_timeout,
+            upstream: UpstreamPlan::Process {
+                cpus: setup.generator_cpus.clone(),
+            },
+            trace_gc: scenario.measures_gc(),
+        })
+        .await?;
+    let sampler = Sampler::start(
+        running.service.pid,
+        SAMPLE_EVERY,
+        Some(setup.generator_cpus.clone()),
+    );
+    let upstream_sampler = running
+        .upstream
+        .process
+        .as_ref()
+        .map(|p| Sampler::start(p.pid, SAMPLE_EVERY, Some(setup.generator_cpus.clone())));
+    let samplers = drive::Samplers {
+        service: &sampler,
+        upstream: upstream_sampler.as_ref(),
+        gc: running.gc.as_ref(),
+    };
+    let outcome = drive::drive(scenario, &running.url(), samplers, setup, r).await;
+    drop(sampler);
+    drop(upstream_sampler);
+    let stopped = running.stop().await;
+    if let Some(exit) = stopped.crashed {
+        *status = Status::Crashed;
+        anyhow::bail!(
+            "{} crashed during the trial ({exit}); last output:\n{}",
+            prepared.contender.name,
+            stopped.tail
+        );
+    }
+    outcome
+}

@@ -1,0 +1,113 @@
+//! Garbage-collection pauses from a runtime's own trace, read off the
+//! service's output as it runs: Go's `GODEBUG=gctrace=1` and V8's
+//! `--trace-gc` print one line per collection, with its stop-the-world time.
+//! The latency tail of a load run mixes GC with scheduling and the network;
+//! these pauses are GC alone.
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Whose trace format a contender prints (`[gc_trace] format` in its manifest).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum TraceFormat {
+    /// `gc 3 @0.020s 2%: 0.011+0.39+0.027 ms clock, …`: the first and last
+    /// of the clock triple are the two stop-the-world phases.
+    Go,
+    /// `[pid:0x…]  35 ms: Scavenge 3.9 (4.2) -> 3.4 (5.2) MB, 0.83 / 0.00 ms …`:
+    /// the figure before the slash is the pause on the main thread.
+    V8,
+}
+
+/// The stop-the-world pauses in one trace line, in milliseconds.
+pub fn pauses(format: TraceFormat, line: &str) -> Vec<f64> {
+    match format {
+        TraceFormat::Go => {
+            let Some(rest) = line.strip_prefix("gc ") else {
+                return Vec::new();
+            };
+            let Some(triple) = rest
+                .split_once("%: ")
+                .and_then(|(_, r)| r.split_once(" ms clock"))
+                .map(|(t, _)| t)
+            else {
+                return Vec::new();
+            };
+            let phases: Vec<f64> = triple.split('+').filter_map(|p| p.parse().ok()).collect();
+            match phases.as_slice() {
+                [sweep_term, _concurrent, mark_term] => vec![*sweep_term, *mark_term],
+                _ => Vec::new(),
+            }
+        }
+        TraceFormat::V8 => {
+            if !line.contains(" ms: ") {
+                return Vec::new();
+            }
+            let Some((_, after)) = line.rsplit_once("MB,") else {
+                return Vec::new();
+            };
+            after
+                .split_once(" / ")
+                .and_then(|(pause, _)| pause.trim().parse::<f64>().ok())
+                .into_iter()
+                .collect()
+        }
+    }
+}
+
+/// Pauses seen so far, with when their line arrived.
+#[derive(Debug, Clone, Default)]
+pub struct GcLog(Arc<Mutex<Vec<(Instant, f64)>>>);
+
+impl GcLog {
+    /// Records the pauses of `line`, if it is a trace line.
+    pub fn observe(&self, format: TraceFormat, line: &str) {
+        let found = pauses(format, line);
+        if !found.is_empty() {
+            let now = Instant::now();
+            let mut log = self.0.lock().unwrap_or_else(|p| p.into_inner());
+            log.extend(found.into_iter().map(|ms| (now, ms)));
+        }
+    }
+
+    /// The pauses whose line arrived between `from` and `to`.
+    pub fn between(&self, from: Instant, to: Instant) -> Vec<f64> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .filter(|(at, _)| *at >= from && *at <= to)
+            .map(|(_, ms)| *ms)
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_lines_give_both_stop_the_world_phases() {
+        let line = "gc 3 @0.020s 2%: 0.011+0.39+0.027 ms clock, 0.011+0.10/0.17/0+0.027 ms cpu, 4->4->0 MB, 4 MB goal, 0 MB stacks, 0 MB globals, 1 P";
+        assert_eq!(pauses(TraceFormat::Go, line), vec![0.011, 0.027]);
+        assert!(pauses(TraceFormat::Go, "go-nethttp listening on :8080").is_empty());
+    }
+
+    #[test]
+    fn v8_lines_give_the_main_thread_pause() {
+        let scavenge = "[4242:0x5f1c2d0]       35 ms: Scavenge 3.9 (4.2) -> 3.4 (5.2) MB, pooled: 0 MB, 0.83 / 0.00 ms  (average mu = 1.000, current mu = 1.000) allocation failure;";
+        assert_eq!(pauses(TraceFormat::V8, scavenge), vec![0.83]);
+        let mark = "[4242:0x5f1c2d0]     1201 ms: Mark-Compact 12.1 (14.3) -> 8.4 (13.3) MB, pooled: 0 MB, 4.21 / 0.00 ms  (+ 3.2 ms in 12 steps since start of marking, biggest step 0.5 ms, walltime since start of marking 40 ms) finalize incremental marking via task; GC in old space requested";
+        assert_eq!(pauses(TraceFormat::V8, mark), vec![4.21]);
+        assert!(
+            pauses(
+                TraceFormat::V8,
+                "node-fastify listening on http://127.0.0.1:1"
+            )
+            .is_empty()
+        );
+    }
+}

@@ -1,0 +1,171 @@
+//! Every call into libc, in one place, each with its safety argument.
+//!
+//! shootout needs a few things the standard library does not offer: CPU
+//! affinity, process groups and signals to them, a parent-death signal, the
+//! open-files limit, resource usage, timer slack, and the page cache. Keeping
+//! them here means the rest of the tree is free of `unsafe`.
+
+use std::io;
+
+/// Signals shootout sends to process groups.
+pub use libc::{SIGHUP, SIGINT, SIGKILL, SIGTERM};
+
+/// CPU seconds (user + system) of this process (`Who::Myself`) or of its
+/// waited-for children (`Who::Children`), from `getrusage`.
+pub fn cpu_seconds(who: Who) -> f64 {
+    let who = match who {
+        Who::Myself => libc::RUSAGE_SELF,
+        Who::Children => libc::RUSAGE_CHILDREN,
+    };
+    // SAFETY: getrusage fills the zeroed struct it is given.
+    unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        if libc::getrusage(who, &mut usage) != 0 {
+            return 0.0;
+        }
+        let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+        tv(usage.ru_utime) + tv(usage.ru_stime)
+    }
+}
+
+/// Whose resource usage [`cpu_seconds`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Who {
+    Myself,
+    Children,
+}
+
+/// The soft open-files limit (which children inherit).
+pub fn open_files_limit() -> u64 {
+    // SAFETY: getrlimit fills the zeroed struct it is given.
+    unsafe {
+        let mut limit: libc::rlimit = std::mem::zeroed();
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 {
+            limit.rlim_cur
+        } else {
+            0
+        }
+    }
+}
+
+/// Raises the soft open-files limit to the hard one, and the hard one to
+/// `wanted` where the process may (it needs CAP_SYS_RESOURCE). Returns the
+/// soft limit in force afterwards.
+pub fn raise_open_files_limit(wanted: u64) -> u64 {
+    // SAFETY: getrlimit/setrlimit on a zeroed, then filled, struct.
+    unsafe {
+        let mut limit: libc::rlimit = std::mem::zeroed();
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+            return 0;
+        }
+        if limit.rlim_max < wanted {
+            let raised = libc::rlimit {
+                rlim_cur: wanted,
+                rlim_max: wanted,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+                return wanted;
+            }
+        }
+        if limit.rlim_cur < limit.rlim_max {
+            limit.rlim_cur = limit.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+        }
+    }
+    open_files_limit()
+}
+
+/// Sends `signal` to every process of group `pgid`.
+pub fn kill_group(pgid: i32, signal: i32) {
+    // SAFETY: plain syscall; a negative pid addresses the process group.
+    unsafe {
+        libc::kill(-pgid, signal);
+    }
+}
+
+/// Makes the child `command` will start a process group of its own (so it
+/// and everything it starts can be signalled at once), SIGKILLed when
+/// shootout dies (even by SIGKILL), and pinned to `cpus` if given.
+pub fn isolate_on_spawn(command: &mut std::process::Command, cpus: Option<Vec<usize>>) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: between fork and exec the closure makes only async-signal-safe
+    // syscalls (setpgid, prctl, sched_setaffinity) and allocates nothing.
+    unsafe {
+        command.pre_exec(move || {
+            if libc::setpgid(0, 0) != 0 {
+                return Err(io::Error::last_os_error());
+            }
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            if let Some(cpus) = &cpus {
+                pin_current(cpus)?;
+            }
+            Ok(())
+        });
+    }
+}
+
+/// The CPUs this process may run on, or `None` if the kernel will not say.
+pub fn affinity() -> Option<Vec<usize>> {
+    // SAFETY: cpu_set_t is plain data; sched_getaffinity fills it.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        if libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) != 0 {
+            return None;
+        }
+        let cpus: Vec<usize> = (0..libc::CPU_SETSIZE as usize)
+            .filter(|&c| libc::CPU_ISSET(c, &set))
+            .collect();
+        (!cpus.is_empty()).then_some(cpus)
+    }
+}
+
+/// Pins the calling thread (or, between fork and exec, the child) to `cpus`.
+/// Async-signal-safe.
+pub fn pin_current(cpus: &[usize]) -> io::Result<()> {
+    // SAFETY: plain syscall on a zeroed, filled cpu_set_t.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        for &c in cpus {
+            libc::CPU_SET(c, &mut set);
+        }
+        if libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
+
+/// Clock ticks per second, for `/proc/PID/stat` times.
+pub fn ticks_per_second() -> f64 {
+    // SAFETY: sysconf has no preconditions.
+    let t = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    if t > 0 { t as f64 } else { 100.0 }
+}
+
+/// The memory page size, for `/proc/PID/stat` RSS.
+pub fn page_size() -> u64 {
+    // SAFETY: sysconf has no preconditions.
+    let p = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    if p > 0 { p as u64 } else { 4096 }
+}
+
+/// Whether this process runs as root.
+pub fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// Flushes dirty pages to disk (before dropping the page cache).
+pub fn sync() {
+    // SAFETY: sync has no preconditions.
+    unsafe { libc::sync() };
+}
+
+/// Sets the calling thread's timer slack to 1 µs, so sleeps end on time
+/// instead of up to 50 µs late (the default slack).
+pub fn set_timer_slack_1us() {
+    // SAFETY: prctl(PR_SET_TIMERSLACK) takes a plain integer.
+    unsafe {
+        libc::prctl(libc::PR_SET_TIMERSLACK, 1000 as libc::c_ulong);
+    }
+}
