@@ -245,9 +245,14 @@ fn gc_metrics(pauses: &[f64], window: Duration, r: &mut Record) {
 }
 
 /// The highest concurrency this machine's open-files limit allows for
-/// upstream-bound requests: each holds an inbound and an upstream socket.
+/// upstream-bound requests: each holds an inbound and an upstream socket,
+/// and a quarter more is left for what runtimes hold besides (idle pool
+/// connections dialled while others are returned, epoll and timer fds). At
+/// 9,744 of a 20,000 limit go-nethttp still answered 88% of requests with
+/// 502 (EMFILE); rounded down to a hundred.
 pub(crate) fn max_level(open_files: u64) -> usize {
-    (open_files.saturating_sub(SPARE_FILES) / 2) as usize
+    let level = open_files.saturating_sub(SPARE_FILES) * 3 / 8;
+    (level / 100 * 100) as usize
 }
 
 async fn sweep(
