@@ -17,9 +17,9 @@ type server struct {
 func newServer(upstream string) *server {
 	// The default transport keeps only 2 idle connections per host, so under
 	// concurrency most upstream calls would open a new connection and close it
-	// after use, leaving sockets in TIME_WAIT until ports run out. Size the
-	// idle pool for the most requests this service is expected to hold in
-	// flight (shootout's io scenario goes to 10,000).
+	// after use, leaving sockets in TIME_WAIT until ports run out. This service
+	// talks to one upstream host, so keep as many idle connections as requests
+	// it may hold in flight against it.
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.MaxIdleConns = 0 // no global cap
 	transport.MaxIdleConnsPerHost = 16384

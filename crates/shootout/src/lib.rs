@@ -68,6 +68,7 @@ pub async fn run(cli: cli::Cli) -> anyhow::Result<bool> {
         }
         cli::Command::Upstream(args) => commands::upstream(args).await,
         cli::Command::Schema(args) => commands::schema(args),
+        cli::Command::Toolchains(args) => commands::toolchains(args).await,
     }
 }
 

@@ -69,7 +69,12 @@ fn a_short_run_of_two_scenarios_and_three_contenders_writes_valid_results_and_a_
     let scenarios = scenarios(&[("a.toml", JSON_SCENARIO), ("b.toml", COLDSTART_SCENARIO)]);
     let out = tempfile::tempdir().unwrap();
     let run = shootout()
-        .args(["run", "--quick", "--seed", "5", "--scenarios-dir"])
+        .args(["run", "--quick", "--seed", "5"])
+        .args([
+            "--contenders",
+            "rust-axum,go-nethttp,node-fastify",
+            "--scenarios-dir",
+        ])
         .arg(scenarios.path())
         .arg("--out")
         .arg(out.path())

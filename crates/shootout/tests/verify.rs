@@ -66,7 +66,22 @@ fn reference_contenders_pass_the_whole_contract() {
         .output()
         .expect("run shootout");
     let report = stdout_json(&out);
-    for name in ["rust-axum", "go-nethttp", "node-fastify"] {
+    let all = [
+        "rust-axum",
+        "go-nethttp",
+        "go-gin",
+        "node-fastify",
+        "node-workers",
+        "node-express",
+        "bun",
+        "deno",
+    ];
+    assert_eq!(
+        report["contenders"].as_array().unwrap().len(),
+        all.len(),
+        "every contender under contenders/ is verified"
+    );
+    for name in all {
         let v = verdict(&report, name);
         assert_eq!(
             v["outcome"],
@@ -86,15 +101,14 @@ fn reference_contenders_pass_the_whole_contract() {
         assert!(v["conditions"]["env"]["CPUS"].is_string());
     }
     assert!(out.status.success(), "stderr:\n{}", text(&out.stderr));
-    // node-fastify runs on the Node.js major its manifest asks for.
-    let node = verdict(&report, "node-fastify");
-    assert!(
-        node["runtime"]["version"]
-            .as_str()
-            .unwrap()
-            .starts_with("24."),
-        "{node:#}"
-    );
+    // Each runs on the major its manifest asks for.
+    for (name, major) in [("node-fastify", "24."), ("bun", "1."), ("deno", "2.")] {
+        let v = verdict(&report, name);
+        assert!(
+            v["runtime"]["version"].as_str().unwrap().starts_with(major),
+            "{v:#}"
+        );
+    }
 }
 
 #[test]

@@ -20,7 +20,6 @@ pub async fn run(args: RunArgs) -> anyhow::Result<bool> {
         Mode::Default
     };
     let all = contenders::discover(&args.common.contenders_dir)?;
-    let chosen = contenders::select(all, &args.contenders)?;
     let mut scenarios = scenario::discover(&args.scenarios_dir, mode)?;
     // Read the ledger before measuring: a typo should not cost a whole run.
     let ledger = if args.ledger.exists() {
@@ -29,6 +28,25 @@ pub async fn run(args: RunArgs) -> anyhow::Result<bool> {
         Some(ledger)
     } else {
         None
+    };
+    let chosen = match (args.contenders.as_slice(), &ledger) {
+        ([all_of_them], _) if all_of_them == "all" => all,
+        ([], Some(ledger)) if mode == Mode::Quick => {
+            let named = ledger.contenders();
+            let set: Vec<_> = all
+                .into_iter()
+                .filter(|c| named.contains(&c.name))
+                .collect();
+            eprintln!(
+                "shootout: --quick measures the contenders the ledger's claims name: {} (--contenders all for every one)",
+                set.iter()
+                    .map(|c| c.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            set
+        }
+        (names, _) => contenders::select(all, names)?,
     };
     if !args.scenarios.is_empty() {
         let known: Vec<String> = scenarios.iter().map(|s| s.name.clone()).collect();

@@ -276,6 +276,18 @@ GOMAXPROCS = "{cpus}"
             .into_iter()
             .map(|c| c.name)
             .collect();
-        assert_eq!(names, ["go-nethttp", "node-fastify", "rust-axum"]);
+        assert_eq!(
+            names,
+            [
+                "bun",
+                "deno",
+                "go-gin",
+                "go-nethttp",
+                "node-express",
+                "node-fastify",
+                "node-workers",
+                "rust-axum"
+            ]
+        );
     }
 }

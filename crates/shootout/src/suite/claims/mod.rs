@@ -197,6 +197,19 @@ impl Ledger {
         Ok(())
     }
 
+    /// Every contender a deciding check names (context checks aside).
+    pub fn contenders(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .claims
+            .iter()
+            .flat_map(|c| &c.checks)
+            .flat_map(|k| std::iter::once(k.a.clone()).chain(k.b.clone()))
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
     pub fn evaluate(&self, results: &Results) -> Evaluation {
         evaluate::evaluate(self, results)
     }

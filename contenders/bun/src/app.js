@@ -1,0 +1,173 @@
+// The order-service contract (docs/contract.md) on Bun.serve and its router.
+
+import { hash, json } from './kernels.js';
+import { orderError } from './validate.js';
+
+export const MAX_BODY = 65536;
+
+const CODES = {
+  400: 'bad_request',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  502: 'bad_gateway',
+};
+const UINT = /^[0-9]{1,10}$/;
+const TOKEN = /^[A-Za-z0-9_-]{1,64}$/;
+
+class HttpError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
+}
+
+const error = (status, message) =>
+  Response.json({ error: CODES[status] ?? 'internal', message }, { status });
+
+function uintParam(params, name, max) {
+  const raw = params.getAll(name);
+  if (raw.length === 1 && UINT.test(raw[0]) && Number(raw[0]) <= max) return Number(raw[0]);
+  throw new HttpError(400, `${name} must be an integer in 0..=${max}`);
+}
+
+function tokenParam(params, name) {
+  const raw = params.getAll(name);
+  if (raw.length === 1 && TOKEN.test(raw[0])) return raw[0];
+  throw new HttpError(400, `${name} must be 1-64 characters of [A-Za-z0-9_-]`);
+}
+
+const isJsonMediaType = (header) =>
+  typeof header === 'string' && header.split(';', 1)[0].trim().toLowerCase() === 'application/json';
+
+/** The body as text, refusing more than `max` bytes whether or not a length was sent. */
+async function readLimited(request, max) {
+  const declared = Number(request.headers.get('content-length'));
+  if (declared > max) throw new HttpError(413, `body exceeds ${max} bytes`);
+  if (!request.body) return '';
+  const chunks = [];
+  let size = 0;
+  for await (const chunk of request.body) {
+    size += chunk.byteLength;
+    if (size > max) throw new HttpError(413, `body exceeds ${max} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** A route handler for `methods`; any other method on the path is a 405. */
+function only(methods) {
+  return async (request) => {
+    const handler = methods[request.method];
+    if (!handler) return error(405, `${request.method} is not allowed on this path`);
+    try {
+      return await handler(request);
+    } catch (err) {
+      if (err instanceof HttpError) return error(err.status, err.message);
+      console.error(err);
+      return Response.json({ error: 'internal', message: 'internal error' }, { status: 500 });
+    }
+  };
+}
+
+/** Starts the server on `port` (0 picks one), calling the upstream at `upstreamUrl`. */
+export function serve({ port, upstreamUrl }) {
+  const orders = new Map();
+  let nextId = 0;
+
+  async function upstreamJson(path, init) {
+    try {
+      const response = await fetch(`${upstreamUrl}${path}`, init);
+      if (!response.ok) {
+        await response.body?.cancel();
+        throw new Error(`status ${response.status}`);
+      }
+      return await response.json();
+    } catch (err) {
+      throw new HttpError(502, `upstream: ${err.message}`);
+    }
+  }
+
+  return Bun.serve({
+    hostname: '127.0.0.1',
+    port,
+    routes: {
+      '/health': only({ GET: () => new Response('ok', { headers: { 'content-type': 'text/plain' } }) }),
+      '/json': only({ GET: () => Response.json({ message: 'Hello, World!' }) }),
+      '/cpu/hash': only({
+        GET: (request) => {
+          const params = new URL(request.url).searchParams;
+          const seed = uintParam(params, 'seed', 4294967295);
+          const n = uintParam(params, 'n', 10_000_000);
+          return Response.json({ seed, n, hash: hash(seed, n) });
+        },
+      }),
+      '/cpu/json': only({
+        GET: (request) => {
+          const params = new URL(request.url).searchParams;
+          const seed = uintParam(params, 'seed', 4294967295);
+          const n = uintParam(params, 'n', 100_000);
+          const { bytes, totalCents } = json(seed, n);
+          return Response.json({ seed, n, bytes, total_cents: totalCents });
+        },
+      }),
+      '/io': only({
+        GET: async (request) => {
+          const params = new URL(request.url).searchParams;
+          const ms = uintParam(params, 'ms', 10_000);
+          const token = tokenParam(params, 'token');
+          const reply = await upstreamJson(`/delay?ms=${ms}&token=${token}`);
+          return Response.json({ token: reply.token });
+        },
+      }),
+      '/orders': only({
+        POST: async (request) => {
+          if (!isJsonMediaType(request.headers.get('content-type'))) {
+            throw new HttpError(415, 'Content-Type must be application/json');
+          }
+          const text = await readLimited(request, MAX_BODY);
+          let order;
+          try {
+            order = JSON.parse(text);
+          } catch (err) {
+            throw new HttpError(400, `body is not JSON: ${err.message}`);
+          }
+          const invalid = orderError(order);
+          if (invalid) throw new HttpError(400, invalid);
+          let totalCents = 0;
+          for (const item of order.items) totalCents += item.qty * item.unit_price_cents;
+          const authorization = await upstreamJson('/authorize', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ customer_id: order.customer_id, total_cents: totalCents }),
+          });
+          if (authorization.approved !== true) throw new HttpError(502, 'upstream declined the order');
+          const stored = {
+            id: `ord-${++nextId}`,
+            customer_id: order.customer_id,
+            currency: order.currency,
+            items_count: order.items.length,
+            total_cents: totalCents,
+            // total_cents <= 1e12, so `% 2 ** 32` is exact in a double.
+            fraud_score: hash(totalCents % 2 ** 32, 1000 * order.items.length),
+            status: 'authorized',
+          };
+          orders.set(stored.id, stored);
+          return Response.json(stored, { status: 201 });
+        },
+      }),
+      '/orders/:id': only({
+        GET: (request) => {
+          const order = orders.get(request.params.id);
+          return order ? Response.json(order) : error(404, `no order ${request.params.id}`);
+        },
+      }),
+    },
+    fetch: () => error(404, 'no such path'),
+    error(err) {
+      console.error(err);
+      return Response.json({ error: 'internal', message: 'internal error' }, { status: 500 });
+    },
+  });
+}

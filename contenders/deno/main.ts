@@ -1,0 +1,211 @@
+// The order-service contract (docs/contract.md) on Deno.serve, with a small
+// router over URLPattern. Listens on 127.0.0.1:$PORT; stops gracefully on SIGTERM.
+
+import { hash, json } from './kernels.ts';
+import { orderError } from './validate.ts';
+
+export const MAX_BODY = 65536;
+
+const CODES: Record<number, string> = {
+  400: 'bad_request',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  502: 'bad_gateway',
+};
+const UINT = /^[0-9]{1,10}$/;
+const TOKEN = /^[A-Za-z0-9_-]{1,64}$/;
+
+class HttpError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+const error = (status: number, message: string) =>
+  Response.json({ error: CODES[status] ?? 'internal', message }, { status });
+
+function uintParam(params: URLSearchParams, name: string, max: number): number {
+  const raw = params.getAll(name);
+  if (raw.length === 1 && UINT.test(raw[0]) && Number(raw[0]) <= max) return Number(raw[0]);
+  throw new HttpError(400, `${name} must be an integer in 0..=${max}`);
+}
+
+function tokenParam(params: URLSearchParams, name: string): string {
+  const raw = params.getAll(name);
+  if (raw.length === 1 && TOKEN.test(raw[0])) return raw[0];
+  throw new HttpError(400, `${name} must be 1-64 characters of [A-Za-z0-9_-]`);
+}
+
+const isJsonMediaType = (header: string | null) =>
+  header !== null && header.split(';', 1)[0].trim().toLowerCase() === 'application/json';
+
+/** The body as text, refusing more than `max` bytes whether or not a length was sent. */
+async function readLimited(request: Request, max: number): Promise<string> {
+  if (Number(request.headers.get('content-length')) > max) {
+    throw new HttpError(413, `body exceeds ${max} bytes`);
+  }
+  if (!request.body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of request.body) {
+    size += chunk.byteLength;
+    if (size > max) throw new HttpError(413, `body exceeds ${max} bytes`);
+    chunks.push(chunk);
+  }
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    all.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return new TextDecoder().decode(all);
+}
+
+type Handler = (request: Request, match: URLPatternResult) => Response | Promise<Response>;
+type Route = { pattern: URLPattern; methods: Record<string, Handler> };
+
+interface Order {
+  customer_id: string;
+  currency: string;
+  items: { sku: string; qty: number; unit_price_cents: number }[];
+}
+
+/** The request handler, calling the upstream at `upstreamUrl`. */
+export function handler(upstreamUrl: string): (request: Request) => Promise<Response> {
+  const orders = new Map<string, Record<string, unknown>>();
+  let nextId = 0;
+
+  async function upstreamJson(path: string, init?: RequestInit): Promise<Record<string, unknown>> {
+    try {
+      const response = await fetch(`${upstreamUrl}${path}`, init);
+      if (!response.ok) {
+        await response.body?.cancel();
+        throw new Error(`status ${response.status}`);
+      }
+      return await response.json();
+    } catch (err) {
+      throw new HttpError(502, `upstream: ${(err as Error).message}`);
+    }
+  }
+
+  const route = (pathname: string, methods: Record<string, Handler>): Route => ({
+    pattern: new URLPattern({ pathname }),
+    methods,
+  });
+  const routes: Route[] = [
+    route('/health', {
+      GET: () => new Response('ok', { headers: { 'content-type': 'text/plain' } }),
+    }),
+    route('/json', { GET: () => Response.json({ message: 'Hello, World!' }) }),
+    route('/cpu/hash', {
+      GET: (request) => {
+        const params = new URL(request.url).searchParams;
+        const seed = uintParam(params, 'seed', 4294967295);
+        const n = uintParam(params, 'n', 10_000_000);
+        return Response.json({ seed, n, hash: hash(seed, n) });
+      },
+    }),
+    route('/cpu/json', {
+      GET: (request) => {
+        const params = new URL(request.url).searchParams;
+        const seed = uintParam(params, 'seed', 4294967295);
+        const n = uintParam(params, 'n', 100_000);
+        const { bytes, totalCents } = json(seed, n);
+        return Response.json({ seed, n, bytes, total_cents: totalCents });
+      },
+    }),
+    route('/io', {
+      GET: async (request) => {
+        const params = new URL(request.url).searchParams;
+        const ms = uintParam(params, 'ms', 10_000);
+        const token = tokenParam(params, 'token');
+        const reply = await upstreamJson(`/delay?ms=${ms}&token=${token}`);
+        return Response.json({ token: reply.token });
+      },
+    }),
+    route('/orders', {
+      POST: async (request) => {
+        if (!isJsonMediaType(request.headers.get('content-type'))) {
+          throw new HttpError(415, 'Content-Type must be application/json');
+        }
+        const text = await readLimited(request, MAX_BODY);
+        let body: unknown;
+        try {
+          body = JSON.parse(text);
+        } catch (err) {
+          throw new HttpError(400, `body is not JSON: ${(err as Error).message}`);
+        }
+        const invalid = orderError(body);
+        if (invalid) throw new HttpError(400, invalid);
+        const order = body as Order;
+        let totalCents = 0;
+        for (const item of order.items) totalCents += item.qty * item.unit_price_cents;
+        const authorization = await upstreamJson('/authorize', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ customer_id: order.customer_id, total_cents: totalCents }),
+        });
+        if (authorization.approved !== true) throw new HttpError(502, 'upstream declined the order');
+        const stored = {
+          id: `ord-${++nextId}`,
+          customer_id: order.customer_id,
+          currency: order.currency,
+          items_count: order.items.length,
+          total_cents: totalCents,
+          // total_cents <= 1e12, so `% 2 ** 32` is exact in a double.
+          fraud_score: hash(totalCents % 2 ** 32, 1000 * order.items.length),
+          status: 'authorized',
+        };
+        orders.set(stored.id, stored);
+        return Response.json(stored, { status: 201 });
+      },
+    }),
+    route('/orders/:id', {
+      GET: (_request, match) => {
+        const id = match.pathname.groups.id ?? '';
+        const order = orders.get(id);
+        return order ? Response.json(order) : error(404, `no order ${id}`);
+      },
+    }),
+  ];
+
+  return async (request: Request) => {
+    for (const { pattern, methods } of routes) {
+      const match = pattern.exec(request.url);
+      if (!match) continue;
+      const handle = methods[request.method];
+      if (!handle) return error(405, `${request.method} is not allowed on this path`);
+      try {
+        return await handle(request, match);
+      } catch (err) {
+        if (err instanceof HttpError) return error(err.status, err.message);
+        console.error(err);
+        return Response.json({ error: 'internal', message: 'internal error' }, { status: 500 });
+      }
+    }
+    return error(404, 'no such path');
+  };
+}
+
+if (import.meta.main) {
+  const port = Number(Deno.env.get('PORT') ?? 8080);
+  const upstreamUrl = (Deno.env.get('UPSTREAM_URL') ?? 'http://127.0.0.1:4100').replace(/\/+$/, '');
+  const server = Deno.serve(
+    {
+      hostname: '127.0.0.1',
+      port,
+      onListen: ({ hostname, port }) =>
+        console.error(`deno listening on http://${hostname}:${port} (deno ${Deno.version.deno})`),
+    },
+    handler(upstreamUrl),
+  );
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    Deno.addSignalListener(signal, async () => {
+      // Finish what is in flight, then exit.
+      await server.shutdown();
+      Deno.exit(0);
+    });
+  }
+}

@@ -1,0 +1,217 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/gin-gonic/gin"
+	"github.com/gin-gonic/gin/binding"
+	"github.com/go-playground/validator/v10"
+)
+
+const maxOrderBody = 65536
+
+type order struct {
+	ID         string `json:"id"`
+	CustomerID string `json:"customer_id"`
+	Currency   string `json:"currency"`
+	ItemsCount int    `json:"items_count"`
+	TotalCents uint64 `json:"total_cents"`
+	FraudScore uint32 `json:"fraud_score"`
+	Status     string `json:"status"`
+}
+
+type orderStore struct {
+	next atomic.Uint64
+	mu   sync.RWMutex
+	byID map[string]order
+}
+
+func newOrderStore() *orderStore {
+	return &orderStore{byID: make(map[string]order)}
+}
+
+func (s *orderStore) add(o order) order {
+	o.ID = "ord-" + strconv.FormatUint(s.next.Add(1), 10)
+	s.mu.Lock()
+	s.byID[o.ID] = o
+	s.mu.Unlock()
+	return o
+}
+
+func (s *orderStore) get(id string) (order, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	o, ok := s.byID[id]
+	return o, ok
+}
+
+// The order rules as validator tags, checked by Gin's validator.
+type itemIn struct {
+	SKU            string `json:"sku" binding:"required,min=1,max=32"`
+	Qty            *int64 `json:"qty" binding:"required,min=1,max=1000"`
+	UnitPriceCents *int64 `json:"unit_price_cents" binding:"required,min=0,max=10000000"`
+}
+
+type orderIn struct {
+	CustomerID string   `json:"customer_id" binding:"required,token"`
+	Currency   string   `json:"currency" binding:"required,oneof=USD EUR GBP"`
+	Items      []itemIn `json:"items" binding:"required,min=1,max=100,dive"`
+}
+
+func init() {
+	if v, ok := binding.Validator.Engine().(*validator.Validate); ok {
+		_ = v.RegisterValidation("token", func(fl validator.FieldLevel) bool {
+			return isToken(fl.Field().String(), 64)
+		})
+	}
+}
+
+func (s *server) createOrder(c *gin.Context) {
+	mediaType, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
+	if err != nil || mediaType != "application/json" {
+		writeError(c, http.StatusUnsupportedMediaType, "unsupported_media_type", "Content-Type must be application/json")
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxOrderBody))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			writeError(c, http.StatusRequestEntityTooLarge, "payload_too_large", "body exceeds 65536 bytes")
+			return
+		}
+		writeError(c, http.StatusBadRequest, "bad_request", "reading body: "+err.Error())
+		return
+	}
+	in, err := parseOrder(body)
+	if err != nil {
+		writeError(c, http.StatusBadRequest, "bad_request", err.Error())
+		return
+	}
+
+	var total uint64
+	for _, it := range in.Items {
+		total += uint64(*it.Qty) * uint64(*it.UnitPriceCents)
+	}
+	if err := s.authorize(c, in.CustomerID, total); err != nil {
+		writeError(c, http.StatusBadGateway, "bad_gateway", "upstream authorize: "+err.Error())
+		return
+	}
+	created := s.orders.add(order{
+		CustomerID: in.CustomerID,
+		Currency:   in.Currency,
+		ItemsCount: len(in.Items),
+		TotalCents: total,
+		FraudScore: hashKernel(uint32(total), uint32(1000*len(in.Items))),
+		Status:     "authorized",
+	})
+	c.JSON(http.StatusCreated, created)
+}
+
+// parseOrder checks the body's shape exactly, then binds and validates it
+// with Gin's validator. The shape check is needed first because
+// encoding/json (and so c.ShouldBindJSON) matches keys case-insensitively,
+// reads null as "unset" and ignores data after the first JSON value.
+func parseOrder(body []byte) (orderIn, error) {
+	var in orderIn
+	dec := json.NewDecoder(bytes.NewReader(body))
+	var top json.RawMessage
+	if err := dec.Decode(&top); err != nil {
+		return in, fmt.Errorf("body must be a JSON object: %v", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return in, errors.New("unexpected data after the JSON object")
+	}
+	fields, err := exactObject(top, "body", "customer_id", "currency", "items")
+	if err != nil {
+		return in, err
+	}
+	var items []json.RawMessage
+	if err := json.Unmarshal(fields["items"], &items); err != nil {
+		return in, errors.New("items must be an array")
+	}
+	for i, raw := range items {
+		if _, err := exactObject(raw, fmt.Sprintf("items[%d]", i), "sku", "qty", "unit_price_cents"); err != nil {
+			return in, err
+		}
+	}
+	if err := json.Unmarshal(top, &in); err != nil {
+		return in, fmt.Errorf("body: %v", err)
+	}
+	if err := binding.Validator.ValidateStruct(&in); err != nil {
+		return in, err
+	}
+	return in, nil
+}
+
+// exactObject reads raw as an object with exactly `keys`, none of them null.
+func exactObject(raw json.RawMessage, what string, keys ...string) (map[string]json.RawMessage, error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil || fields == nil {
+		return nil, fmt.Errorf("%s must be a JSON object", what)
+	}
+	for _, k := range keys {
+		v, ok := fields[k]
+		if !ok {
+			return nil, fmt.Errorf("%s: missing field %q", what, k)
+		}
+		if string(v) == "null" {
+			return nil, fmt.Errorf("%s: %q is null", what, k)
+		}
+	}
+	if len(fields) != len(keys) {
+		for k := range fields {
+			known := false
+			for _, want := range keys {
+				known = known || k == want
+			}
+			if !known {
+				return nil, fmt.Errorf("%s: unknown field %q", what, k)
+			}
+		}
+	}
+	return fields, nil
+}
+
+func (s *server) authorize(c *gin.Context, customerID string, total uint64) error {
+	payload, err := json.Marshal(struct {
+		CustomerID string `json:"customer_id"`
+		TotalCents uint64 `json:"total_cents"`
+	}{customerID, total})
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(c.Request.Context(), http.MethodPost, s.upstream+"/authorize", bytes.NewReader(payload))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	var reply struct {
+		Approved bool `json:"approved"`
+	}
+	if err := s.call(req, &reply); err != nil {
+		return err
+	}
+	if !reply.Approved {
+		return errors.New("declined")
+	}
+	return nil
+}
+
+func (s *server) getOrder(c *gin.Context) {
+	id := c.Param("id")
+	o, ok := s.orders.get(id)
+	if !ok {
+		writeError(c, http.StatusNotFound, "not_found", "no order "+id)
+		return
+	}
+	c.JSON(http.StatusOK, o)
+}

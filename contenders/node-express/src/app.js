@@ -1,0 +1,63 @@
+// The Express application: every endpoint of docs/contract.md.
+
+import express from 'express';
+
+import { HttpError, errorMiddleware, sendError } from './errors.js';
+import { hash, json } from './kernels.js';
+import { ordersRouter } from './orders.js';
+import { tokenParam, uintParam } from './params.js';
+
+/** Every path the contract knows: a known path with another method is a 405. */
+const KNOWN_PATHS = ['/health', '/json', '/cpu/hash', '/cpu/json', '/io', '/orders', '/orders/:id'];
+
+/** Builds the app; `upstreamUrl` is the base URL of the upstream simulator. */
+export function buildApp({ upstreamUrl }) {
+  const app = express();
+  app.disable('x-powered-by');
+  // "/orders/" is not "/orders", and paths are case-sensitive, as in the contract.
+  app.set('strict routing', true);
+  app.set('case sensitive routing', true);
+
+  app.get('/health', (req, res) => res.type('text/plain').send('ok'));
+
+  app.get('/json', (req, res) => res.json({ message: 'Hello, World!' }));
+
+  app.get('/cpu/hash', (req, res) => {
+    const seed = uintParam(req.query, 'seed', 4294967295);
+    const n = uintParam(req.query, 'n', 10_000_000);
+    res.json({ seed, n, hash: hash(seed, n) });
+  });
+
+  app.get('/cpu/json', (req, res) => {
+    const seed = uintParam(req.query, 'seed', 4294967295);
+    const n = uintParam(req.query, 'n', 100_000);
+    const { bytes, totalCents } = json(seed, n);
+    res.json({ seed, n, bytes, total_cents: totalCents });
+  });
+
+  app.get('/io', async (req, res) => {
+    const ms = uintParam(req.query, 'ms', 10_000);
+    const token = tokenParam(req.query, 'token');
+    let reply;
+    try {
+      const response = await fetch(`${upstreamUrl}/delay?ms=${ms}&token=${token}`);
+      if (!response.ok) {
+        await response.body?.cancel();
+        throw new Error(`status ${response.status}`);
+      }
+      reply = await response.json();
+    } catch (err) {
+      throw new HttpError(502, `upstream: ${err.message}`);
+    }
+    res.json({ token: reply.token });
+  });
+
+  app.use(ordersRouter({ upstreamUrl }));
+
+  for (const path of KNOWN_PATHS) {
+    app.all(path, (req, res) => sendError(res, 405, `${req.method} is not allowed on this path`));
+  }
+  app.use((req, res) => sendError(res, 404, 'no such path'));
+  app.use(errorMiddleware);
+  return app;
+}

@@ -1,0 +1,31 @@
+// The contract's error bodies, {"error":CODE,"message":TEXT}, and the error
+// middleware that maps Express's and body-parser's errors onto them.
+
+const CODES = {
+  400: 'bad_request',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  502: 'bad_gateway',
+};
+
+export class HttpError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
+}
+
+export function sendError(res, status, message) {
+  return res.status(status).json({ error: CODES[status] ?? 'internal', message });
+}
+
+/** The last middleware: known statuses keep theirs, other 4xx become 400, the rest 500. */
+export function errorMiddleware(err, req, res, _next) {
+  const status = err.status ?? err.statusCode;
+  if (CODES[status]) return sendError(res, status, err.message);
+  if (status >= 400 && status < 500) return sendError(res, 400, err.message);
+  console.error(err);
+  return res.status(500).json({ error: 'internal', message: 'internal error' });
+}

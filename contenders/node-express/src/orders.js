@@ -1,0 +1,100 @@
+// POST /orders and GET /orders/:id: the body validated with a zod schema,
+// upstream authorization with fetch, the fraud score, and the in-memory store.
+
+import express from 'express';
+import { z } from 'zod';
+
+import { HttpError, sendError } from './errors.js';
+import { hash } from './kernels.js';
+
+export const MAX_BODY = 65536;
+
+/** Length in code points, as the contract counts characters. */
+const chars = (s) => [...s].length;
+
+const Item = z.strictObject({
+  sku: z.string().refine((s) => chars(s) >= 1 && chars(s) <= 32, 'sku must be 1-32 characters'),
+  qty: z.number().int().min(1).max(1000),
+  unit_price_cents: z.number().int().min(0).max(10_000_000),
+});
+
+const Order = z.strictObject({
+  customer_id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  currency: z.enum(['USD', 'EUR', 'GBP']),
+  items: z.array(Item).min(1).max(100),
+});
+
+function isJsonMediaType(header) {
+  if (typeof header !== 'string') return false;
+  return header.split(';', 1)[0].trim().toLowerCase() === 'application/json';
+}
+
+/** A router for the order endpoints, calling the upstream at `upstreamUrl`. */
+export function ordersRouter({ upstreamUrl }) {
+  const router = express.Router({ strict: true, caseSensitive: true });
+  const orders = new Map();
+  let nextId = 0;
+
+  router.post(
+    '/orders',
+    // Checked before the body is read, so a wrong media type is a 415 whatever the body.
+    (req, res, next) => {
+      if (!isJsonMediaType(req.get('content-type'))) {
+        return next(new HttpError(415, 'Content-Type must be application/json'));
+      }
+      next();
+    },
+    express.json({ limit: MAX_BODY, strict: false, type: () => true }),
+    async (req, res) => {
+      const parsed = Order.safeParse(req.body);
+      if (!parsed.success) {
+        throw new HttpError(400, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      }
+      const { customer_id, currency, items } = parsed.data;
+      let totalCents = 0;
+      for (const item of items) totalCents += item.qty * item.unit_price_cents;
+
+      await authorize(upstreamUrl, customer_id, totalCents);
+
+      const order = {
+        id: `ord-${++nextId}`,
+        customer_id,
+        currency,
+        items_count: items.length,
+        total_cents: totalCents,
+        // total_cents <= 1e12, so `% 2 ** 32` is exact in a double.
+        fraud_score: hash(totalCents % 2 ** 32, 1000 * items.length),
+        status: 'authorized',
+      };
+      orders.set(order.id, order);
+      res.status(201).json(order);
+    },
+  );
+
+  router.get('/orders/:id', (req, res) => {
+    const order = orders.get(req.params.id);
+    if (!order) return sendError(res, 404, `no order ${req.params.id}`);
+    res.json(order);
+  });
+
+  return router;
+}
+
+async function authorize(upstreamUrl, customerId, totalCents) {
+  let approved = false;
+  try {
+    const response = await fetch(`${upstreamUrl}/authorize`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ customer_id: customerId, total_cents: totalCents }),
+    });
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw new Error(`status ${response.status}`);
+    }
+    approved = (await response.json()).approved === true;
+  } catch (err) {
+    throw new HttpError(502, `upstream authorize: ${err.message}`);
+  }
+  if (!approved) throw new HttpError(502, 'upstream declined the order');
+}

@@ -1,0 +1,23 @@
+// Entry point: listens on 127.0.0.1:$PORT and shuts down gracefully on SIGTERM.
+
+import { buildApp } from './app.js';
+
+const port = Number(process.env.PORT ?? 8080);
+const upstreamUrl = (process.env.UPSTREAM_URL ?? 'http://127.0.0.1:4100').replace(/\/+$/, '');
+
+const server = buildApp({ upstreamUrl }).listen(port, '127.0.0.1', (err) => {
+  if (err) {
+    console.error(err);
+    process.exit(1);
+  }
+  console.error(`node-express listening on http://127.0.0.1:${port} (node ${process.version})`);
+});
+
+for (const signal of ['SIGTERM', 'SIGINT']) {
+  process.once(signal, () => {
+    // Stop accepting, finish what is in flight, then drop idle keep-alive connections.
+    server.close(() => process.exit(0));
+    server.closeIdleConnections();
+    setTimeout(() => server.closeAllConnections(), 2000).unref();
+  });
+}

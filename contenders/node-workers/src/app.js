@@ -1,0 +1,89 @@
+// The Fastify application: every endpoint of docs/contract.md. The CPU
+// kernels run on a worker_threads pool, so the event loop keeps answering
+// while they compute.
+
+import Fastify from 'fastify';
+import { Pool } from 'undici';
+
+import { HttpError, errorHandler, sendError } from './errors.js';
+import { MAX_BODY, orderRoutes } from './orders.js';
+import { tokenParam, uintParam } from './params.js';
+
+const KNOWN_PATHS = ['/health', '/json', '/cpu/hash', '/cpu/json', '/io', '/orders', '/orders/:id'];
+const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
+
+/**
+ * Builds the app; `upstreamUrl` is the base URL of the upstream simulator,
+ * `kernels` the worker pool that computes the CPU kernels.
+ */
+export function buildApp({ upstreamUrl, kernels }) {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: MAX_BODY,
+    ajv: {
+      // Fastify's defaults coerce types and strip unknown fields; the contract
+      // wants wrong types and unknown fields rejected.
+      customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false },
+    },
+  });
+
+  // One keep-alive pool to the upstream; undici opens connections as needed.
+  const upstream = new Pool(upstreamUrl, { keepAliveTimeout: 60_000 });
+  app.addHook('onClose', async () => upstream.close());
+
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) => sendError(reply, 404, 'no such path'));
+
+  app.get('/health', async (request, reply) => reply.type('text/plain').send('ok'));
+
+  app.get('/json', async () => ({ message: 'Hello, World!' }));
+
+  app.get('/cpu/hash', async (request) => {
+    const seed = uintParam(request.query, 'seed', 4294967295);
+    const n = uintParam(request.query, 'n', 10_000_000);
+    return { seed, n, hash: await kernels.run({ kernel: 'hash', seed, n }) };
+  });
+
+  app.get('/cpu/json', async (request) => {
+    const seed = uintParam(request.query, 'seed', 4294967295);
+    const n = uintParam(request.query, 'n', 100_000);
+    const { bytes, totalCents } = await kernels.run({ kernel: 'json', seed, n });
+    return { seed, n, bytes, total_cents: totalCents };
+  });
+
+  app.get('/io', async (request) => {
+    const ms = uintParam(request.query, 'ms', 10_000);
+    const token = tokenParam(request.query, 'token');
+    try {
+      const { statusCode, body } = await upstream.request({
+        method: 'GET',
+        path: `/delay?ms=${ms}&token=${token}`,
+      });
+      if (statusCode !== 200) {
+        await body.dump();
+        throw new Error(`status ${statusCode}`);
+      }
+      const reply = await body.json();
+      return { token: reply.token };
+    } catch (err) {
+      throw new HttpError(502, `upstream: ${err.message}`);
+    }
+  });
+
+  orderRoutes(app, { upstream });
+
+  // Fastify answers an unrouted method with 404; the contract wants 405.
+  app.after(() => {
+    for (const url of KNOWN_PATHS) {
+      const routed = ALL_METHODS.filter((method) => app.hasRoute({ method, url }));
+      const others = ALL_METHODS.filter((method) => !routed.includes(method));
+      app.route({
+        method: others,
+        url,
+        handler: async (request, reply) => sendError(reply, 405, `${request.method} is not allowed on this path`),
+      });
+    }
+  });
+
+  return app;
+}

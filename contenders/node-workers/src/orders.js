@@ -1,0 +1,99 @@
+// POST /orders and GET /orders/:id: Fastify's JSON-schema validation, upstream
+// authorization through undici, the fraud score, and the in-memory store.
+
+import { HttpError, sendError } from './errors.js';
+import { hash } from './kernels.js';
+
+export const MAX_BODY = 65536;
+
+const orderSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['customer_id', 'currency', 'items'],
+  properties: {
+    customer_id: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
+    currency: { type: 'string', enum: ['USD', 'EUR', 'GBP'] },
+    items: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 100,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['sku', 'qty', 'unit_price_cents'],
+        properties: {
+          sku: { type: 'string', minLength: 1, maxLength: 32 },
+          qty: { type: 'integer', minimum: 1, maximum: 1000 },
+          unit_price_cents: { type: 'integer', minimum: 0, maximum: 10000000 },
+        },
+      },
+    },
+  },
+};
+
+function isJsonMediaType(header) {
+  if (typeof header !== 'string') return false;
+  return header.split(';', 1)[0].trim().toLowerCase() === 'application/json';
+}
+
+/** Registers the order routes on `app`, calling `upstream` (an undici Pool). */
+export function orderRoutes(app, { upstream }) {
+  const orders = new Map();
+  let nextId = 0;
+
+  app.post('/orders', {
+    schema: { body: orderSchema },
+    // Checked before the body is read, so a wrong media type is a 415 whatever the body.
+    onRequest: async (request) => {
+      if (!isJsonMediaType(request.headers['content-type'])) {
+        throw new HttpError(415, 'Content-Type must be application/json');
+      }
+    },
+    handler: async (request, reply) => {
+      const { customer_id, currency, items } = request.body;
+      let totalCents = 0;
+      for (const item of items) totalCents += item.qty * item.unit_price_cents;
+
+      await authorize(upstream, customer_id, totalCents);
+
+      const order = {
+        id: `ord-${++nextId}`,
+        customer_id,
+        currency,
+        items_count: items.length,
+        total_cents: totalCents,
+        // total_cents <= 1e12, so `% 2 ** 32` is exact in a double.
+        fraud_score: hash(totalCents % 2 ** 32, 1000 * items.length),
+        status: 'authorized',
+      };
+      orders.set(order.id, order);
+      return reply.code(201).send(order);
+    },
+  });
+
+  app.get('/orders/:id', async (request, reply) => {
+    const order = orders.get(request.params.id);
+    if (!order) return sendError(reply, 404, `no order ${request.params.id}`);
+    return order;
+  });
+}
+
+async function authorize(upstream, customerId, totalCents) {
+  let approved = false;
+  try {
+    const { statusCode, body } = await upstream.request({
+      method: 'POST',
+      path: '/authorize',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ customer_id: customerId, total_cents: totalCents }),
+    });
+    if (statusCode !== 200) {
+      await body.dump();
+      throw new Error(`status ${statusCode}`);
+    }
+    approved = (await body.json()).approved === true;
+  } catch (err) {
+    throw new HttpError(502, `upstream authorize: ${err.message}`);
+  }
+  if (!approved) throw new HttpError(502, 'upstream declined the order');
+}

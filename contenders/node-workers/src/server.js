@@ -1,0 +1,26 @@
+// Entry point: listens on 127.0.0.1:$PORT and shuts down gracefully on SIGTERM.
+
+import { buildApp } from './app.js';
+import { kernelPool } from './pool.js';
+
+const port = Number(process.env.PORT ?? 8080);
+const upstreamUrl = (process.env.UPSTREAM_URL ?? 'http://127.0.0.1:4100').replace(/\/+$/, '');
+
+const kernels = kernelPool();
+const app = buildApp({ upstreamUrl, kernels });
+app.addHook('onClose', async () => kernels.destroy());
+
+try {
+  const address = await app.listen({ host: '127.0.0.1', port });
+  console.error(`node-workers listening on ${address} (node ${process.version}, ${kernels.options.maxThreads} kernel workers)`);
+} catch (err) {
+  console.error(err);
+  process.exit(1);
+}
+
+for (const signal of ['SIGTERM', 'SIGINT']) {
+  process.once(signal, async () => {
+    await app.close();
+    process.exit(0);
+  });
+}

@@ -1,0 +1,113 @@
+//! `shootout toolchains`: each runtime the contenders need, where it came
+//! from, its exact version and who uses it; installs from npm what is missing.
+
+use serde::Serialize;
+
+use super::print_json_or_text;
+use crate::cli::ToolchainsArgs;
+use crate::contenders::{self, toolchain};
+
+/// One runtime requirement and how it was met. Part of `--json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ToolchainRow {
+    pub runtime: String,
+    /// The version requirement of the contenders' manifests.
+    pub required: String,
+    /// The exact version found or provided; null when it could not be had.
+    pub version: Option<String>,
+    /// `system`, or the cache folder and the npm package it came from.
+    pub source: Option<String>,
+    /// Why it could not be had.
+    pub error: Option<String>,
+    pub contenders: Vec<String>,
+}
+
+pub async fn toolchains(args: ToolchainsArgs) -> anyhow::Result<bool> {
+    let all = contenders::discover(&args.contenders_dir)?;
+    let mut rows: Vec<ToolchainRow> = Vec::new();
+    for c in &all {
+        let required = c.runtime.version.to_string();
+        match rows
+            .iter_mut()
+            .find(|r| r.runtime == c.runtime.name && r.required == required)
+        {
+            Some(row) => row.contenders.push(c.name.clone()),
+            None => rows.push(ToolchainRow {
+                runtime: c.runtime.name.clone(),
+                required,
+                version: None,
+                source: None,
+                error: None,
+                contenders: vec![c.name.clone()],
+            }),
+        }
+    }
+    let cache = toolchain::cache_dir();
+    for row in &mut rows {
+        let req = all
+            .iter()
+            .find(|c| {
+                c.runtime.name == row.runtime && c.runtime.version.to_string() == row.required
+            })
+            .map(|c| c.runtime.clone())
+            .expect("row made from a contender");
+        let cache = cache.clone();
+        match tokio::task::spawn_blocking(move || toolchain::resolve(&req, &cache)).await? {
+            Ok(rt) => {
+                row.version = Some(rt.version);
+                row.source = Some(rt.source);
+            }
+            Err(e) => {
+                row.error = Some(match e.hint() {
+                    Some(hint) => format!("{e} (hint: {hint})"),
+                    None => e.to_string(),
+                });
+            }
+        }
+    }
+    let ok = rows.iter().all(|r| r.error.is_none());
+    print_json_or_text(args.json, &rows, || render(&rows))?;
+    Ok(ok)
+}
+
+fn render(rows: &[ToolchainRow]) -> String {
+    let mut table = vec![[
+        "runtime".to_owned(),
+        "required".to_owned(),
+        "version".to_owned(),
+        "source".to_owned(),
+        "contenders".to_owned(),
+    ]];
+    for r in rows {
+        table.push([
+            r.runtime.clone(),
+            r.required.clone(),
+            r.version.clone().unwrap_or_else(|| "MISSING".into()),
+            r.source
+                .clone()
+                .or_else(|| r.error.clone())
+                .unwrap_or_default(),
+            r.contenders.join(", "),
+        ]);
+    }
+    let widths: Vec<usize> = (0..5)
+        .map(|i| {
+            table
+                .iter()
+                .map(|r| r[i].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for row in &table {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
+}
