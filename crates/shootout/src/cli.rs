@@ -241,6 +241,9 @@ pub struct ColdstartArgs {
     /// Empty the OS page cache before every start (needs root).
     #[arg(long)]
     pub drop_caches: bool,
+    /// Use the contenders as built (`run` passes it: it has just built them).
+    #[arg(long, hide = true)]
+    pub no_build: bool,
     /// Print the results as JSON on stdout.
     #[arg(long)]
     pub json: bool,

@@ -72,6 +72,19 @@ impl GateError {
     }
 }
 
+/// Step 1 without the build, for a contender that was just built (the
+/// `shootout coldstart` that `run` starts for each cold-start trial).
+pub fn resolve_blocking(contender: &Contender) -> Result<Prepared, GateError> {
+    let runtime = toolchain::resolve(&contender.runtime, &toolchain::cache_dir())?;
+    Ok(Prepared {
+        contender: contender.clone(),
+        runtime,
+        built: Built {
+            wall: Duration::ZERO,
+        },
+    })
+}
+
 /// A contender whose runtime was found and whose build is current.
 #[derive(Debug, Clone)]
 pub struct Prepared {

@@ -260,7 +260,9 @@ fn bad_arguments_get_clear_errors() {
         "{err}"
     );
     assert!(
-        err.contains("hint: known contenders: go-nethttp, node-fastify, rust-axum"),
+        err.contains(
+            "hint: known contenders: bun, deno, go-gin, go-nethttp, node-express, node-fastify, node-workers, rust-axum"
+        ),
         "{err}"
     );
 

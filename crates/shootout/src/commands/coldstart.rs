@@ -12,10 +12,11 @@ pub async fn coldstart(args: ColdstartArgs) -> anyhow::Result<bool> {
     let all = contenders::discover(&args.common.contenders_dir)?;
     let chosen = contenders::select(all, &args.contenders)?;
     let cpus = service_cpus(&args.common)?;
-    let (runs, drop, timeout) = (
+    let (runs, drop, timeout, no_build) = (
         args.runs as usize,
         args.drop_caches,
         args.common.ready_timeout,
+        args.no_build,
     );
     if drop {
         coldstart::drop_caches().context("--drop-caches")?;
@@ -24,7 +25,12 @@ pub async fn coldstart(args: ColdstartArgs) -> anyhow::Result<bool> {
         tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<coldstart::Coldstart>> {
             let mut results = Vec::new();
             for contender in &chosen {
-                let prepared = gate::prepare_blocking(contender).map_err(GateError::with_hint)?;
+                let prepared = if no_build {
+                    gate::resolve_blocking(contender)
+                } else {
+                    gate::prepare_blocking(contender)
+                }
+                .map_err(GateError::with_hint)?;
                 let name = contender.name.clone();
                 let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
                 let result = coldstart::measure(

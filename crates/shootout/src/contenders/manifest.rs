@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// What can be wrong with a manifest.
@@ -59,11 +60,23 @@ struct WireArtifact {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct GcTrace {
-    pub format: crate::supervise::gc::TraceFormat,
+    pub format: TraceFormat,
     #[serde(default)]
     pub env: BTreeMap<String, String>,
     #[serde(default)]
     pub args: Vec<String>,
+}
+
+/// Whose trace format a contender prints (`[gc_trace] format` in its manifest).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum TraceFormat {
+    /// `gc 3 @0.020s 2%: 0.011+0.39+0.027 ms clock, …`: the first and last
+    /// of the clock triple are the two stop-the-world phases.
+    Go,
+    /// `[pid:0x…]  35 ms: Scavenge 3.9 (4.2) -> 3.4 (5.2) MB, 0.83 / 0.00 ms …`:
+    /// the figure before the slash is the pause on the main thread.
+    V8,
 }
 
 /// The runtime (or toolchain) a contender needs, and which versions will do.

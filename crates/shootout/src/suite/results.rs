@@ -2,6 +2,7 @@
 //! (atomically: a temporary file renamed over the old one), so Ctrl-C or a
 //! crash keeps everything measured so far and `--resume` can finish it.
 //!
+//! Reading a file (and one of the previous version) is in `suite::migrate`.
 //! These types *are* the schema: `docs/results.schema.json` is generated
 //! from them (`shootout schema results`), and a test fails when the
 //! committed file is stale. Statistics (medians, intervals, winners, ratios)
@@ -24,8 +25,8 @@ use crate::stats::bootstrap::{self, Estimate};
 
 /// Version of the document.
 pub const SCHEMA: &str = "shootout.results/2";
-/// The previous version, which still loads (see [`Results::load`]).
-const SCHEMA_V1: &str = "shootout.results/1";
+/// The previous version, which still loads (see `suite::migrate`).
+pub const SCHEMA_V1: &str = "shootout.results/1";
 
 /// How a trial ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -154,23 +155,6 @@ pub struct Results {
     pub notes: Vec<String>,
 }
 
-/// A results file that cannot be used.
-#[derive(Debug, thiserror::Error)]
-pub enum ResultsError {
-    #[error("cannot read {path}: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("{path} has schema version {found:?}; this shootout reads {SCHEMA} (and {SCHEMA_V1})")]
-    Version { path: String, found: String },
-    #[error("{path} is not a shootout results file: {source}")]
-    Invalid {
-        path: String,
-        source: serde_json::Error,
-    },
-}
-
 impl CellResult {
     pub fn new(contender: &str) -> Self {
         Self {
@@ -289,43 +273,6 @@ impl Results {
         let tmp = dir.join(format!(".results.json.{}.tmp", std::process::id()));
         std::fs::write(&tmp, serde_json::to_vec_pretty(self)?)?;
         std::fs::rename(&tmp, path)
-    }
-
-    /// Reads a results file of this version or the previous one.
-    pub fn load(path: &Path) -> Result<Self, ResultsError> {
-        let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| ResultsError::Read {
-            path: shown.clone(),
-            source,
-        })?;
-        let invalid = |source| ResultsError::Invalid {
-            path: shown.clone(),
-            source,
-        };
-        let mut value: serde_json::Value = serde_json::from_str(&text).map_err(invalid)?;
-        let mut v1 = false;
-        match value["schema"].as_str() {
-            Some(SCHEMA) => {}
-            Some(SCHEMA_V1) => {
-                super::migrate::from_v1(&mut value, SCHEMA);
-                v1 = true;
-            }
-            other => {
-                return Err(ResultsError::Version {
-                    path: shown,
-                    found: other.unwrap_or("none").to_owned(),
-                });
-            }
-        }
-        let mut results: Results = serde_json::from_value(value).map_err(invalid)?;
-        if v1 {
-            // v1 had no stored comparisons; compute them as a run would have.
-            let seed = results.seed;
-            for s in &mut results.scenarios {
-                super::compare::rank(s, seed);
-            }
-        }
-        Ok(results)
     }
 }
 

@@ -7,20 +7,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-
-/// Whose trace format a contender prints (`[gc_trace] format` in its manifest).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum TraceFormat {
-    /// `gc 3 @0.020s 2%: 0.011+0.39+0.027 ms clock, …`: the first and last
-    /// of the clock triple are the two stop-the-world phases.
-    Go,
-    /// `[pid:0x…]  35 ms: Scavenge 3.9 (4.2) -> 3.4 (5.2) MB, 0.83 / 0.00 ms …`:
-    /// the figure before the slash is the pause on the main thread.
-    V8,
-}
+pub use crate::contenders::manifest::TraceFormat;
 
 /// The stop-the-world pauses in one trace line, in milliseconds.
 pub fn pauses(format: TraceFormat, line: &str) -> Vec<f64> {

@@ -186,7 +186,7 @@ pub async fn errors(c: &mut Checker) {
 /// Two requests on one connection: keep-alive is honoured.
 pub async fn keep_alive(c: &mut Checker) {
     let req = Request::get("/health");
-    let result: Result<(), String> = async {
+    let result: Result<(), Broken> = async {
         let mut conn = Conn::connect(c.addr).await.map_err(|e| e.to_string())?;
         for i in 0..3 {
             let resp = conn
@@ -194,15 +194,13 @@ pub async fn keep_alive(c: &mut Checker) {
                 .await
                 .map_err(|e| format!("request {} on the same connection: {e}", i + 1))?;
             if resp.status != 200 {
-                return Err(format!("request {} got {}", i + 1, resp.status));
+                return Err(format!("request {} got {}", i + 1, resp.status).into());
             }
             if resp
                 .header("connection")
                 .is_some_and(|v| v.eq_ignore_ascii_case("close"))
             {
-                return Err(
-                    "the server closed a keep-alive connection (Connection: close)".to_owned(),
-                );
+                return Err("the server closed a keep-alive connection (Connection: close)".into());
             }
         }
         Ok(())

@@ -121,7 +121,13 @@ async fn coldstart(
     let mut cmd = std::process::Command::new(std::env::current_exe()?);
     cmd.arg("coldstart")
         .arg(&contender.name)
-        .args(["--runs", &runs.to_string(), "--json", "--service-cpus"])
+        .args([
+            "--runs",
+            &runs.to_string(),
+            "--json",
+            "--no-build",
+            "--service-cpus",
+        ])
         .arg(setup.service_cpus.to_string())
         .arg("--ready-timeout")
         .arg(format!("{}ms", setup.ready_timeout.as_millis()))
