@@ -101,17 +101,13 @@ pub async fn prepare(contender: &Contender) -> Result<Prepared, GateError> {
 
 /// [`prepare`] for threads outside the async runtime.
 pub fn prepare_blocking(contender: &Contender) -> Result<Prepared, GateError> {
-    let runtime = toolchain::resolve(&contender.runtime, &toolchain::cache_dir())?;
+    let mut prepared = resolve_blocking(contender)?;
     eprintln!(
         "shootout: building {} ({} {})…",
-        contender.name, runtime.name, runtime.version
+        contender.name, prepared.runtime.name, prepared.runtime.version
     );
-    let built = build::build(contender, &runtime)?;
-    Ok(Prepared {
-        contender: contender.clone(),
-        runtime,
-        built,
-    })
+    prepared.built = build::build(contender, &prepared.runtime)?;
+    Ok(prepared)
 }
 
 /// Where the contender's upstream runs.

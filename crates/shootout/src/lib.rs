@@ -20,6 +20,29 @@
 //! - [`sys`]: every libc call; [`units`]: durations and rates as typed;
 //!   [`toml_file`]: errors of user files; [`rng`]: reproducible inputs.
 
+/// A `thiserror` error that is a message in words (a broken rule, an
+/// invalid file, a wrong answer), made from a `String` or a `&str`.
+macro_rules! message_error {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+        #[error("{0}")]
+        pub struct $name(pub String);
+
+        impl From<String> for $name {
+            fn from(s: String) -> Self {
+                Self(s)
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(s: &str) -> Self {
+                Self(s.to_owned())
+            }
+        }
+    };
+}
+
 pub mod cli;
 pub mod commands;
 pub mod contenders;

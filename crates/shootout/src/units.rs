@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
-/// A duration or rate that does not parse, with what was expected.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct UnitError(pub String);
+message_error! {
+    /// A duration or rate that does not parse, with what was expected.
+    UnitError
+}
 
 /// `250ms`, `10s`, `2m`, or a bare number of seconds.
 pub fn parse_duration(s: &str) -> Result<Duration, UnitError> {

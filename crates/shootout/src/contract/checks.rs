@@ -28,15 +28,9 @@ pub type Check = Arc<dyn Fn(&Vars, u16, &[u8]) -> Result<(), WrongAnswer> + Send
 /// Generates a request body from the random generator.
 pub type BodyFn = Arc<dyn Fn(&mut Rng) -> Vec<u8> + Send + Sync>;
 
-/// A response whose content is wrong, in words.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct WrongAnswer(pub String);
-
-impl From<String> for WrongAnswer {
-    fn from(s: String) -> Self {
-        Self(s)
-    }
+message_error! {
+    /// A response whose content is wrong, in words.
+    WrongAnswer
 }
 
 fn body_json(status: u16, want: u16, body: &[u8]) -> Result<Value, WrongAnswer> {

@@ -8,21 +8,9 @@ use serde_json::{Value, json};
 use super::kernels;
 use crate::rng::Rng;
 
-/// A broken contract rule, in words: what was wanted and what came.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct Broken(pub String);
-
-impl From<String> for Broken {
-    fn from(s: String) -> Self {
-        Self(s)
-    }
-}
-
-impl From<&str> for Broken {
-    fn from(s: &str) -> Self {
-        Self(s.to_owned())
-    }
+message_error! {
+    /// A broken contract rule, in words: what was wanted and what came.
+    Broken
 }
 
 /// The outcome of a rule applied to a response.

@@ -2,21 +2,9 @@
 //! binary", "minimal images", "fewer dependencies"): cold start, build time,
 //! artifact and image size, dependency counts, lines of code.
 
-/// Why an ops measurement (footprint, dependencies, image) could not be taken.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct OpsError(pub String);
-
-impl From<String> for OpsError {
-    fn from(s: String) -> Self {
-        Self(s)
-    }
-}
-
-impl From<&str> for OpsError {
-    fn from(s: &str) -> Self {
-        Self(s.to_owned())
-    }
+message_error! {
+    /// Why an ops measurement (footprint, dependencies, image) could not be taken.
+    OpsError
 }
 
 impl From<std::io::Error> for OpsError {

@@ -51,6 +51,9 @@ pub fn text(e: &Evaluation, style: &Style) -> String {
             Verdict::Inconclusive => style.warn(&label),
         };
         let _ = writeln!(out, "{label}  \"{}\" ({})", c.quote, c.section);
+        if let Some(why) = &c.pending {
+            let _ = writeln!(out, "              ?  pending: {why}");
+        }
         for ev in &c.evidence {
             let _ = writeln!(
                 out,
@@ -84,9 +87,14 @@ pub fn markdown(e: &Evaluation) -> String {
     );
     for c in &e.claims {
         let evidence: Vec<String> = c
-            .evidence
+            .pending
             .iter()
-            .map(|ev| format!("{} {}", mark(ev.verdict), md_cell(&ev.explanation)))
+            .map(|why| format!("? pending: {}", md_cell(why)))
+            .chain(
+                c.evidence
+                    .iter()
+                    .map(|ev| format!("{} {}", mark(ev.verdict), md_cell(&ev.explanation))),
+            )
             .chain(
                 c.context
                     .iter()
@@ -132,6 +140,9 @@ pub fn html(e: &Evaluation) -> String {
             s = esc(&c.section),
             t = esc(&c.test)
         );
+        if let Some(why) = &c.pending {
+            let _ = write!(out, "<li class=\"inconclusive\">pending: {}</li>", esc(why));
+        }
         for ev in &c.evidence {
             let _ = write!(
                 out,

@@ -201,6 +201,17 @@ pub(crate) fn load_metrics(
     }
 }
 
+/// The first count of failed or wrong answers above zero among `metrics`
+/// at a level `at` accepts.
+pub(crate) fn failed_answers(
+    metrics: &BTreeMap<MetricKey, f64>,
+    at: impl Fn(Option<u32>) -> bool,
+) -> Option<(&MetricKey, &f64)> {
+    metrics
+        .iter()
+        .find(|(k, v)| **v > 0.0 && k.metric.counts_failed_answers() && at(k.level))
+}
+
 /// The failures as warning lines, with their level.
 pub(crate) fn warning_lines(failures: &[SanityFailure]) -> Vec<String> {
     failures

@@ -218,6 +218,15 @@ impl Spec {
 }
 
 impl Metric {
+    /// Counts requests that failed or were answered wrongly: any of these
+    /// above zero marks a cell and keeps its level out of verdicts.
+    pub fn counts_failed_answers(self) -> bool {
+        matches!(
+            self,
+            Metric::Errors | Metric::Non2xx | Metric::VerificationFailures
+        )
+    }
+
     pub fn name(self) -> &'static str {
         self.spec().name
     }
@@ -308,8 +317,8 @@ impl FromStr for MetricKey {
         if let Some(metric) = Metric::from_name(s) {
             return Ok(Self::of(metric));
         }
-        if let Some((base, level)) = s.rsplit_once("_c") {
-            if let (Some(metric), Ok(level)) = (Metric::from_name(base), level.parse::<u32>()) {
+        if let (base, Some(level)) = split_level(s) {
+            if let Some(metric) = Metric::from_name(base) {
                 return Ok(Self::at(metric, level));
             }
         }
@@ -320,12 +329,21 @@ impl FromStr for MetricKey {
     }
 }
 
+/// `requests_per_s_c1000` → (`requests_per_s`, 1000); a name without a
+/// level suffix comes back whole.
+fn split_level(name: &str) -> (&str, Option<u32>) {
+    match name.rsplit_once("_c") {
+        Some((base, level)) => match level.parse() {
+            Ok(level) => (base, Some(level)),
+            Err(_) => (name, None),
+        },
+        None => (name, None),
+    }
+}
+
 /// Up to three registered names closest to `name` (edit distance).
 pub fn nearest(name: &str) -> Vec<&'static str> {
-    let base = name
-        .rsplit_once("_c")
-        .filter(|(_, l)| l.parse::<u32>().is_ok())
-        .map_or(name, |(b, _)| b);
+    let base = split_level(name).0;
     let mut scored: Vec<(usize, &'static str)> = Metric::ALL
         .iter()
         .map(|m| (edit_distance(base, m.name()), m.name()))

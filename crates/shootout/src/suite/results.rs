@@ -232,14 +232,7 @@ impl CellResult {
 impl Trial {
     /// Requests that failed or were answered wrongly (at any sweep level).
     pub fn had_failures(&self) -> bool {
-        use super::metric::Metric;
-        self.metrics.iter().any(|(k, &v)| {
-            v > 0.0
-                && matches!(
-                    k.metric,
-                    Metric::Errors | Metric::VerificationFailures | Metric::Non2xx
-                )
-        })
+        super::measure::failed_answers(&self.metrics, |_| true).is_some()
     }
 }
 

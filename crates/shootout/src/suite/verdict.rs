@@ -75,6 +75,9 @@ pub struct Evaluated {
     pub test: String,
     #[serde(default)]
     pub why: Option<String>,
+    /// The measurement this claim needs is not built yet: INCONCLUSIVE, for this reason.
+    #[serde(default)]
+    pub pending: Option<String>,
     pub verdict: ClaimVerdict,
     pub evidence: Vec<Evidence>,
     /// Context checks: shown, never deciding.

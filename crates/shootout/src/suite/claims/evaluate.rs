@@ -8,7 +8,8 @@
 
 use super::{Check, Claim, ClaimVerdict, Evaluated, Evaluation, Evidence, Ledger};
 use crate::stats::bootstrap::{self, Estimate};
-use crate::suite::metric::{Metric, Noise, Source};
+use crate::suite::measure::failed_answers;
+use crate::suite::metric::{Noise, Source};
 use crate::suite::results::{Results, Status};
 
 /// Trials below which a verdict rests on the noise band, not the interval.
@@ -61,15 +62,7 @@ fn unusable(k: &Check, results: &Results, contender: &str) -> Option<String> {
     let failed = cell
         .trials
         .iter()
-        .flat_map(|t| &t.metrics)
-        .find(|(key, v)| {
-            **v > 0.0
-                && here(key.level)
-                && matches!(
-                    key.metric,
-                    Metric::Errors | Metric::Non2xx | Metric::VerificationFailures
-                )
-        });
+        .find_map(|t| failed_answers(&t.metrics, here));
     if let Some((key, v)) = failed {
         return Some(format!(
             "{contender}'s {} cell had {v} {} ({key})",
@@ -231,33 +224,13 @@ fn evaluate_claim(c: &Claim, results: &Results) -> Evaluated {
     } else {
         ClaimVerdict::Inconclusive
     };
-    let mut evidence = evidence;
-    if let Some(why) = &c.pending {
-        evidence.insert(
-            0,
-            Evidence {
-                check: c.checks.first().cloned().unwrap_or_else(|| Check {
-                    scenario: String::new(),
-                    metric: crate::suite::metric::Metric::RequestsPerS.into(),
-                    a: String::new(),
-                    b: None,
-                    at_least: None,
-                    at_most: None,
-                    line: 0,
-                }),
-                verdict: ClaimVerdict::Inconclusive,
-                measure: None,
-                margin: None,
-                explanation: format!("pending: {why}"),
-            },
-        );
-    }
     Evaluated {
         id: c.id.clone(),
         section: c.section.clone(),
         quote: c.quote.clone(),
         test: c.test.clone(),
         why: c.why.clone(),
+        pending: c.pending.clone(),
         verdict,
         evidence,
         context: c
@@ -271,7 +244,7 @@ fn evaluate_claim(c: &Claim, results: &Results) -> Evaluated {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::suite::metric::MetricKey;
+    use crate::suite::metric::{Metric, MetricKey};
     use crate::suite::results::CellResult;
 
     fn results_with(cells: &[(&str, &[f64])]) -> Results {
@@ -372,6 +345,11 @@ mod tests {
         let yes = check(None, Some(50.0), None);
         let no = check(None, None, Some(50.0));
         let unsure = check(None, Some(81.0), None);
+        let mut waiting = claim(vec![yes.clone()]);
+        waiting.pending = Some("the database scenario".into());
+        let e = evaluate_claim(&waiting, &r);
+        assert_eq!(e.verdict, ClaimVerdict::Inconclusive);
+        assert_eq!(e.pending.as_deref(), Some("the database scenario"));
         assert_eq!(
             evaluate_claim(&claim(vec![yes.clone(), yes.clone()]), &r).verdict,
             ClaimVerdict::Supported

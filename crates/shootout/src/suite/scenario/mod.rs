@@ -262,15 +262,9 @@ impl Scenario {
     }
 }
 
-/// A metric a scenario's kind cannot produce, and why.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct CannotProduce(pub String);
-
-impl From<String> for CannotProduce {
-    fn from(s: String) -> Self {
-        Self(s)
-    }
+message_error! {
+    /// A metric a scenario's kind cannot produce, and why.
+    CannotProduce
 }
 
 /// The load metrics a head-of-line trial also reports.

@@ -11,21 +11,9 @@ use super::{Count, Kind, LoadSpec, Mode, RequestSpec, Scenario};
 use crate::contract::checks::{BODIES, CHECKS};
 use crate::units::parse_duration;
 
-/// What is wrong with a scenario, in words (the caller adds the file).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct Invalid(pub String);
-
-impl From<String> for Invalid {
-    fn from(s: String) -> Self {
-        Self(s)
-    }
-}
-
-impl From<&str> for Invalid {
-    fn from(s: &str) -> Self {
-        Self(s.to_owned())
-    }
+message_error! {
+    /// What is wrong with a scenario, in words (the caller adds the file).
+    Invalid
 }
 
 #[derive(Debug, Deserialize)]

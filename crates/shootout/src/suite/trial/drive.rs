@@ -11,7 +11,7 @@ use super::detail::{LoadDetail, SweepPoint, TrialDetail};
 use super::{Record, Setup};
 use crate::contract::checks;
 use crate::load::{self, Body, LoadConfig, LoadReport, Mix, Model, Stop, Target, Template};
-use crate::suite::measure::{Measured, load_metrics, ms, rss_drift};
+use crate::suite::measure::{Measured, failed_answers, load_metrics, ms, rss_drift};
 use crate::suite::metric::{Metric, MetricKey};
 use crate::suite::scenario::{Count, Kind, LoadSpec, RequestSpec, Scenario};
 use crate::supervise::gc::GcLog;
@@ -282,7 +282,6 @@ async fn sweep(
             duration: scenario.duration,
         };
         let m = run.measured(samplers, setup).await?;
-        let before = r.sanity.len();
         load_metrics(
             &m,
             Some(level),
@@ -290,14 +289,7 @@ async fn sweep(
             &mut r.sanity,
             setup.budget(),
         );
-        let clean = r.sanity[before..].iter().all(|f| {
-            !matches!(
-                f.check,
-                crate::suite::measure::SanityCheck::RequestErrors
-                    | crate::suite::measure::SanityCheck::Non2xx
-                    | crate::suite::measure::SanityCheck::WrongAnswers
-            )
-        });
+        let clean = failed_answers(&r.metrics, |l| l == Some(level)).is_none();
         let in_flight = r
             .metrics
             .get(&MetricKey::at(Metric::InFlight, level))
