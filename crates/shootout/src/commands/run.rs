@@ -1,15 +1,19 @@
 //! `shootout run`: the main job.
 
 use std::io::Write;
+use std::sync::Arc;
 
 use super::{seed_or_clock, split};
 use crate::cli::RunArgs;
-use crate::contenders;
+use crate::contenders::{self, Contender};
+use crate::database::Database;
 use crate::report::{self, terminal::Style};
 use crate::suite::claims::Ledger;
 use crate::suite::runner;
+use crate::suite::scenario::Scenario;
 use crate::suite::scenario::{self, Mode};
 use crate::suite::trial::Setup;
+use crate::supervise::CpuSet;
 
 pub async fn run(args: RunArgs) -> anyhow::Result<bool> {
     let mode = if args.quick {
@@ -73,6 +77,8 @@ pub async fn run(args: RunArgs) -> anyhow::Result<bool> {
         mode.trials(),
         (estimate.as_secs_f64() / 60.0).ceil()
     );
+    let database = start_database(&args, &scenarios, &chosen, &generator).await;
+    let database_info = database.as_ref().map(|d| d.info.clone());
     let opts = runner::Options {
         mode,
         contenders: chosen,
@@ -85,10 +91,22 @@ pub async fn run(args: RunArgs) -> anyhow::Result<bool> {
             generator_cpus: generator,
             ready_timeout: args.common.ready_timeout,
             images_dir: args.out.join("images"),
+            database: database.map(Arc::new),
+            acks: None,
         },
     };
     let started = std::time::Instant::now();
-    let mut results = runner::run(&opts).await?;
+    let outcome = runner::run(&opts).await;
+    // The database goes before anything else can fail: its schema dropped,
+    // a private server stopped and its files removed.
+    let runner::Options { setup, .. } = opts;
+    if let Some(db) = setup.database.and_then(|d| Arc::try_unwrap(d).ok()) {
+        db.stop().await;
+    }
+    let mut results = outcome?;
+    if results.database.is_none() {
+        results.database = database_info;
+    }
     for note in fitted {
         if !results.notes.contains(&note) {
             results.notes.push(note);
@@ -111,4 +129,36 @@ pub async fn run(args: RunArgs) -> anyhow::Result<bool> {
     writeln!(stdout, "report:  {} and {}", html.display(), md.display())?;
     writeln!(stdout, "took {:.0} s", started.elapsed().as_secs_f64())?;
     Ok(true)
+}
+
+/// The run's PostgreSQL, on the generator's CPUs, when a scenario needs one
+/// and a chosen contender has a database mode. A database that cannot be
+/// had is said, and the scenarios that need it are not run.
+async fn start_database(
+    args: &RunArgs,
+    scenarios: &[Scenario],
+    chosen: &[Contender],
+    cpus: &CpuSet,
+) -> Option<Database> {
+    if !scenarios.iter().any(|s| s.database) || !chosen.iter().any(|c| c.database.is_some()) {
+        return None;
+    }
+    let Some(plan) = args.database.plan() else {
+        eprintln!("shootout: --no-database: the database scenarios are not run");
+        return None;
+    };
+    eprintln!("shootout: starting PostgreSQL for the database scenarios…");
+    match Database::start(&plan, Some(cpus)).await {
+        Ok(db) => {
+            eprintln!(
+                "shootout: PostgreSQL {} ({}) on CPUs {cpus}",
+                db.info.version, db.info.source
+            );
+            Some(db)
+        }
+        Err(e) => {
+            eprintln!("shootout: no database for this run: {e}");
+            None
+        }
+    }
 }

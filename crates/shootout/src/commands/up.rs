@@ -6,6 +6,7 @@ use std::time::Duration;
 use super::service_cpus;
 use crate::cli::UpArgs;
 use crate::contenders;
+use crate::database::Database;
 use crate::gate::{self, GateError, Launch, UpstreamPlan};
 
 pub async fn up(args: UpArgs) -> anyhow::Result<bool> {
@@ -19,6 +20,10 @@ pub async fn up(args: UpArgs) -> anyhow::Result<bool> {
         Some(url) => UpstreamPlan::External(url.clone()),
         None => UpstreamPlan::InProcess,
     };
+    let database = match args.database.plan() {
+        Some(plan) if contender.database.is_some() => Some(Database::start(&plan, None).await?),
+        _ => None,
+    };
     let mut running = prepared
         .start(&Launch {
             cpus: cpus.clone(),
@@ -26,6 +31,7 @@ pub async fn up(args: UpArgs) -> anyhow::Result<bool> {
             ready_timeout: args.common.ready_timeout,
             upstream,
             trace_gc: false,
+            database: database.as_ref().map(|d| d.url.clone()),
         })
         .await
         .map_err(|e| anyhow::anyhow!("starting {}: {e}", contender.name))?;
@@ -33,6 +39,15 @@ pub async fn up(args: UpArgs) -> anyhow::Result<bool> {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{} is up at http://{}", contender.name, running.addr);
     let _ = writeln!(out, "  upstream: {}", running.upstream.url);
+    if let Some(db) = &database {
+        let _ = writeln!(
+            out,
+            "  database: PostgreSQL {} ({}), {}",
+            db.info.version,
+            db.info.source,
+            crate::database::redact(&db.url)
+        );
+    }
     let _ = writeln!(
         out,
         "  CPUs: {cpus}; told: {}",
@@ -61,6 +76,9 @@ pub async fn up(args: UpArgs) -> anyhow::Result<bool> {
         }
     }
     let stopped = running.stop().await;
+    if let Some(db) = database {
+        db.stop().await;
+    }
     eprintln!("shootout: stopped {} ({})", contender.name, stopped.exit);
     Ok(true)
 }
@@ -68,7 +86,7 @@ pub async fn up(args: UpArgs) -> anyhow::Result<bool> {
 /// The variables a contender was told, without the obvious ones.
 pub(super) fn env_summary(env: &std::collections::BTreeMap<String, String>) -> String {
     env.iter()
-        .filter(|(k, _)| k.as_str() != "PORT" && k.as_str() != "UPSTREAM_URL")
+        .filter(|(k, _)| !matches!(k.as_str(), "PORT" | "UPSTREAM_URL" | "DATABASE_URL"))
         .map(|(k, v)| format!("{k}={v}"))
         .collect::<Vec<_>>()
         .join(" ")

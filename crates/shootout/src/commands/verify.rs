@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use super::{in_ci, print_json_or_text, seed_or_clock, service_cpus};
 use crate::cli::VerifyArgs;
 use crate::contenders::{self, Contender};
+use crate::database::Database;
 use crate::gate::{self, Launch, UpstreamPlan};
 use crate::supervise::CpuSet;
 use crate::verify::report::{ContenderVerdict, Outcome, Report, SCHEMA, render};
@@ -22,9 +23,41 @@ pub async fn verify(args: VerifyArgs) -> anyhow::Result<bool> {
         "no contenders found in {}\nhint: each contender is a folder with a contender.toml",
         args.common.contenders_dir.display()
     );
+    let database = match args.database.plan() {
+        Some(plan) if chosen.iter().any(|c| c.database.is_some()) => {
+            eprintln!("shootout: starting PostgreSQL for the database group…");
+            let db = Database::start(&plan, None).await?;
+            eprintln!(
+                "shootout: PostgreSQL {} ({})",
+                db.info.version, db.info.source
+            );
+            Some(db)
+        }
+        _ => None,
+    };
     let mut verdicts = Vec::new();
     for contender in &chosen {
-        verdicts.push(verify_one(contender, &cpus, args.common.ready_timeout, seed, ci).await);
+        // Each mode it will be measured in: in memory, then on PostgreSQL.
+        verdicts
+            .push(verify_one(contender, &cpus, args.common.ready_timeout, seed, ci, None).await);
+        if let Some(db) = database.as_ref().filter(|_| contender.database.is_some()) {
+            // Same seed, same customers: each contender starts from empty tables.
+            db.reset().await?;
+            let mut v = verify_one(
+                contender,
+                &cpus,
+                args.common.ready_timeout,
+                seed,
+                ci,
+                Some(db),
+            )
+            .await;
+            v.name = format!("{} (database)", contender.name);
+            verdicts.push(v);
+        }
+    }
+    if let Some(db) = database {
+        db.stop().await;
     }
     let report = Report {
         schema: SCHEMA,
@@ -59,6 +92,7 @@ async fn verify_one(
     ready_timeout: Duration,
     seed: u64,
     ci: bool,
+    database: Option<&Database>,
 ) -> ContenderVerdict {
     let mut v = verdict(contender, Outcome::Error);
     let name = &contender.name;
@@ -77,16 +111,15 @@ async fn verify_one(
     v.runtime = Some(prepared.runtime.clone());
     v.build_seconds = Some(prepared.built.wall.as_secs_f64());
     eprintln!("shootout: verifying {name} (CPUs {cpus})…");
-    let running = match prepared
-        .start(&Launch {
-            cpus: cpus.clone(),
-            port: None,
-            ready_timeout,
-            upstream: UpstreamPlan::InProcess,
-            trace_gc: false,
-        })
-        .await
-    {
+    let how = Launch {
+        cpus: cpus.clone(),
+        port: None,
+        ready_timeout,
+        upstream: UpstreamPlan::InProcess,
+        trace_gc: false,
+        database: database.map(|d| d.url.clone()),
+    };
+    let running = match prepared.start(&how).await {
         Ok(r) => r,
         Err(e) => {
             v.reason = Some(e.to_string());
@@ -97,7 +130,7 @@ async fn verify_one(
     v.conditions = Some(running.conditions.clone());
 
     let started = Instant::now();
-    let checked = running.verify(seed).await;
+    let checked = running.verify(seed, database).await;
     let (mut groups, mut failures) = (checked.groups, checked.failures);
     v.not_run = checked.not_run;
     let stopped = running.stop().await;
@@ -123,6 +156,19 @@ async fn verify_one(
             "on SIGTERM the service exits 0 within 5 s (got {})",
             stopped.exit
         )),
+    }
+    if database.is_some() && stopped.crashed.is_none() {
+        let db_group = groups
+            .iter_mut()
+            .find(|g| g.group == Group::Database)
+            .expect("every group is reported");
+        match prepared.check_persistence(&how, seed).await {
+            Ok(()) => db_group.passed += 1,
+            Err(f) => {
+                db_group.failed += 1;
+                failures.push(*f);
+            }
+        }
     }
     eprintln!(
         "shootout: {name}: {} checks in {:.1} s",

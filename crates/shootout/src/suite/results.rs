@@ -62,6 +62,9 @@ pub struct Trial {
     /// their latency spectra and timelines, resource summaries, sweep points,
     /// cold-start runs, the footprint. Null when the trial did not run.
     pub detail: Option<TrialDetail>,
+    /// Database scenarios: the audit of acknowledged orders after the trial.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit: Option<crate::database::audit::Audit>,
 }
 
 /// One (scenario, contender) cell.
@@ -129,6 +132,12 @@ pub struct ContenderInfo {
     pub verified: bool,
     /// Why it was left out, if it was.
     pub skipped: Option<String>,
+    /// Its database driver, or null when it has no database mode.
+    #[serde(default)]
+    pub database_driver: Option<String>,
+    /// Why it was left out of the database scenarios, if it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database_skipped: Option<String>,
 }
 
 /// The whole document.
@@ -153,6 +162,9 @@ pub struct Results {
     pub ledger: Option<Evaluation>,
     /// Run-level notes (skipped contenders, migrated files).
     pub notes: Vec<String>,
+    /// The PostgreSQL of the database scenarios: version, source, settings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database: Option<crate::database::DatabaseInfo>,
 }
 
 impl CellResult {

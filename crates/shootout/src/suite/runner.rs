@@ -44,18 +44,38 @@ async fn admit(
     seed: u64,
 ) -> Result<(Prepared, ContenderInfo), gate::GateError> {
     let prepared = gate::prepare(contender).await?;
-    let conditions = prepared
-        .admit(
-            &Launch {
-                cpus: setup.service_cpus.clone(),
-                port: None,
-                ready_timeout: setup.ready_timeout,
-                upstream: UpstreamPlan::InProcess,
-                trace_gc: false,
-            },
-            seed,
-        )
-        .await?;
+    let mut how = Launch {
+        cpus: setup.service_cpus.clone(),
+        port: None,
+        ready_timeout: setup.ready_timeout,
+        upstream: UpstreamPlan::InProcess,
+        trace_gc: false,
+        database: None,
+    };
+    let conditions = prepared.admit(&how, seed, None).await?;
+    // Its database mode is verified too when a scenario will measure it.
+    let database_skipped = match (&setup.database, &contender.database) {
+        (Some(db), Some(_)) => {
+            how.database = Some(db.url.clone());
+            // Same seed, same customers: each contender starts from empty tables.
+            let admitted = match db.reset().await {
+                Ok(()) => prepared.admit(&how, seed, Some(db)).await.map(|_| ()),
+                Err(e) => Err(gate::GateError::Database(e)),
+            };
+            match admitted {
+                Ok(_) => None,
+                Err(e) => {
+                    eprintln!(
+                        "shootout: {}: its database mode failed verification: {e}",
+                        contender.name
+                    );
+                    Some(format!("database mode failed verification: {e}"))
+                }
+            }
+        }
+        (None, Some(_)) => Some("no database was started for this run".to_owned()),
+        (_, None) => None,
+    };
     let info = ContenderInfo {
         name: contender.name.clone(),
         language: contender.language.clone(),
@@ -64,6 +84,8 @@ async fn admit(
         told: conditions.env,
         verified: true,
         skipped: None,
+        database_driver: contender.database.as_ref().map(|d| d.driver.clone()),
+        database_skipped,
     };
     Ok((prepared, info))
 }
@@ -85,6 +107,31 @@ fn fresh(opts: &Options) -> Results {
         scenarios: Vec::new(),
         ledger: None,
         notes: Vec::new(),
+        database: opts.setup.database.as_ref().map(|d| d.info.clone()),
+    }
+}
+
+/// Whether `contender` is measured in `scenario`: a database scenario
+/// needs a contender whose database mode passed verification. Why not,
+/// otherwise.
+fn takes_part(scenario: &Scenario, contender: &str, results: &Results) -> Result<(), String> {
+    if !scenario.database {
+        return Ok(());
+    }
+    let info = results.contenders.iter().find(|c| c.name == contender);
+    match info {
+        Some(c) if c.database_driver.is_none() => Err(format!(
+            "{}: {contender} has no database mode (its contender.toml has no [database]); not measured",
+            scenario.name
+        )),
+        Some(c) => match &c.database_skipped {
+            Some(why) => Err(format!(
+                "{}: {contender} not measured: {why}",
+                scenario.name
+            )),
+            None => Ok(()),
+        },
+        None => Err(format!("{}: {contender} unknown", scenario.name)),
     }
 }
 
@@ -167,6 +214,8 @@ pub async fn run(opts: &Options) -> anyhow::Result<Results> {
                     told: Default::default(),
                     verified: false,
                     skipped: Some(reason),
+                    database_driver: c.database.as_ref().map(|d| d.driver.clone()),
+                    database_skipped: None,
                 });
             }
         }
@@ -190,10 +239,26 @@ pub async fn run(opts: &Options) -> anyhow::Result<Results> {
     }
     results.save(&path)?;
 
+    for s in &opts.scenarios {
+        for p in &ready {
+            if let Err(note) = takes_part(s, &p.contender.name, &results) {
+                eprintln!("shootout: {note}");
+                if !results.notes.contains(&note) {
+                    results.notes.push(note);
+                }
+            }
+        }
+    }
     let total = opts
         .scenarios
         .iter()
-        .map(|s| trials_for(s, trials) * ready.len())
+        .map(|s| {
+            let taking_part = ready
+                .iter()
+                .filter(|p| takes_part(s, &p.contender.name, &results).is_ok())
+                .count();
+            trials_for(s, trials) * taking_part
+        })
         .sum();
     let mut progress = RunProgress {
         tty: std::io::stderr().is_terminal(),
@@ -207,7 +272,9 @@ pub async fn run(opts: &Options) -> anyhow::Result<Results> {
     for scenario in &opts.scenarios {
         for trial in 0..trials_for(scenario, trials) {
             for p in &ready {
-                if !results.has_trial(&scenario.name, &p.contender.name, trial) {
+                if takes_part(scenario, &p.contender.name, &results).is_ok()
+                    && !results.has_trial(&scenario.name, &p.contender.name, trial)
+                {
                     progress.remaining_s +=
                         expected(scenario).unwrap_or(UNKNOWN_TRIAL).as_secs_f64();
                 }
@@ -218,6 +285,9 @@ pub async fn run(opts: &Options) -> anyhow::Result<Results> {
         for trial in 0..trials_for(scenario, trials) {
             for (position, prepared) in rotation(&ready, trial).iter().enumerate() {
                 let name = &prepared.contender.name;
+                if takes_part(scenario, name, &results).is_err() {
+                    continue;
+                }
                 if results.has_trial(&scenario.name, name, trial) {
                     progress.done += 1;
                     continue;

@@ -34,20 +34,38 @@ pub struct Launched {
     pub gc: Option<GcLog>,
 }
 
+/// The services a contender talks to.
+#[derive(Debug, Clone, Copy)]
+pub struct Peers<'a> {
+    /// Base URL of the upstream simulator (`UPSTREAM_URL`).
+    pub upstream: &'a str,
+    /// `DATABASE_URL`, for a contender with a database mode; without it the
+    /// contender keeps orders in memory.
+    pub database: Option<&'a str>,
+}
+
 /// The command that runs `contender` as a service, and the variables shootout
-/// set for it: PORT, UPSTREAM_URL, CPUS and its CPU budget.
+/// set for it: PORT, UPSTREAM_URL, CPUS, its CPU budget, and DATABASE_URL
+/// with DB_POOL_SIZE when it has a database.
 pub fn service_command(
     contender: &Contender,
     runtime: &Runtime,
     port: u16,
-    upstream_url: &str,
+    peers: Peers<'_>,
     cpus: &CpuSet,
 ) -> (std::process::Command, BTreeMap<String, String>) {
     let mut env = BTreeMap::new();
     env.insert("PORT".to_owned(), port.to_string());
-    env.insert("UPSTREAM_URL".to_owned(), upstream_url.to_owned());
+    env.insert("UPSTREAM_URL".to_owned(), peers.upstream.to_owned());
     env.insert("CPUS".to_owned(), cpus.len().to_string());
     env.extend(contender.budget_env(cpus.len()));
+    if let (Some(url), Some(_)) = (peers.database, &contender.database) {
+        env.insert("DATABASE_URL".to_owned(), url.to_owned());
+        env.insert(
+            "DB_POOL_SIZE".to_owned(),
+            crate::database::pool_size(cpus.len()).to_string(),
+        );
+    }
     let mut cmd = command(contender, runtime, &contender.run);
     cmd.envs(&env);
     (cmd, env)
@@ -60,12 +78,12 @@ pub async fn launch(
     contender: &Contender,
     runtime: &Runtime,
     port: u16,
-    upstream_url: &str,
+    peers: Peers<'_>,
     cpus: &CpuSet,
     ready_timeout: Duration,
     trace_gc: bool,
 ) -> Result<Launched, SuperviseError> {
-    let (mut cmd, mut env) = service_command(contender, runtime, port, upstream_url, cpus);
+    let (mut cmd, mut env) = service_command(contender, runtime, port, peers, cpus);
     let gc = match (&contender.gc_trace, trace_gc) {
         (Some(trace), true) => {
             if !trace.args.is_empty() {

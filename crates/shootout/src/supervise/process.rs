@@ -137,13 +137,37 @@ impl Service {
     /// [`Service::spawn`], also feeding its output to a GC-trace reader.
     pub fn spawn_traced(
         name: &str,
-        mut command: Command,
+        command: Command,
         cpus: Option<&CpuSet>,
         gc: Option<(TraceFormat, GcLog)>,
     ) -> Result<Self, SuperviseError> {
-        let program = command.get_program().to_string_lossy().into_owned();
         // Its own group, death with shootout even if shootout is SIGKILLed, its CPUs.
-        sys::isolate_on_spawn(&mut command, cpus.map(|c| c.cpus().to_vec()));
+        let service = Self::spawn_with(name, command, cpus, gc, sys::SIGKILL)?;
+        registry::register(service.pid as i32);
+        Ok(service)
+    }
+
+    /// A process that cleans up after itself (the PostgreSQL keeper): it
+    /// gets SIGTERM, not SIGKILL, when shootout dies, and is left out of the
+    /// registry that SIGKILLs every group on Ctrl-C, so it always gets to
+    /// stop its server and remove its files. Stop it with [`Service::stop`].
+    pub fn spawn_self_cleaning(
+        name: &str,
+        command: Command,
+        cpus: Option<&CpuSet>,
+    ) -> Result<Self, SuperviseError> {
+        Self::spawn_with(name, command, cpus, None, sys::SIGTERM)
+    }
+
+    fn spawn_with(
+        name: &str,
+        mut command: Command,
+        cpus: Option<&CpuSet>,
+        gc: Option<(TraceFormat, GcLog)>,
+        death_signal: i32,
+    ) -> Result<Self, SuperviseError> {
+        let program = command.get_program().to_string_lossy().into_owned();
+        sys::isolate_on_spawn_with(&mut command, cpus.map(|c| c.cpus().to_vec()), death_signal);
         command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -154,7 +178,6 @@ impl Service {
             source,
         })?;
         let pid = child.id();
-        registry::register(pid as i32);
         let tail = Tail::default();
         if let Some(out) = child.stdout.take() {
             tail.drain_from(out, gc.clone());

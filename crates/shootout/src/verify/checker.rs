@@ -28,10 +28,12 @@ pub enum Group {
     Headers,
     Concurrency,
     Survival,
+    /// Only for a contender started with a database.
+    Database,
 }
 
 impl Group {
-    pub const ALL: [Group; 12] = [
+    pub const ALL: [Group; 13] = [
         Group::Health,
         Group::Json,
         Group::CpuHash,
@@ -44,6 +46,7 @@ impl Group {
         Group::Headers,
         Group::Concurrency,
         Group::Survival,
+        Group::Database,
     ];
 
     pub fn name(self) -> &'static str {
@@ -60,6 +63,7 @@ impl Group {
             Group::Headers => "headers",
             Group::Concurrency => "concurrency",
             Group::Survival => "survival",
+            Group::Database => "database",
         }
     }
 }
@@ -220,6 +224,7 @@ pub fn error_body(resp: &Response, want: u16) -> Rule {
         405 => "method_not_allowed",
         413 => "payload_too_large",
         415 => "unsupported_media_type",
+        500 => "internal_error",
         502 => "bad_gateway",
         _ => "?",
     };

@@ -6,6 +6,7 @@
 pub mod basic;
 pub mod checker;
 pub mod concurrency;
+pub mod database;
 pub mod orders;
 pub mod report;
 
@@ -26,7 +27,15 @@ pub struct GroupResult {
 
 /// Runs the whole contract against a contender listening on `addr` whose
 /// upstream is `upstream`. `seed` makes the random inputs reproducible.
-pub async fn check_contract(addr: SocketAddr, upstream: Arc<Upstream>, seed: u64) -> Checked {
+///
+/// With `database` (shootout's connection to the contender's schema), the
+/// contender runs in its database mode and the database group runs too.
+pub async fn check_contract(
+    addr: SocketAddr,
+    upstream: Arc<Upstream>,
+    seed: u64,
+    database: Option<&tokio_postgres::Client>,
+) -> Checked {
     let mut c = checker::Checker::new(addr, upstream);
     let mut rng = checker::Rng::new(seed);
     basic::health(&mut c).await;
@@ -39,9 +48,12 @@ pub async fn check_contract(addr: SocketAddr, upstream: Arc<Upstream>, seed: u64
     let created = orders::orders(&mut c, &mut rng).await;
     orders::validation(&mut c).await;
     orders::upstream_failure(&mut c, &mut rng).await;
-    basic::errors(&mut c).await;
+    basic::errors(&mut c, database.is_some()).await;
     concurrency::concurrent(&mut c, &mut rng, &created, 200).await;
     concurrency::survival(&mut c, &created).await;
+    if let Some(db) = database {
+        database::check(&mut c, &mut rng, db).await;
+    }
 
     let groups = Group::ALL
         .iter()

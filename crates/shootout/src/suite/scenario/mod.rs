@@ -134,6 +134,10 @@ pub struct Scenario {
     pub name: String,
     pub description: String,
     pub claims: Vec<String>,
+    /// Contenders run in their database mode against PostgreSQL, and each
+    /// trial ends with the audit of acknowledged orders.
+    #[serde(default)]
+    pub database: bool,
     pub file: PathBuf,
     pub warmup: Duration,
     pub duration: Duration,
@@ -214,6 +218,7 @@ impl Scenario {
             Source::Gc => open_fraction,
             Source::Sweep => sweep,
             Source::Soak => open_fraction,
+            Source::Database => self.database && load,
             Source::HeadOfLine => matches!(self.kind, Kind::HeadOfLine { .. }),
             Source::Coldstart => matches!(self.kind, Kind::Coldstart { .. }),
             Source::Footprint => matches!(self.kind, Kind::Footprint { .. }),

@@ -25,6 +25,8 @@ pub(super) struct Wire {
     pub(super) claims: Vec<String>,
     pub(super) kind: Option<String>,
     #[serde(default)]
+    pub(super) database: bool,
+    #[serde(default)]
     pub(super) requests: Vec<WireRequest>,
     pub(super) load: Option<WireLoad>,
     pub(super) probe: Option<WireProbe>,
@@ -230,6 +232,7 @@ pub(super) fn validate(w: Wire, path: &Path, mode: Mode) -> Result<Scenario, Inv
         name: w.name,
         description: w.description,
         claims: w.claims,
+        database: w.database,
         file: path.to_owned(),
         warmup,
         duration: length,

@@ -18,6 +18,9 @@ pub struct LoadDetail {
     pub service: Option<Summary>,
     /// The upstream simulator over the measured window.
     pub upstream: Option<Summary>,
+    /// PostgreSQL over the measured window, when the scenario uses it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database: Option<Summary>,
     /// Service RSS over the window: (seconds after warm-up, bytes), every 200 ms.
     pub rss: Vec<(f64, u64)>,
     /// Open model at a fraction of capacity: the capacity the probe measured.

@@ -27,11 +27,13 @@ const SPARE_FILES: u64 = 512;
 pub(super) struct Samplers<'a> {
     pub service: &'a Sampler,
     pub upstream: Option<&'a Sampler>,
+    /// PostgreSQL, when the scenario uses the database.
+    pub database: Option<&'a Sampler>,
     /// The contender's GC pauses, when its trace is on.
     pub gc: Option<&'a GcLog>,
 }
 
-fn template(spec: &RequestSpec) -> Template {
+fn template(spec: &RequestSpec, setup: &Setup) -> Template {
     let mut headers = Vec::new();
     let body = match spec.body.as_deref().and_then(checks::body_by_name) {
         Some(f) => {
@@ -50,6 +52,11 @@ fn template(spec: &RequestSpec) -> Template {
         n_range: spec.n,
         check: spec.check.as_deref().and_then(checks::by_name),
         capture_id: spec.capture_id,
+        // Creations are logged for the audit when the trial keeps one.
+        acks: setup
+            .acks
+            .clone()
+            .filter(|_| spec.capture_id && spec.method == "POST"),
     }
 }
 
@@ -67,7 +74,7 @@ impl Run<'_> {
         Ok(LoadConfig {
             target: Target::parse(self.base)?,
             mix: Mix {
-                templates: self.requests.iter().map(template).collect(),
+                templates: self.requests.iter().map(|r| template(r, setup)).collect(),
             },
             model: self.model,
             stop: Stop::Duration(self.duration),
@@ -94,6 +101,7 @@ impl Run<'_> {
         let length = self.duration.as_secs_f64() * 1e3;
         let t0 = samplers.service.now_ms();
         let u0 = samplers.upstream.map(Sampler::now_ms);
+        let d0 = samplers.database.map(Sampler::now_ms);
         let report = self.go(setup).await?;
         let from = t0 + skip;
         let to = from + length;
@@ -102,9 +110,14 @@ impl Run<'_> {
             (Some(u), Some(u0)) => summarize(&u.snapshot(), u0 + skip, u0 + skip + length),
             _ => None,
         };
+        let database = match (samplers.database, d0) {
+            (Some(d), Some(d0)) => summarize(&d.snapshot(), d0 + skip, d0 + skip + length),
+            _ => None,
+        };
         Ok(Measured {
             service: summarize(&series, from, to),
             upstream,
+            database,
             rss_series: series
                 .iter()
                 .filter(|s| s.t_ms >= from && s.t_ms <= to)
@@ -126,6 +139,7 @@ fn detail_of(m: Measured, capacity: Option<f64>) -> LoadDetail {
         load: m.report,
         service: m.service,
         upstream: m.upstream,
+        database: m.database,
         capacity_requests_per_s: capacity,
     }
 }

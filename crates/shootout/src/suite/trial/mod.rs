@@ -9,6 +9,7 @@ mod drive;
 pub(crate) use drive::max_level;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::machine::now_rfc3339;
@@ -16,7 +17,9 @@ use super::measure::{Budget, warning_lines};
 use super::metric::{Metric, MetricKey};
 use super::results::{Status, Trial};
 use super::scenario::{Kind, Scenario};
+use crate::database::{Database, audit};
 use crate::gate::{Launch, Prepared, UpstreamPlan};
+use crate::load::request::AckLog;
 use crate::ops;
 use crate::supervise::CpuSet;
 use crate::supervise::sampler::Sampler;
@@ -33,6 +36,10 @@ pub struct Setup {
     pub ready_timeout: Duration,
     /// Where footprint writes OCI layouts.
     pub images_dir: std::path::PathBuf,
+    /// The run's PostgreSQL, when a scenario needs one.
+    pub database: Option<Arc<Database>>,
+    /// A trial's log of acknowledged creations (set by the trial itself).
+    pub acks: Option<Arc<AckLog>>,
 }
 
 impl Setup {
@@ -50,6 +57,7 @@ pub(crate) struct Record {
     pub sanity: Vec<super::measure::SanityFailure>,
     pub warnings: Vec<String>,
     pub detail: Option<TrialDetail>,
+    pub audit: Option<audit::Audit>,
 }
 
 impl Record {
@@ -72,6 +80,7 @@ pub async fn run_trial(
         sanity: Vec::new(),
         warnings: Vec::new(),
         detail: None,
+        audit: None,
     };
     let mut status = Status::Ok;
     let result = match &scenario.kind {
@@ -100,6 +109,7 @@ pub async fn run_trial(
         warnings,
         sanity: r.sanity,
         detail: r.detail,
+        audit: r.audit,
     }
 }
 
@@ -215,6 +225,26 @@ async fn with_service(
     r: &mut Record,
     status: &mut Status,
 ) -> anyhow::Result<()> {
+    let mut setup = setup.clone();
+    let database = if scenario.database {
+        let db = setup.database.clone().ok_or_else(|| {
+            anyhow::anyhow!(
+                "scenario {} needs a database and none was started",
+                scenario.name
+            )
+        })?;
+        anyhow::ensure!(
+            prepared.contender.database.is_some(),
+            "{} has no database mode (its contender.toml has no [database])",
+            prepared.contender.name
+        );
+        db.reset().await?;
+        setup.acks = Some(Arc::new(AckLog::default()));
+        Some(db)
+    } else {
+        None
+    };
+    let setup = &setup;
     let running = prepared
         .start(&Launch {
             cpus: setup.service_cpus.clone(),
@@ -224,8 +254,13 @@ async fn with_service(
                 cpus: setup.generator_cpus.clone(),
             },
             trace_gc: scenario.measures_gc(),
+            database: database.as_ref().map(|d| d.url.clone()),
         })
         .await?;
+    let database_sampler = database
+        .as_ref()
+        .and_then(|d| d.server_pid())
+        .map(|pid| Sampler::start(pid, SAMPLE_EVERY, Some(setup.generator_cpus.clone())));
     let sampler = Sampler::start(
         running.service.pid,
         SAMPLE_EVERY,
@@ -240,11 +275,28 @@ async fn with_service(
         service: &sampler,
         upstream: upstream_sampler.as_ref(),
         gc: running.gc.as_ref(),
+        database: database_sampler.as_ref(),
     };
     let outcome = drive::drive(scenario, &running.url(), samplers, setup, r).await;
     drop(sampler);
     drop(upstream_sampler);
+    drop(database_sampler);
+    // Stopped before the audit: every transaction it had open is now
+    // committed or rolled back.
     let stopped = running.stop().await;
+    if let (Some(db), Some(acks)) = (&database, &setup.acks) {
+        let found = audit::audit(db.client(), &acks.acknowledged(), acks.unanswered()).await?;
+        r.put(Metric::OrdersLost, (found.lost + found.altered) as f64);
+        r.put(Metric::OrdersPhantom, found.phantom() as f64);
+        if !found.clean() {
+            r.sanity.push(super::measure::SanityFailure {
+                check: super::measure::SanityCheck::LostWrites,
+                level: None,
+                detail: found.summary(),
+            });
+        }
+        r.audit = Some(found);
+    }
     if let Some(exit) = stopped.crashed {
         *status = Status::Crashed;
         anyhow::bail!(
