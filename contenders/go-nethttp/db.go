@@ -88,7 +88,7 @@ func (s *pgStore) get(ctx context.Context, id string) (order, bool, error) {
 
 func (s *pgStore) list(ctx context.Context, customerID string, limit int) ([]order, error) {
 	rows, err := s.pool.Query(ctx,
-		`SELECT `+orderColumns+` FROM orders WHERE customer_id = $1 ORDER BY id DESC LIMIT $2`,
+		`SELECT `+orderColumns+` FROM orders WHERE customer_id = $1 ORDER BY orders.id DESC LIMIT $2`,
 		customerID, limit)
 	if err != nil {
 		return nil, err

@@ -76,7 +76,7 @@ export function postgresStore({ connectionString, max }) {
     },
     async list(customerId, limit) {
       const { rows } = await pool.query(
-        `SELECT ${COLUMNS} FROM orders WHERE customer_id = $1 ORDER BY id DESC LIMIT $2`,
+        `SELECT ${COLUMNS} FROM orders WHERE customer_id = $1 ORDER BY orders.id DESC LIMIT $2`,
         [customerId, limit],
       );
       return rows.map(row);

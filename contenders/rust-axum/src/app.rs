@@ -17,7 +17,10 @@ pub fn app(state: AppState) -> Router {
         .route("/cpu/hash", get(cpu_hash))
         .route("/cpu/json", get(cpu_json))
         .route("/io", get(io))
-        .route("/orders", axum::routing::post(orders::create))
+        .route(
+            "/orders",
+            axum::routing::post(orders::create).get(orders::list),
+        )
         .route("/orders/{id}", get(orders::fetch))
         .fallback(|| async { ApiError::NotFound("no such path".to_owned()) })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
@@ -129,7 +132,11 @@ mod tests {
     use super::*;
 
     async fn call(method: &str, uri: &str) -> (StatusCode, String) {
-        let state = AppState::new("http://127.0.0.1:9".into()).unwrap();
+        let state = AppState::new(
+            "http://127.0.0.1:9".into(),
+            crate::store::Store::Memory(Default::default()),
+        )
+        .unwrap();
         let req = Request::builder()
             .method(method)
             .uri(uri)

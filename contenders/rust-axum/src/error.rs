@@ -15,6 +15,8 @@ pub enum ApiError {
     PayloadTooLarge,
     UnsupportedMediaType,
     BadGateway(String),
+    /// The store failed (the database, never the input).
+    Internal(String),
 }
 
 #[derive(Serialize)]
@@ -44,6 +46,7 @@ impl IntoResponse for ApiError {
                 "Content-Type must be application/json".to_owned(),
             ),
             ApiError::BadGateway(m) => (StatusCode::BAD_GATEWAY, "bad_gateway", m),
+            ApiError::Internal(m) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error", m),
         };
         (status, Json(Body { error, message })).into_response()
     }

@@ -23,13 +23,32 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .worker_threads(cpus)
         .enable_all()
         .build()?;
-    runtime.block_on(serve(port, upstream))
+    // Orders live in PostgreSQL when DATABASE_URL is set, else in memory.
+    let orders = match std::env::var("DATABASE_URL") {
+        Ok(url) if !url.is_empty() => {
+            let size = env_or("DB_POOL_SIZE", "10").parse().unwrap_or(10);
+            store::Store::postgres(&url, size).map_err(|e| format!("DATABASE_URL: {}", e.0))?
+        }
+        _ => store::Store::Memory(Default::default()),
+    };
+    runtime.block_on(serve(port, upstream, orders))
 }
 
-async fn serve(port: u16, upstream: String) -> Result<(), Box<dyn std::error::Error>> {
+async fn serve(
+    port: u16,
+    upstream: String,
+    orders: store::Store,
+) -> Result<(), Box<dyn std::error::Error>> {
+    if let store::Store::Postgres(pool) = &orders {
+        // Fail at start-up, not on the first order, when the database is unreachable.
+        let _connection = pool
+            .get()
+            .await
+            .map_err(|e| format!("connecting to the database: {e}"))?;
+    }
     let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await?;
     eprintln!("rust-axum listening on http://{}", listener.local_addr()?);
-    let state = state::AppState::new(upstream)?;
+    let state = state::AppState::new(upstream, orders)?;
     axum::serve(listener, app::app(state))
         .with_graceful_shutdown(shutdown_signal())
         .await?;

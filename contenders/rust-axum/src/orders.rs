@@ -1,16 +1,17 @@
-//! `POST /orders` and `GET /orders/{id}`: validation, upstream authorization
-//! and the fraud score; orders are kept by [`crate::store`].
+//! `POST /orders`, `GET /orders/{id}` and (with a database) `GET /orders`:
+//! validation, upstream authorization and the fraud score; orders are kept
+//! by [`crate::store`].
 
 use axum::{
     Json,
     body::Bytes,
-    extract::{Path, State, rejection::BytesRejection},
+    extract::{Path, Query, State, rejection::BytesRejection, rejection::QueryRejection},
     http::{HeaderMap, StatusCode, header},
 };
 use serde::{Deserialize, Serialize};
 
 use crate::state::AppState;
-use crate::store::Order;
+use crate::store::{self, Order, StoreError};
 use crate::{error::ApiError, kernels, params};
 
 pub const MAX_BODY: usize = 65_536;
@@ -125,16 +126,41 @@ pub async fn create(
 
     let items_count = order.items.len();
     let fraud_score = kernels::hash(total_cents as u32, 1000 * items_count as u32);
-    let stored = state.inner.orders.insert(|id| Order {
-        id,
-        customer_id: order.customer_id,
-        currency: order.currency,
-        items_count,
-        total_cents,
-        fraud_score,
-        status: "authorized",
-    });
+    let items: Vec<store::Item> = order
+        .items
+        .into_iter()
+        .map(|i| store::Item {
+            sku: i.sku,
+            qty: i.qty as i32,
+            unit_price_cents: i64::from(i.unit_price_cents),
+        })
+        .collect();
+    let stored = state
+        .inner
+        .orders
+        .insert(
+            Order {
+                id: String::new(),
+                customer_id: order.customer_id,
+                currency: order.currency,
+                items_count,
+                total_cents,
+                fraud_score,
+                status: "authorized".to_owned(),
+            },
+            &items,
+        )
+        .await
+        .map_err(internal("storing the order"))?;
     Ok((StatusCode::CREATED, Json(stored)))
+}
+
+/// Logs a store failure and answers 500 without its details.
+fn internal(what: &'static str) -> impl Fn(StoreError) -> ApiError {
+    move |e| {
+        eprintln!("{what}: {}", e.0);
+        ApiError::Internal(format!("{what} failed"))
+    }
 }
 
 pub async fn fetch(
@@ -145,6 +171,51 @@ pub async fn fetch(
         .inner
         .orders
         .get(&id)
+        .await
+        .map_err(internal("reading the order"))?
         .map(Json)
         .ok_or_else(|| ApiError::NotFound(format!("no order {id}")))
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    customer_id: Option<String>,
+    limit: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct OrderList {
+    orders: Vec<Order>,
+}
+
+/// `GET /orders?customer_id=…&limit=…`: a customer's latest orders (database mode).
+pub async fn list(
+    State(state): State<AppState>,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Json<OrderList>, ApiError> {
+    if !state.inner.orders.lists() {
+        return Err(ApiError::MethodNotAllowed);
+    }
+    let Query(q) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let customer_id = q
+        .customer_id
+        .filter(|c| params::is_token(c, 64))
+        .ok_or_else(|| {
+            ApiError::BadRequest("customer_id must match ^[A-Za-z0-9_-]{1,64}$".into())
+        })?;
+    let limit = match q.limit {
+        None => 20,
+        Some(raw) => raw
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=100).contains(n) && raw.bytes().all(|b| b.is_ascii_digit()))
+            .ok_or_else(|| ApiError::BadRequest("limit must be an integer in 1..=100".into()))?,
+    };
+    let orders = state
+        .inner
+        .orders
+        .list(&customer_id, limit)
+        .await
+        .map_err(internal("listing orders"))?;
+    Ok(Json(OrderList { orders }))
 }

@@ -18,7 +18,7 @@ pub struct Inner {
 }
 
 impl AppState {
-    pub fn new(upstream: String) -> Result<Self, reqwest::Error> {
+    pub fn new(upstream: String, orders: Store) -> Result<Self, reqwest::Error> {
         // reqwest keeps an unbounded idle pool per host by default, so many
         // concurrent upstream calls reuse their keep-alive connections.
         let http = reqwest::Client::builder()
@@ -29,7 +29,7 @@ impl AppState {
             inner: Arc::new(Inner {
                 http,
                 upstream: upstream.trim_end_matches('/').to_owned(),
-                orders: Store::default(),
+                orders,
             }),
         })
     }

@@ -58,9 +58,14 @@ pub const CHECKS: &[&str] = &[
     "io",
     "order-created",
     "order",
+    "order-list",
 ];
 /// Generated bodies a request template may name.
-pub const BODIES: &[&str] = &["order"];
+pub const BODIES: &[&str] = &["order", "customer-order"];
+
+/// Customers of `customer-order` bodies: `cust-0` … `cust-999`, so that a
+/// list query for `cust-{n}` with `n` in 0..=999 finds orders.
+pub const CUSTOMERS: u64 = 1000;
 
 /// The check called `name` in a scenario file.
 pub fn by_name(name: &str) -> Option<Check> {
@@ -124,6 +129,32 @@ pub fn by_name(name: &str) -> Option<Check> {
                 Err(format!("GET /orders/{}: got {got}", v.id).into())
             }
         }),
+        "order-list" => Arc::new(|v: &Vars, status, body: &[u8]| {
+            let got = body_json(status, 200, body)?;
+            let customer = format!("cust-{}", v.n);
+            let orders = got["orders"]
+                .as_array()
+                .ok_or_else(|| WrongAnswer(format!("no \"orders\" array: {got}")))?;
+            if orders.len() > 10 {
+                return Err(format!("limit=10, got {} orders", orders.len()).into());
+            }
+            let mut previous = u64::MAX;
+            for o in orders {
+                if o["customer_id"] != customer.as_str() {
+                    return Err(format!("an order of another customer in {customer}'s list: {o}").into());
+                }
+                // Newest first: ids given out in increasing order, listed decreasing.
+                let id: u64 = o["id"]
+                    .as_str()
+                    .and_then(|s| s.parse().ok())
+                    .ok_or_else(|| WrongAnswer(format!("order id is not a database id: {o}")))?;
+                if id >= previous {
+                    return Err(format!("{customer}'s orders are not newest first: {got}").into());
+                }
+                previous = id;
+            }
+            Ok(())
+        }),
         _ => return None,
     };
     Some(check)
@@ -133,6 +164,11 @@ pub fn by_name(name: &str) -> Option<Check> {
 pub fn body_by_name(name: &str) -> Option<BodyFn> {
     match name {
         "order" => Some(Arc::new(|rng| random_order(rng).0.to_string().into_bytes())),
+        "customer-order" => Some(Arc::new(|rng| {
+            let (mut order, _) = random_order(rng);
+            order["customer_id"] = json!(format!("cust-{}", rng.range(0, CUSTOMERS - 1)));
+            order.to_string().into_bytes()
+        })),
         _ => None,
     }
 }

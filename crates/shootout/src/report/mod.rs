@@ -81,14 +81,42 @@ pub fn method_facts(results: &Results) -> Vec<(String, String)> {
         let told: Vec<String> = c
             .told
             .iter()
-            .filter(|(k, _)| k.as_str() != "PORT" && k.as_str() != "UPSTREAM_URL")
+            .filter(|(k, _)| !matches!(k.as_str(), "PORT" | "UPSTREAM_URL" | "DATABASE_URL"))
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
-        let value = match &c.skipped {
+        let mut value = match &c.skipped {
             Some(why) => format!("{} — skipped: {why}", c.framework),
             None => format!("{}; {runtime}; told {}", c.framework, told.join(" ")),
         };
+        if results.database.is_some() {
+            value.push_str(&match (&c.database_driver, &c.database_skipped) {
+                (None, _) => "; no database mode".to_owned(),
+                (Some(driver), None) => format!("; database driver: {driver}"),
+                (Some(driver), Some(why)) => {
+                    format!("; database driver: {driver} (not measured: {why})")
+                }
+            });
+        }
         facts.push((c.name.clone(), value));
+    }
+    if let Some(db) = &results.database {
+        let settings: Vec<String> = db
+            .settings
+            .iter()
+            .filter(|(k, _)| k.as_str() != "server_version")
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        facts.push((
+            "database".to_owned(),
+            format!(
+                "PostgreSQL {} ({}, {}) on the generator's CPUs; {}; DB_POOL_SIZE = {} × service CPUs; tables emptied before each trial, every acknowledged order audited in SQL after it",
+                db.version,
+                db.kind,
+                db.source,
+                settings.join(" "),
+                db.pool_per_cpu
+            ),
+        ));
     }
     let warnings: Vec<String> = results
         .scenarios

@@ -37,6 +37,7 @@ pub fn columns(s: &ScenarioResult) -> Vec<MetricKey> {
         P99Ms,
         P99_9Ms,
         CpuMsPerRequest,
+        DatabaseCpuMsPerRequest,
         RssPeakMb,
         Errors,
         RssDriftPct,
@@ -55,7 +56,9 @@ pub fn columns(s: &ScenarioResult) -> Vec<MetricKey> {
     if let Some(c) = top {
         order.push(MetricKey::at(P99Ms, c));
         order.push(MetricKey::at(RssMeanMb, c));
+        order.push(MetricKey::at(DatabaseCpuMsPerRequest, c));
     }
+    order.extend([OrdersLost, OrdersPhantom].map(MetricKey::of));
     order.extend(
         [
             ProbeP99IdleMs,
