@@ -141,7 +141,9 @@ pub fn by_name(name: &str) -> Option<Check> {
             let mut previous = u64::MAX;
             for o in orders {
                 if o["customer_id"] != customer.as_str() {
-                    return Err(format!("an order of another customer in {customer}'s list: {o}").into());
+                    return Err(
+                        format!("an order of another customer in {customer}'s list: {o}").into(),
+                    );
                 }
                 // Newest first: ids given out in increasing order, listed decreasing.
                 let id: u64 = o["id"]
