@@ -241,7 +241,10 @@ impl Prepared {
             port,
             Peers {
                 upstream: &upstream.url,
-                database: how.database.as_deref(),
+                database: how
+                    .database
+                    .as_deref()
+                    .map(|url| (url, crate::database::pool_size(how.cpus.len()))),
             },
             &how.cpus,
             how.ready_timeout,

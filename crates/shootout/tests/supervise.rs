@@ -313,8 +313,16 @@ fn footprint_writes_valid_oci_layouts_and_counts_dependencies() {
         go["artifact"]["static_binary"], true,
         "CGO_ENABLED=0 builds a static binary"
     );
-    assert_eq!(go["dependencies"]["transitive"], 0, "standard library only");
+    assert_eq!(
+        go["dependencies"]["direct"], 1,
+        "the standard library, and pgx for PostgreSQL"
+    );
     let node = &results[1];
+    assert!(
+        go["dependencies"]["transitive"].as_u64().unwrap()
+            < node["dependencies"]["transitive"].as_u64().unwrap(),
+        "go-nethttp pulls in fewer modules than node-fastify's packages"
+    );
     assert!(
         node["artifact"]["runtime_bytes"].as_u64().unwrap() > 10 << 20,
         "the node binary ships"

@@ -76,11 +76,26 @@ fn reference_contenders_pass_the_whole_contract() {
         "bun",
         "deno",
     ];
+    // Those with a database mode are verified in it too, against the
+    // PostgreSQL shootout starts, as "NAME (database)".
+    let with_database = ["rust-axum", "go-nethttp", "node-fastify"];
     assert_eq!(
         report["contenders"].as_array().unwrap().len(),
-        all.len(),
-        "every contender under contenders/ is verified"
+        all.len() + with_database.len(),
+        "every contender under contenders/ is verified, in each of its modes"
     );
+    for name in with_database {
+        let v = verdict(&report, &format!("{name} (database)"));
+        assert_eq!(v["outcome"], "passed", "{name} (database): {v:#}");
+        let database = v["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["group"] == "database")
+            .unwrap();
+        assert!(database["passed"].as_u64().unwrap() >= 10, "{database}");
+        assert_eq!(database["failed"], 0);
+    }
     for name in all {
         let v = verdict(&report, name);
         assert_eq!(

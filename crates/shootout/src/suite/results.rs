@@ -304,6 +304,7 @@ pub(crate) mod tests_support {
                         warnings: vec![],
                         sanity: vec![],
                         detail: None,
+                        audit: None,
                     })
                     .collect();
                 cell.summarize(1);
@@ -338,6 +339,7 @@ pub(crate) mod tests_support {
             }],
             ledger: None,
             notes: vec![],
+            database: None,
         }
     }
 }
@@ -362,6 +364,7 @@ mod tests {
             warnings: vec![],
             sanity: vec![],
             detail: None,
+            audit: None,
         }
     }
 

@@ -39,9 +39,9 @@ pub struct Launched {
 pub struct Peers<'a> {
     /// Base URL of the upstream simulator (`UPSTREAM_URL`).
     pub upstream: &'a str,
-    /// `DATABASE_URL`, for a contender with a database mode; without it the
-    /// contender keeps orders in memory.
-    pub database: Option<&'a str>,
+    /// `DATABASE_URL` and `DB_POOL_SIZE`, for a contender with a database
+    /// mode; without them the contender keeps orders in memory.
+    pub database: Option<(&'a str, usize)>,
 }
 
 /// The command that runs `contender` as a service, and the variables shootout
@@ -59,12 +59,9 @@ pub fn service_command(
     env.insert("UPSTREAM_URL".to_owned(), peers.upstream.to_owned());
     env.insert("CPUS".to_owned(), cpus.len().to_string());
     env.extend(contender.budget_env(cpus.len()));
-    if let (Some(url), Some(_)) = (peers.database, &contender.database) {
+    if let (Some((url, pool)), Some(_)) = (peers.database, &contender.database) {
         env.insert("DATABASE_URL".to_owned(), url.to_owned());
-        env.insert(
-            "DB_POOL_SIZE".to_owned(),
-            crate::database::pool_size(cpus.len()).to_string(),
-        );
+        env.insert("DB_POOL_SIZE".to_owned(), pool.to_string());
     }
     let mut cmd = command(contender, runtime, &contender.run);
     cmd.envs(&env);

@@ -163,6 +163,7 @@ impl Scenario {
             name: name.to_owned(),
             description: String::new(),
             claims: Vec::new(),
+            database: false,
             file: PathBuf::new(),
             warmup: Duration::from_secs(1),
             duration: Duration::from_secs(1),
