@@ -31,15 +31,27 @@ func main() {
 	}
 	gin.SetMode(gin.ReleaseMode)
 
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+
+	// Orders live in PostgreSQL when DATABASE_URL is set, else in memory.
+	var orders orderStore = newMemoryStore()
+	if url := os.Getenv("DATABASE_URL"); url != "" {
+		poolSize, _ := strconv.Atoi(os.Getenv("DB_POOL_SIZE"))
+		db, err := newPgStore(ctx, url, poolSize)
+		if err != nil {
+			log.Fatalf("database: %v", err)
+		}
+		defer db.pool.Close()
+		orders = db
+	}
+
 	srv := &http.Server{
 		Addr:              net.JoinHostPort("127.0.0.1", port),
-		Handler:           newServer(upstream).routes(),
+		Handler:           newServer(upstream, orders).routes(),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 	}
-
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
-	defer stop()
 
 	ln, err := net.Listen("tcp", srv.Addr)
 	if err != nil {

@@ -2,10 +2,12 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"mime"
 	"net/http"
 	"strconv"
@@ -29,29 +31,43 @@ type order struct {
 	Status     string `json:"status"`
 }
 
-type orderStore struct {
+// orderStore keeps orders: in memory, or in PostgreSQL when DATABASE_URL
+// is set (see db.go).
+type orderStore interface {
+	// add stores o with its items and returns it with its id.
+	add(ctx context.Context, o order, items []itemIn) (order, error)
+	// get returns the order with this id; found is false for an unknown id.
+	get(ctx context.Context, id string) (o order, found bool, err error)
+}
+
+// orderLister is a store that can list a customer's latest orders.
+type orderLister interface {
+	list(ctx context.Context, customerID string, limit int) ([]order, error)
+}
+
+type memoryStore struct {
 	next atomic.Uint64
 	mu   sync.RWMutex
 	byID map[string]order
 }
 
-func newOrderStore() *orderStore {
-	return &orderStore{byID: make(map[string]order)}
+func newMemoryStore() *memoryStore {
+	return &memoryStore{byID: make(map[string]order)}
 }
 
-func (s *orderStore) add(o order) order {
+func (s *memoryStore) add(_ context.Context, o order, _ []itemIn) (order, error) {
 	o.ID = "ord-" + strconv.FormatUint(s.next.Add(1), 10)
 	s.mu.Lock()
 	s.byID[o.ID] = o
 	s.mu.Unlock()
-	return o
+	return o, nil
 }
 
-func (s *orderStore) get(id string) (order, bool) {
+func (s *memoryStore) get(_ context.Context, id string) (order, bool, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	o, ok := s.byID[id]
-	return o, ok
+	return o, ok, nil
 }
 
 // The order rules as validator tags, checked by Gin's validator.
@@ -105,15 +121,57 @@ func (s *server) createOrder(c *gin.Context) {
 		writeError(c, http.StatusBadGateway, "bad_gateway", "upstream authorize: "+err.Error())
 		return
 	}
-	created := s.orders.add(order{
+	created, err := s.orders.add(c.Request.Context(), order{
 		CustomerID: in.CustomerID,
 		Currency:   in.Currency,
 		ItemsCount: len(in.Items),
 		TotalCents: total,
 		FraudScore: hashKernel(uint32(total), uint32(1000*len(in.Items))),
 		Status:     "authorized",
-	})
+	}, in.Items)
+	if err != nil {
+		internalError(c, "storing the order", err)
+		return
+	}
 	c.JSON(http.StatusCreated, created)
+}
+
+// internalError logs what failed and answers 500 without the details.
+func internalError(c *gin.Context, what string, err error) {
+	log.Printf("%s: %v", what, err)
+	writeError(c, http.StatusInternalServerError, "internal_error", what+" failed")
+}
+
+// listQuery is GET /orders's query, validated by Gin's validator.
+type listQuery struct {
+	CustomerID string `form:"customer_id" binding:"required,token"`
+	Limit      string `form:"limit" binding:"omitempty,numeric,max=3"`
+}
+
+// listOrders answers GET /orders?customer_id=…&limit=… (database mode).
+func (s *server) listOrders(lister orderLister) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		var q listQuery
+		if err := c.ShouldBindQuery(&q); err != nil {
+			writeError(c, http.StatusBadRequest, "bad_request", err.Error())
+			return
+		}
+		limit := 20
+		if q.Limit != "" {
+			n, err := strconv.Atoi(q.Limit)
+			if err != nil || n < 1 || n > 100 {
+				writeError(c, http.StatusBadRequest, "bad_request", "limit must be an integer in 1..=100")
+				return
+			}
+			limit = n
+		}
+		orders, err := lister.list(c.Request.Context(), q.CustomerID, limit)
+		if err != nil {
+			internalError(c, "listing orders", err)
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"orders": orders})
+	}
 }
 
 // parseOrder checks the body's shape exactly, then binds and validates it
@@ -208,7 +266,11 @@ func (s *server) authorize(c *gin.Context, customerID string, total uint64) erro
 
 func (s *server) getOrder(c *gin.Context) {
 	id := c.Param("id")
-	o, ok := s.orders.get(id)
+	o, ok, err := s.orders.get(c.Request.Context(), id)
+	if err != nil {
+		internalError(c, "reading the order", err)
+		return
+	}
 	if !ok {
 		writeError(c, http.StatusNotFound, "not_found", "no order "+id)
 		return

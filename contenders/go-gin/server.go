@@ -13,10 +13,10 @@ import (
 type server struct {
 	upstream string
 	client   *http.Client
-	orders   *orderStore
+	orders   orderStore
 }
 
-func newServer(upstream string) *server {
+func newServer(upstream string, orders orderStore) *server {
 	// The default transport keeps 2 idle connections per host: under
 	// concurrency every other upstream call would dial and then close,
 	// leaving sockets in TIME_WAIT. Keep as many idle connections as requests
@@ -28,7 +28,7 @@ func newServer(upstream string) *server {
 	return &server{
 		upstream: upstream,
 		client:   &http.Client{Transport: transport, Timeout: 30 * time.Second},
-		orders:   newOrderStore(),
+		orders:   orders,
 	}
 }
 
@@ -55,6 +55,9 @@ func (s *server) routes() http.Handler {
 	r.GET("/io", s.io)
 	r.POST("/orders", s.createOrder)
 	r.GET("/orders/:id", s.getOrder)
+	if lister, ok := s.orders.(orderLister); ok {
+		r.GET("/orders", s.listOrders(lister))
+	}
 	return r
 }
 

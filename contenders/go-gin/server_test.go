@@ -30,7 +30,7 @@ func do(t *testing.T, h http.Handler, method, target, contentType, body string) 
 }
 
 func TestErrorsFollowTheContract(t *testing.T) {
-	h := newServer("http://127.0.0.1:9").routes()
+	h := newServer("http://127.0.0.1:9", newMemoryStore()).routes()
 	cases := []struct {
 		method, target string
 		status         int
@@ -52,7 +52,7 @@ func TestErrorsFollowTheContract(t *testing.T) {
 }
 
 func TestOrderValidation(t *testing.T) {
-	h := newServer("http://127.0.0.1:9").routes()
+	h := newServer("http://127.0.0.1:9", newMemoryStore()).routes()
 	valid := `{"customer_id":"c1","currency":"USD","items":[{"sku":"S","qty":1,"unit_price_cents":5}]}`
 	cases := []struct {
 		name, contentType, body string

@@ -1,6 +1,7 @@
 // The order-service contract (docs/contract.md) on Bun.serve and its router.
 
 import { hash, json } from './kernels.js';
+import { memoryStore } from './store.js';
 import { orderError } from './validate.js';
 
 export const MAX_BODY = 65536;
@@ -11,6 +12,7 @@ const CODES = {
   405: 'method_not_allowed',
   413: 'payload_too_large',
   415: 'unsupported_media_type',
+  500: 'internal_error',
   502: 'bad_gateway',
 };
 const UINT = /^[0-9]{1,10}$/;
@@ -24,7 +26,7 @@ class HttpError extends Error {
 }
 
 const error = (status, message) =>
-  Response.json({ error: CODES[status] ?? 'internal', message }, { status });
+  Response.json({ error: CODES[status] ?? 'internal_error', message }, { status });
 
 function uintParam(params, name, max) {
   const raw = params.getAll(name);
@@ -65,17 +67,16 @@ function only(methods) {
       return await handler(request);
     } catch (err) {
       if (err instanceof HttpError) return error(err.status, err.message);
-      console.error(err);
-      return Response.json({ error: 'internal', message: 'internal error' }, { status: 500 });
+      console.error(`${request.method} ${request.url}:`, err.message);
+      return error(500, 'internal error');
     }
   };
 }
 
-/** Starts the server on `port` (0 picks one), calling the upstream at `upstreamUrl`. */
-export function serve({ port, upstreamUrl }) {
-  const orders = new Map();
-  let nextId = 0;
+const LIMIT = /^[0-9]{1,3}$/;
 
+/** Starts the server on `port` (0 picks one), calling the upstream at `upstreamUrl`, keeping orders in `store`. */
+export function serve({ port, upstreamUrl, store = memoryStore() }) {
   async function upstreamJson(path, init) {
     try {
       const response = await fetch(`${upstreamUrl}${path}`, init);
@@ -143,31 +144,46 @@ export function serve({ port, upstreamUrl }) {
             body: JSON.stringify({ customer_id: order.customer_id, total_cents: totalCents }),
           });
           if (authorization.approved !== true) throw new HttpError(502, 'upstream declined the order');
-          const stored = {
-            id: `ord-${++nextId}`,
-            customer_id: order.customer_id,
-            currency: order.currency,
-            items_count: order.items.length,
-            total_cents: totalCents,
-            // total_cents <= 1e12, so `% 2 ** 32` is exact in a double.
-            fraud_score: hash(totalCents % 2 ** 32, 1000 * order.items.length),
-            status: 'authorized',
-          };
-          orders.set(stored.id, stored);
+          const stored = await store.add(
+            {
+              customer_id: order.customer_id,
+              currency: order.currency,
+              items_count: order.items.length,
+              total_cents: totalCents,
+              // total_cents <= 1e12, so `% 2 ** 32` is exact in a double.
+              fraud_score: hash(totalCents % 2 ** 32, 1000 * order.items.length),
+              status: 'authorized',
+            },
+            order.items,
+          );
           return Response.json(stored, { status: 201 });
         },
+        // The list query exists in database mode only.
+        ...(store.list && {
+          GET: async (request) => {
+            const params = new URL(request.url).searchParams;
+            const customerId = tokenParam(params, 'customer_id');
+            let limit = 20;
+            if (params.has('limit')) {
+              const raw = params.getAll('limit');
+              limit = raw.length === 1 && LIMIT.test(raw[0]) ? Number(raw[0]) : 0;
+              if (limit < 1 || limit > 100) throw new HttpError(400, 'limit must be an integer in 1..=100');
+            }
+            return Response.json({ orders: await store.list(customerId, limit) });
+          },
+        }),
       }),
       '/orders/:id': only({
-        GET: (request) => {
-          const order = orders.get(request.params.id);
+        GET: async (request) => {
+          const order = await store.get(request.params.id);
           return order ? Response.json(order) : error(404, `no order ${request.params.id}`);
         },
       }),
     },
     fetch: () => error(404, 'no such path'),
     error(err) {
-      console.error(err);
-      return Response.json({ error: 'internal', message: 'internal error' }, { status: 500 });
+      console.error(`${request.method} ${request.url}:`, err.message);
+      return error(500, 'internal error');
     },
   });
 }

@@ -6,12 +6,13 @@ import { HttpError, errorMiddleware, sendError } from './errors.js';
 import { hash, json } from './kernels.js';
 import { ordersRouter } from './orders.js';
 import { tokenParam, uintParam } from './params.js';
+import { memoryStore } from './store.js';
 
 /** Every path the contract knows: a known path with another method is a 405. */
 const KNOWN_PATHS = ['/health', '/json', '/cpu/hash', '/cpu/json', '/io', '/orders', '/orders/:id'];
 
 /** Builds the app; `upstreamUrl` is the base URL of the upstream simulator. */
-export function buildApp({ upstreamUrl }) {
+export function buildApp({ upstreamUrl, store = memoryStore() }) {
   const app = express();
   app.disable('x-powered-by');
   // "/orders/" is not "/orders", and paths are case-sensitive, as in the contract.
@@ -52,7 +53,7 @@ export function buildApp({ upstreamUrl }) {
     res.json({ token: reply.token });
   });
 
-  app.use(ordersRouter({ upstreamUrl }));
+  app.use(ordersRouter({ upstreamUrl, store }));
 
   for (const path of KNOWN_PATHS) {
     app.all(path, (req, res) => sendError(res, 405, `${req.method} is not allowed on this path`));

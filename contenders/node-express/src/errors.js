@@ -7,6 +7,7 @@ const CODES = {
   405: 'method_not_allowed',
   413: 'payload_too_large',
   415: 'unsupported_media_type',
+  500: 'internal_error',
   502: 'bad_gateway',
 };
 
@@ -18,7 +19,7 @@ export class HttpError extends Error {
 }
 
 export function sendError(res, status, message) {
-  return res.status(status).json({ error: CODES[status] ?? 'internal', message });
+  return res.status(status).json({ error: CODES[status] ?? 'internal_error', message });
 }
 
 /** The last middleware: known statuses keep theirs, other 4xx become 400, the rest 500. */
@@ -26,6 +27,6 @@ export function errorMiddleware(err, req, res, _next) {
   const status = err.status ?? err.statusCode;
   if (CODES[status]) return sendError(res, status, err.message);
   if (status >= 400 && status < 500) return sendError(res, 400, err.message);
-  console.error(err);
-  return res.status(500).json({ error: 'internal', message: 'internal error' });
+  console.error(`${req.method} ${req.originalUrl}:`, err.message);
+  return sendError(res, 500, 'internal error');
 }

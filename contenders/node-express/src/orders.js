@@ -1,5 +1,6 @@
-// POST /orders and GET /orders/:id: the body validated with a zod schema,
-// upstream authorization with fetch, the fraud score, and the in-memory store.
+// POST /orders, GET /orders/:id and (with a database) GET /orders: the body
+// validated with a zod schema, upstream authorization with fetch, the fraud
+// score, and the store (src/store.js).
 
 import express from 'express';
 import { z } from 'zod';
@@ -29,11 +30,19 @@ function isJsonMediaType(header) {
   return header.split(';', 1)[0].trim().toLowerCase() === 'application/json';
 }
 
-/** A router for the order endpoints, calling the upstream at `upstreamUrl`. */
-export function ordersRouter({ upstreamUrl }) {
+const ListQuery = z.object({
+  customer_id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  limit: z
+    .string()
+    .regex(/^[0-9]{1,3}$/)
+    .transform(Number)
+    .pipe(z.number().min(1).max(100))
+    .default(20),
+});
+
+/** A router for the order endpoints, calling the upstream at `upstreamUrl` and keeping orders in `store`. */
+export function ordersRouter({ upstreamUrl, store }) {
   const router = express.Router({ strict: true, caseSensitive: true });
-  const orders = new Map();
-  let nextId = 0;
 
   router.post(
     '/orders',
@@ -57,7 +66,6 @@ export function ordersRouter({ upstreamUrl }) {
       await authorize(upstreamUrl, customer_id, totalCents);
 
       const order = {
-        id: `ord-${++nextId}`,
         customer_id,
         currency,
         items_count: items.length,
@@ -66,16 +74,25 @@ export function ordersRouter({ upstreamUrl }) {
         fraud_score: hash(totalCents % 2 ** 32, 1000 * items.length),
         status: 'authorized',
       };
-      orders.set(order.id, order);
-      res.status(201).json(order);
+      res.status(201).json(await store.add(order, items));
     },
   );
 
-  router.get('/orders/:id', (req, res) => {
-    const order = orders.get(req.params.id);
+  router.get('/orders/:id', async (req, res) => {
+    const order = await store.get(req.params.id);
     if (!order) return sendError(res, 404, `no order ${req.params.id}`);
     res.json(order);
   });
+
+  if (store.list) {
+    router.get('/orders', async (req, res) => {
+      const parsed = ListQuery.safeParse(req.query);
+      if (!parsed.success) {
+        throw new HttpError(400, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      }
+      res.json({ orders: await store.list(parsed.data.customer_id, parsed.data.limit) });
+    });
+  }
 
   return router;
 }

@@ -1,11 +1,17 @@
 // Entry point: listens on 127.0.0.1:$PORT and shuts down gracefully on SIGTERM.
 
 import { buildApp } from './app.js';
+import { memoryStore, postgresStore } from './store.js';
 
 const port = Number(process.env.PORT ?? 8080);
 const upstreamUrl = (process.env.UPSTREAM_URL ?? 'http://127.0.0.1:4100').replace(/\/+$/, '');
+// Orders live in PostgreSQL when DATABASE_URL is set, else in memory.
+const databaseUrl = process.env.DATABASE_URL;
+const store = databaseUrl
+  ? postgresStore({ url: databaseUrl, max: Number(process.env.DB_POOL_SIZE ?? 10) })
+  : memoryStore();
 
-const server = buildApp({ upstreamUrl }).listen(port, '127.0.0.1', (err) => {
+const server = buildApp({ upstreamUrl, store }).listen(port, '127.0.0.1', (err) => {
   if (err) {
     console.error(err);
     process.exit(1);
@@ -16,7 +22,7 @@ const server = buildApp({ upstreamUrl }).listen(port, '127.0.0.1', (err) => {
 for (const signal of ['SIGTERM', 'SIGINT']) {
   process.once(signal, () => {
     // Stop accepting, finish what is in flight, then drop idle keep-alive connections.
-    server.close(() => process.exit(0));
+    server.close(() => store.close().finally(() => process.exit(0)));
     server.closeIdleConnections();
     setTimeout(() => server.closeAllConnections(), 2000).unref();
   });

@@ -8,6 +8,7 @@ import { Pool } from 'undici';
 import { HttpError, errorHandler, sendError } from './errors.js';
 import { MAX_BODY, orderRoutes } from './orders.js';
 import { tokenParam, uintParam } from './params.js';
+import { memoryStore } from './store.js';
 
 const KNOWN_PATHS = ['/health', '/json', '/cpu/hash', '/cpu/json', '/io', '/orders', '/orders/:id'];
 const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
@@ -16,7 +17,7 @@ const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']
  * Builds the app; `upstreamUrl` is the base URL of the upstream simulator,
  * `kernels` the worker pool that computes the CPU kernels.
  */
-export function buildApp({ upstreamUrl, kernels }) {
+export function buildApp({ upstreamUrl, kernels, store = memoryStore() }) {
   const app = Fastify({
     logger: false,
     bodyLimit: MAX_BODY,
@@ -29,7 +30,10 @@ export function buildApp({ upstreamUrl, kernels }) {
 
   // One keep-alive pool to the upstream; undici opens connections as needed.
   const upstream = new Pool(upstreamUrl, { keepAliveTimeout: 60_000 });
-  app.addHook('onClose', async () => upstream.close());
+  app.addHook('onClose', async () => {
+    await upstream.close();
+    await store.close();
+  });
 
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => sendError(reply, 404, 'no such path'));
@@ -70,7 +74,7 @@ export function buildApp({ upstreamUrl, kernels }) {
     }
   });
 
-  orderRoutes(app, { upstream });
+  orderRoutes(app, { upstream, store });
 
   // Fastify answers an unrouted method with 404; the contract wants 405.
   app.after(() => {

@@ -6,6 +6,7 @@ const CODES = {
   405: 'method_not_allowed',
   413: 'payload_too_large',
   415: 'unsupported_media_type',
+  500: 'internal_error',
   502: 'bad_gateway',
 };
 
@@ -17,7 +18,7 @@ export class HttpError extends Error {
 }
 
 export function sendError(reply, statusCode, message) {
-  return reply.code(statusCode).send({ error: CODES[statusCode] ?? 'internal', message });
+  return reply.code(statusCode).send({ error: CODES[statusCode] ?? 'internal_error', message });
 }
 
 /** Maps Fastify's own errors (validation, body parsing, size) onto the contract. */
@@ -26,6 +27,6 @@ export function errorHandler(error, request, reply) {
   const status = error.statusCode;
   if (status && CODES[status]) return sendError(reply, status, error.message);
   if (status >= 400 && status < 500) return sendError(reply, 400, error.message);
-  request.log.error(error);
-  return reply.code(500).send({ error: 'internal', message: 'internal error' });
+  console.error(`${request.method} ${request.url}:`, error.message);
+  return sendError(reply, 500, 'internal error');
 }

@@ -1,5 +1,6 @@
-// POST /orders and GET /orders/:id: Fastify's JSON-schema validation, upstream
-// authorization through undici, the fraud score, and the in-memory store.
+// POST /orders, GET /orders/:id and (with a database) GET /orders: Fastify's
+// JSON-schema validation, upstream authorization through undici, the fraud
+// score, and the store (src/store.js).
 
 import { HttpError, sendError } from './errors.js';
 import { hash } from './kernels.js';
@@ -36,11 +37,17 @@ function isJsonMediaType(header) {
   return header.split(';', 1)[0].trim().toLowerCase() === 'application/json';
 }
 
-/** Registers the order routes on `app`, calling `upstream` (an undici Pool). */
-export function orderRoutes(app, { upstream }) {
-  const orders = new Map();
-  let nextId = 0;
+const listSchema = {
+  type: 'object',
+  required: ['customer_id'],
+  properties: {
+    customer_id: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
+    limit: { type: 'string', pattern: '^[0-9]{1,3}$' },
+  },
+};
 
+/** Registers the order routes on `app`, calling `upstream` (an undici Pool) and keeping orders in `store`. */
+export function orderRoutes(app, { upstream, store }) {
   app.post('/orders', {
     schema: { body: orderSchema },
     // Checked before the body is read, so a wrong media type is a 415 whatever the body.
@@ -57,7 +64,6 @@ export function orderRoutes(app, { upstream }) {
       await authorize(upstream, customer_id, totalCents);
 
       const order = {
-        id: `ord-${++nextId}`,
         customer_id,
         currency,
         items_count: items.length,
@@ -66,16 +72,28 @@ export function orderRoutes(app, { upstream }) {
         fraud_score: hash(totalCents % 2 ** 32, 1000 * items.length),
         status: 'authorized',
       };
-      orders.set(order.id, order);
-      return reply.code(201).send(order);
+      const stored = await store.add(order, items);
+      return reply.code(201).send(stored);
     },
   });
 
   app.get('/orders/:id', async (request, reply) => {
-    const order = orders.get(request.params.id);
+    const order = await store.get(request.params.id);
     if (!order) return sendError(reply, 404, `no order ${request.params.id}`);
     return order;
   });
+
+  if (store.list) {
+    app.get('/orders', {
+      schema: { querystring: listSchema },
+      handler: async (request) => {
+        const raw = request.query.limit;
+        const limit = raw === undefined ? 20 : Number(raw);
+        if (!(limit >= 1 && limit <= 100)) throw new HttpError(400, 'limit must be an integer in 1..=100');
+        return { orders: await store.list(request.query.customer_id, limit) };
+      },
+    });
+  }
 }
 
 async function authorize(upstream, customerId, totalCents) {

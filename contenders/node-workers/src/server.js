@@ -1,13 +1,21 @@
 // Entry point: listens on 127.0.0.1:$PORT and shuts down gracefully on SIGTERM.
+// One process: its CPU budget goes to the kernel pool's threads. Orders live
+// in PostgreSQL when DATABASE_URL is set, else in memory.
 
 import { buildApp } from './app.js';
 import { kernelPool } from './pool.js';
+import { memoryStore, postgresStore } from './store.js';
 
 const port = Number(process.env.PORT ?? 8080);
 const upstreamUrl = (process.env.UPSTREAM_URL ?? 'http://127.0.0.1:4100').replace(/\/+$/, '');
 
+const databaseUrl = process.env.DATABASE_URL;
+const store = databaseUrl
+  ? postgresStore({ connectionString: databaseUrl, max: Number(process.env.DB_POOL_SIZE ?? 10) })
+  : memoryStore();
+
 const kernels = kernelPool();
-const app = buildApp({ upstreamUrl, kernels });
+const app = buildApp({ upstreamUrl, kernels, store });
 app.addHook('onClose', async () => kernels.destroy());
 
 try {

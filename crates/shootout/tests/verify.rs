@@ -78,7 +78,15 @@ fn reference_contenders_pass_the_whole_contract() {
     ];
     // Those with a database mode are verified in it too, against the
     // PostgreSQL shootout starts, as "NAME (database)".
-    let with_database = ["rust-axum", "go-nethttp", "node-fastify"];
+    let with_database = [
+        "rust-axum",
+        "go-nethttp",
+        "go-gin",
+        "node-fastify",
+        "node-workers",
+        "node-express",
+        "bun",
+    ];
     assert_eq!(
         report["contenders"].as_array().unwrap().len(),
         all.len() + with_database.len(),

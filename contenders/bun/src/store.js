@@ -1,0 +1,75 @@
+// Where orders live: in memory, or in PostgreSQL through Bun's built-in
+// client (Bun.SQL, which prepares statements by default) when DATABASE_URL
+// is set (contract/schema.sql).
+
+import { SQL } from 'bun';
+
+/** Orders in a Map: the contract's store when there is no database. */
+export function memoryStore() {
+  const orders = new Map();
+  let nextId = 0;
+  return {
+    async add(order) {
+      const stored = { id: `ord-${++nextId}`, ...order };
+      orders.set(stored.id, stored);
+      return stored;
+    },
+    async get(id) {
+      return orders.get(id);
+    },
+    list: undefined,
+    async close() {},
+  };
+}
+
+// int8 columns arrive as strings; every value here is below 2^53.
+const row = (r) => ({
+  id: r.id,
+  customer_id: r.customer_id,
+  currency: r.currency,
+  items_count: r.items_count,
+  total_cents: Number(r.total_cents),
+  fraud_score: Number(r.fraud_score),
+  status: r.status,
+});
+
+/** Orders in PostgreSQL: one transaction per order, answered after COMMIT. */
+export function postgresStore({ url, max }) {
+  const sql = new SQL({ url, max });
+  return {
+    async add(order, items) {
+      const id = await sql.begin(async (tx) => {
+        const [{ id }] = await tx`
+          INSERT INTO orders (customer_id, currency, items_count, total_cents, fraud_score, status)
+          VALUES (${order.customer_id}, ${order.currency}, ${order.items_count},
+                  ${order.total_cents}, ${order.fraud_score}, ${order.status})
+          RETURNING id::text AS id`;
+        await tx`
+          INSERT INTO order_items (order_id, line, sku, qty, unit_price_cents)
+          SELECT ${id}::bigint, t.line, t.sku, t.qty, t.price
+            FROM unnest(${sql.array(items.map((i) => i.sku), 'text')}::text[],
+                        ${sql.array(items.map((i) => i.qty), 'int4')}::int[],
+                        ${sql.array(items.map((i) => i.unit_price_cents), 'int8')}::bigint[])
+                 WITH ORDINALITY AS t(sku, qty, price, line)`;
+        return id;
+      });
+      return { id, ...order };
+    },
+    async get(id) {
+      if (!/^[1-9][0-9]{0,17}$/.test(id)) return undefined; // not an id this store gave out
+      const rows = await sql`
+        SELECT id::text AS id, customer_id, currency, items_count, total_cents, fraud_score, status
+          FROM orders WHERE id = ${id}::bigint`;
+      return rows.length ? row(rows[0]) : undefined;
+    },
+    async list(customerId, limit) {
+      const rows = await sql`
+        SELECT id::text AS id, customer_id, currency, items_count, total_cents, fraud_score, status
+          FROM orders WHERE customer_id = ${customerId} ORDER BY orders.id DESC LIMIT ${limit}`;
+      return rows.map(row);
+    },
+    async close() {
+      await sql.close({ timeout: 5 });
+    },
+  };
+}

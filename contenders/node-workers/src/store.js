@@ -1,0 +1,88 @@
+// Where orders live: in memory (one process), or in PostgreSQL through a
+// node-postgres pool when DATABASE_URL is set (contract/schema.sql).
+
+import pg from 'pg';
+
+/** Orders in a Map: the contract's store when there is no database. */
+export function memoryStore() {
+  const orders = new Map();
+  let nextId = 0;
+  return {
+    shared: false,
+    async add(order) {
+      const stored = { id: `ord-${++nextId}`, ...order };
+      orders.set(stored.id, stored);
+      return stored;
+    },
+    async get(id) {
+      return orders.get(id);
+    },
+    list: undefined,
+    async close() {},
+  };
+}
+
+const COLUMNS = 'id::text AS id, customer_id, currency, items_count, total_cents, fraud_score, status';
+
+// int8 columns arrive as strings; every value here is below 2^53.
+function row(r) {
+  return {
+    id: r.id,
+    customer_id: r.customer_id,
+    currency: r.currency,
+    items_count: r.items_count,
+    total_cents: Number(r.total_cents),
+    fraud_score: Number(r.fraud_score),
+    status: r.status,
+  };
+}
+
+/** Orders in PostgreSQL: one transaction per order, answered after COMMIT. */
+export function postgresStore({ connectionString, max }) {
+  const pool = new pg.Pool({ connectionString, max });
+  // An idle client that loses its connection must not crash the process.
+  pool.on('error', (err) => console.error('database pool:', err.message));
+  return {
+    shared: true,
+    async add(order, items) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const { rows } = await client.query(
+          `INSERT INTO orders (customer_id, currency, items_count, total_cents, fraud_score, status)
+           VALUES ($1, $2, $3, $4, $5, $6) RETURNING id::text AS id`,
+          [order.customer_id, order.currency, order.items_count, order.total_cents, order.fraud_score, order.status],
+        );
+        const id = rows[0].id;
+        await client.query(
+          `INSERT INTO order_items (order_id, line, sku, qty, unit_price_cents)
+           SELECT $1, t.line, t.sku, t.qty, t.price
+             FROM unnest($2::text[], $3::int[], $4::bigint[]) WITH ORDINALITY AS t(sku, qty, price, line)`,
+          [id, items.map((i) => i.sku), items.map((i) => i.qty), items.map((i) => i.unit_price_cents)],
+        );
+        await client.query('COMMIT');
+        return { id, ...order };
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    async get(id) {
+      if (!/^[1-9][0-9]{0,17}$/.test(id)) return undefined; // not an id this store gave out
+      const { rows } = await pool.query(`SELECT ${COLUMNS} FROM orders WHERE id = $1`, [id]);
+      return rows.length ? row(rows[0]) : undefined;
+    },
+    async list(customerId, limit) {
+      const { rows } = await pool.query(
+        `SELECT ${COLUMNS} FROM orders WHERE customer_id = $1 ORDER BY orders.id DESC LIMIT $2`,
+        [customerId, limit],
+      );
+      return rows.map(row);
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}
