@@ -147,8 +147,9 @@ macro_rules! registry {
 
 // Noise bands: `bench/noise.sh` ran `shootout run --quick` three times on a
 // 2-vCPU machine; each band is the largest spread seen between runs of one
-// cell (sweep levels included), rounded up to 0.05, at least 0.10. The GC
-// and clean-build bands are estimates: those metrics were not in the runs.
+// cell (sweep levels included), rounded up to 0.05, at least 0.10. The GC,
+// clean-build and database-CPU bands are estimates: those metrics were not in
+// the runs (the database ones borrow the service CPU's band).
 // docs/noise.md has the figures.
 registry! {
     RequestsPerS => "requests_per_s", "req/s", PerSecond, Higher, Median, Load, Noise::Relative(0.30), false, "responses completed inside the measured window, per second (any status)";
