@@ -47,7 +47,9 @@ func main() {
 		Addr:              net.JoinHostPort("127.0.0.1", port),
 		Handler:           newServer(upstream, orders).routes(),
 		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		// The contract caps a request head at 64 KiB; net/http's default is 1 MB.
+		MaxHeaderBytes: 64 << 10,
+		IdleTimeout:    120 * time.Second,
 	}
 
 	ln, err := net.Listen("tcp", srv.Addr)

@@ -114,6 +114,21 @@ pub enum Command {
     ///   shootout footprint --json > footprint.json
     #[command(verbatim_doc_comment)]
     Footprint(FootprintArgs),
+    /// Send each contender hostile input and score how it copes.
+    ///
+    /// Malformed bodies (truncated, invalid UTF-8, numbers out of range,
+    /// 100,000 levels of nesting, 10 MB with and without a length) and
+    /// protocol abuse (10,000 headers, huge lines, bad chunking, request
+    /// smuggling shapes, pipelining). Each case is judged by its rule in
+    /// docs/contract.md ("Hostile input"); every case also must not get a
+    /// 5xx, crash the service (it is restarted, and the crash counted) or go
+    /// unanswered. Orders acknowledged during the battery must read back.
+    ///
+    /// Examples:
+    ///   shootout torture
+    ///   shootout torture go-nethttp node-fastify --json
+    #[command(verbatim_doc_comment)]
+    Torture(TortureArgs),
     /// Run each contender's own unit tests with its own toolchain.
     ///
     /// Builds first (so node_modules and the right Node.js are in place), then
@@ -215,6 +230,18 @@ pub struct VerifyArgs {
     pub json: bool,
     #[command(flatten)]
     pub database: DatabaseArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TortureArgs {
+    /// Contenders to torture [default: all].
+    #[arg(value_name = "CONTENDER")]
+    pub contenders: Vec<String>,
+    #[command(flatten)]
+    pub common: ContenderArgs,
+    /// Print the scorecards as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -185,8 +185,14 @@ pub fn preview(body: &[u8], max: usize) -> String {
 /// One keep-alive connection.
 #[derive(Debug)]
 pub struct Conn {
-    stream: TcpStream,
+    reader: ResponseReader<TcpStream>,
     host: String,
+}
+
+/// Reads responses off a byte stream, keeping what it read beyond them.
+#[derive(Debug)]
+pub struct ResponseReader<R> {
+    stream: R,
     buf: Vec<u8>,
 }
 
@@ -197,9 +203,8 @@ impl Conn {
             .map_err(ClientError::Connect)?;
         stream.set_nodelay(true).map_err(ClientError::Connect)?;
         Ok(Self {
-            stream,
+            reader: ResponseReader::new(stream),
             host: addr.to_string(),
-            buf: Vec::with_capacity(16 * 1024),
         })
     }
 
@@ -212,11 +217,25 @@ impl Conn {
         let head_only = req.method == "HEAD";
         let bytes = req.encode(&self.host);
         tokio::time::timeout(timeout, async {
-            self.stream.write_all(&bytes).await?;
-            self.read_response(head_only).await
+            self.reader.stream.write_all(&bytes).await?;
+            self.reader.read_response(head_only).await
         })
         .await
         .map_err(|_| ClientError::Timeout(timeout))?
+    }
+}
+
+impl<R: tokio::io::AsyncRead + Unpin> ResponseReader<R> {
+    pub fn new(stream: R) -> Self {
+        Self {
+            stream,
+            buf: Vec::with_capacity(16 * 1024),
+        }
+    }
+
+    /// Bytes read but not yet part of a response.
+    pub fn pending(&self) -> &[u8] {
+        &self.buf
     }
 
     async fn fill(&mut self) -> Result<(), ClientError> {
@@ -229,7 +248,8 @@ impl Conn {
         Ok(())
     }
 
-    async fn read_response(&mut self, head_only: bool) -> Result<Response, ClientError> {
+    /// Reads one whole response (`head_only`: the answer to a HEAD).
+    pub async fn read_response(&mut self, head_only: bool) -> Result<Response, ClientError> {
         let (status, headers, head_len) = loop {
             let mut slots = [httparse::EMPTY_HEADER; 64];
             let mut parsed = httparse::Response::new(&mut slots);

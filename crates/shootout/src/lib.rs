@@ -60,6 +60,7 @@ pub mod supervise;
 pub mod sys;
 pub mod timer;
 pub mod toml_file;
+pub mod torture;
 pub mod units;
 pub mod upstream;
 pub mod verify;
@@ -81,6 +82,10 @@ pub async fn run(cli: cli::Cli) -> anyhow::Result<bool> {
         }
         cli::Command::Up(args) => commands::up(args).await,
         cli::Command::Test(args) => commands::test(args).await,
+        cli::Command::Torture(args) => {
+            supervise::registry::exit_on_signals();
+            commands::torture(args).await
+        }
         cli::Command::Load(args) => commands::load(args).await,
         cli::Command::Coldstart(args) => {
             supervise::registry::exit_on_signals();

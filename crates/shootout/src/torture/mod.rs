@@ -1,0 +1,227 @@
+//! `shootout torture`: hostile input against a running contender, case by
+//! case ([`cases::CASES`]), scored. Each case is judged by its rule in
+//! `docs/contract.md` ("Hostile input") and by the rules every case shares:
+//! no 5xx, no crash (a crashed contender is restarted and the crash counted),
+//! no silence beyond the case's time, `/health` still answering afterwards.
+//! At the end every order the contender acknowledged during the battery must
+//! read back as it was created: a crash that loses them is counted.
+//!
+//! Not built yet (issue #13): slow and idle clients, overload and recovery,
+//! upstream faults, and the scorecard in `run`, the report and the ledger.
+
+pub mod cases;
+pub mod exchange;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::gate::{GateError, Launch, Prepared, Running};
+use crate::http1::{self, Request};
+
+/// One case against one contender.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CaseResult {
+    pub group: String,
+    pub case: String,
+    /// The rule it was judged by.
+    pub rule: String,
+    pub passed: bool,
+    /// What happened, in words.
+    pub outcome: String,
+    /// Why it failed, when it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
+    pub crashed: bool,
+    pub hung: bool,
+    pub server_errors: usize,
+}
+
+/// A contender's score over the whole battery. A crash or a lost order is
+/// counted on its own, never folded into the pass rate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Scorecard {
+    pub contender: String,
+    pub passed: usize,
+    pub failed: usize,
+    /// 5xx answers to any case.
+    pub server_errors: usize,
+    /// Times the process died (it was restarted after each).
+    pub crashes: usize,
+    /// Cases that got no answer within their time.
+    pub hangs: usize,
+    /// Orders acknowledged (201) during the battery, read back at the end.
+    pub orders_acknowledged: usize,
+    /// Of those, missing or different at the end.
+    pub orders_lost: usize,
+    pub cases: Vec<CaseResult>,
+}
+
+/// Runs every case against `prepared`, started as `how` says.
+pub async fn battery(prepared: &Prepared, how: &Launch) -> Result<Scorecard, GateError> {
+    let mut running = prepared.start(how).await?;
+    let mut card = Scorecard {
+        contender: prepared.contender.name.clone(),
+        passed: 0,
+        failed: 0,
+        server_errors: 0,
+        crashes: 0,
+        hangs: 0,
+        orders_acknowledged: 0,
+        orders_lost: 0,
+        cases: Vec::new(),
+    };
+    let mut acknowledged: Vec<(String, Value)> = Vec::new();
+    if let Some(first) = create_reference(running.addr).await {
+        acknowledged.push(first);
+    }
+    for case in cases::CASES {
+        let ex = exchange::exchange(
+            running.addr,
+            (case.pieces)(),
+            case.pause,
+            case.want,
+            case.wait,
+        )
+        .await;
+        let crashed = running.service.try_exit().is_some();
+        let server_errors = ex.server_errors();
+        let mut failure = if server_errors > 0 {
+            Some(format!("{server_errors} answer(s) were 5xx"))
+        } else {
+            (case.judge)(&ex).err()
+        };
+        let hung = ex.silent && failure.is_some();
+        if crashed {
+            failure = Some(format!(
+                "the service died; last output:\n{}",
+                running.service.tail()
+            ));
+            card.crashes += 1;
+            running.stop().await;
+            running = prepared.start(how).await?;
+        } else if !healthy(running.addr).await && failure.is_none() {
+            failure = Some("/health stopped answering 200 after the case".into());
+        }
+        for r in ex.responses.iter().filter(|r| r.status == 201) {
+            if let Ok(body) = serde_json::from_slice::<Value>(&r.body) {
+                if let Some(id) = body.get("id").and_then(Value::as_str) {
+                    acknowledged.push((id.to_owned(), body.clone()));
+                }
+            }
+        }
+        card.server_errors += server_errors;
+        card.hangs += usize::from(hung);
+        if failure.is_none() {
+            card.passed += 1;
+        } else {
+            card.failed += 1;
+        }
+        card.cases.push(CaseResult {
+            group: case.group.to_owned(),
+            case: case.name.to_owned(),
+            rule: case.rule.to_owned(),
+            passed: failure.is_none(),
+            outcome: ex.describe(),
+            failure,
+            crashed,
+            hung,
+            server_errors,
+        });
+    }
+    card.orders_acknowledged = acknowledged.len();
+    for (id, body) in &acknowledged {
+        let read = http1::send_once(
+            running.addr,
+            &Request::get(format!("/orders/{id}")),
+            Duration::from_secs(5),
+        )
+        .await;
+        let same = read.is_ok_and(|r| {
+            r.status == 200 && serde_json::from_slice::<Value>(&r.body).ok().as_ref() == Some(body)
+        });
+        card.orders_lost += usize::from(!same);
+    }
+    stop(running, &mut card).await;
+    Ok(card)
+}
+
+async fn stop(running: Running, card: &mut Scorecard) {
+    if running.stop().await.crashed.is_some() {
+        card.crashes += 1;
+    }
+}
+
+/// A valid order created before the battery, to read back after it.
+async fn create_reference(addr: SocketAddr) -> Option<(String, Value)> {
+    let req = Request::post_json(
+        "/orders",
+        r#"{"customer_id":"torture-ref","currency":"GBP","items":[{"sku":"REF","qty":3,"unit_price_cents":250}]}"#,
+    );
+    let resp = http1::send_once(addr, &req, Duration::from_secs(5))
+        .await
+        .ok()?;
+    let body: Value = serde_json::from_slice(&resp.body).ok()?;
+    let id = body.get("id")?.as_str()?.to_owned();
+    (resp.status == 201).then_some((id, body))
+}
+
+async fn healthy(addr: SocketAddr) -> bool {
+    http1::send_once(addr, &Request::get("/health"), Duration::from_secs(2))
+        .await
+        .is_ok_and(|r| r.status == 200)
+}
+
+/// The scorecards as a table, then each failure with its rule.
+pub fn render(cards: &[Scorecard]) -> String {
+    let mut rows = vec![[
+        "contender".to_owned(),
+        "passed".to_owned(),
+        "failed".to_owned(),
+        "5xx".to_owned(),
+        "crashes".to_owned(),
+        "hangs".to_owned(),
+        "orders lost".to_owned(),
+    ]];
+    for c in cards {
+        rows.push([
+            c.contender.clone(),
+            format!("{}/{}", c.passed, c.passed + c.failed),
+            c.failed.to_string(),
+            c.server_errors.to_string(),
+            c.crashes.to_string(),
+            c.hangs.to_string(),
+            format!("{} of {}", c.orders_lost, c.orders_acknowledged),
+        ]);
+    }
+    let widths: Vec<usize> = (0..7)
+        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for row in &rows {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
+    }
+    for c in cards {
+        for f in c.cases.iter().filter(|f| !f.passed) {
+            out.push_str(&format!(
+                "\n{}: [{}] {}: {}\n  rule: {}\n  got:  {}\n",
+                c.contender,
+                f.group,
+                f.case,
+                f.failure.as_deref().unwrap_or(""),
+                f.rule,
+                f.outcome
+            ));
+        }
+    }
+    out
+}
