@@ -401,6 +401,14 @@ pub fn for_scenario(results: &Results, s: &ScenarioResult) -> Vec<String> {
     match &s.config.kind {
         Kind::Coldstart { .. } => charts.extend(coldstart(results, s)),
         Kind::Footprint { .. } => charts.extend(footprint(results, s)),
+        Kind::Torture => charts.extend(metric_bars(
+            results,
+            s,
+            Metric::TortureFailed,
+            "torture: hostile-input cases failed",
+            "cases",
+            &format!("{}-failed", s.name),
+        )),
         Kind::HeadOfLine { .. } => {
             charts.extend(head_of_line(results, s));
             charts.extend(metric_bars(

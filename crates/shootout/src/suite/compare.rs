@@ -76,6 +76,11 @@ pub fn columns(s: &ScenarioResult) -> Vec<MetricKey> {
             DepsTransitive,
             LinesOfCode,
             ErrorHandlingPct,
+            TortureFailed,
+            TortureRuntimeErrors,
+            TortureCrashes,
+            TortureHangs,
+            TortureOrdersLost,
         ]
         .into_iter()
         .map(MetricKey::of),

@@ -85,6 +85,8 @@ pub enum Source {
     HeadOfLine,
     Coldstart,
     Footprint,
+    /// The hostile-input battery.
+    Torture,
 }
 
 /// How far apart two trials of the same cell land on this kind of machine,
@@ -206,6 +208,11 @@ registry! {
     DepsDirect => "deps_direct", "deps", Count, Lower, Median, Footprint, Noise::Exact, false, "direct dependencies";
     DepsTransitive => "deps_transitive", "deps all", Count, Lower, Median, Footprint, Noise::Exact, false, "all dependencies, transitively";
     LinesOfCode => "lines_of_code", "LOC", Count, Lower, Median, Footprint, Noise::Exact, false, "non-blank, non-comment lines of the contender's own code";
+    TortureFailed => "torture_failed", "cases failed", Count, Lower, Median, Torture, Noise::Exact, false, "hostile-input cases whose rule the service broke (docs/contract.md, \"Hostile input\")";
+    TortureRuntimeErrors => "torture_runtime_errors", "5xx + crashes", Count, Lower, Median, Torture, Noise::Exact, false, "5xx answers and process deaths under hostile input: runtime errors that reached the client";
+    TortureCrashes => "torture_crashes", "crashes", Count, Lower, Median, Torture, Noise::Exact, false, "times the process died during the battery";
+    TortureHangs => "torture_hangs", "hangs", Count, Lower, Median, Torture, Noise::Exact, false, "hostile-input cases left unanswered past their time";
+    TortureOrdersLost => "torture_orders_lost", "orders lost", Count, Lower, Median, Torture, Noise::Exact, false, "orders acknowledged before or during the battery that did not read back after it";
     ErrorHandlingPct => "error_handling_pct", "error lines %", Percent, Lower, Median, Footprint, Noise::Exact, false, "share of code lines that handle errors (docs/claims.md gives the rule per language)";
 }
 

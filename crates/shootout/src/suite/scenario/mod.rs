@@ -126,6 +126,8 @@ pub enum Kind {
     Footprint {
         clean_build: bool,
     },
+    /// The hostile-input battery of `shootout torture`.
+    Torture,
 }
 
 /// A validated scenario.
@@ -223,6 +225,7 @@ impl Scenario {
             Source::HeadOfLine => matches!(self.kind, Kind::HeadOfLine { .. }),
             Source::Coldstart => matches!(self.kind, Kind::Coldstart { .. }),
             Source::Footprint => matches!(self.kind, Kind::Footprint { .. }),
+            Source::Torture => matches!(self.kind, Kind::Torture),
         };
         if !kind_ok {
             return Err(format!(
@@ -264,6 +267,7 @@ impl Scenario {
             Kind::HeadOfLine { .. } => "head-of-line".into(),
             Kind::Coldstart { .. } => "coldstart".into(),
             Kind::Footprint { .. } => "footprint".into(),
+            Kind::Torture => "torture".into(),
         }
     }
 }

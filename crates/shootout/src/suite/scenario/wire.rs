@@ -221,9 +221,10 @@ pub(super) fn validate(w: Wire, path: &Path, mode: Mode) -> Result<Scenario, Inv
                     },
             }
         }
+        "torture" => Kind::Torture,
         other => {
             return Err(format!(
-                "kind {other:?} is not one of load, head-of-line, coldstart, footprint"
+                "kind {other:?} is not one of load, head-of-line, coldstart, footprint, torture"
             )
             .into());
         }

@@ -56,6 +56,7 @@ pub enum TrialDetail {
     },
     Coldstart(Box<Coldstart>),
     Footprint(Box<Footprint>),
+    Torture(Box<crate::torture::Scorecard>),
 }
 
 impl TrialDetail {

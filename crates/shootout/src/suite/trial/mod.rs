@@ -86,6 +86,7 @@ pub async fn run_trial(
     let result = match &scenario.kind {
         Kind::Coldstart { runs } => coldstart(prepared, setup, *runs, &mut r).await,
         Kind::Footprint { clean_build } => footprint(prepared, setup, *clean_build, &mut r).await,
+        Kind::Torture => torture(prepared, setup, &mut r).await,
         _ => with_service(scenario, prepared, setup, &mut r, &mut status).await,
     };
     let mut warnings = warning_lines(&r.sanity);
@@ -213,6 +214,37 @@ async fn footprint(
         r.warnings.push(format!("dependencies not counted: {e}"));
     }
     r.detail = Some(TrialDetail::Footprint(Box::new(f)));
+    Ok(())
+}
+
+/// The hostile-input battery; the scorecard is the trial's detail.
+async fn torture(prepared: &Prepared, setup: &Setup, r: &mut Record) -> anyhow::Result<()> {
+    let how = Launch {
+        cpus: setup.service_cpus.clone(),
+        port: None,
+        ready_timeout: setup.ready_timeout,
+        upstream: UpstreamPlan::InProcess,
+        trace_gc: false,
+        database: None,
+    };
+    let card = crate::torture::battery(prepared, &how).await?;
+    r.put(Metric::TortureFailed, card.failed as f64);
+    r.put(
+        Metric::TortureRuntimeErrors,
+        (card.server_errors + card.crashes) as f64,
+    );
+    r.put(Metric::TortureCrashes, card.crashes as f64);
+    r.put(Metric::TortureHangs, card.hangs as f64);
+    r.put(Metric::TortureOrdersLost, card.orders_lost as f64);
+    for f in card.cases.iter().filter(|c| !c.passed) {
+        r.warnings.push(format!(
+            "torture: [{}] {}: {}",
+            f.group,
+            f.case,
+            f.failure.as_deref().unwrap_or("")
+        ));
+    }
+    r.detail = Some(TrialDetail::Torture(Box::new(card)));
     Ok(())
 }
 
