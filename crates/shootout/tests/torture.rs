@@ -92,3 +92,15 @@ fn each_fault_is_caught_by_its_case_and_the_correct_server_passes_it() {
         "{truncated}"
     );
 }
+
+#[test]
+fn a_service_that_queues_without_bound_fails_the_overload_case() {
+    let cards = scorecards(&["unbounded-queue"]);
+    let queue = card(&cards, "unbounded-queue");
+    let overload = case(queue, "3× capacity, then half");
+    assert_eq!(overload["passed"], false, "{overload}");
+    assert!(
+        queue["overload"]["timeouts"].as_u64().unwrap() > 0,
+        "{queue}"
+    );
+}

@@ -1,14 +1,14 @@
 //! `shootout torture`: the hostile-input battery against each contender, and
 //! a scorecard each.
 
-use super::{in_ci, print_json_or_text, service_cpus};
+use super::{in_ci, print_json_or_text, split};
 use crate::cli::TortureArgs;
 use crate::contenders;
 use crate::gate::{self, Launch, UpstreamPlan};
 use crate::torture::{self, Scorecard};
 
 pub async fn torture(args: TortureArgs) -> anyhow::Result<bool> {
-    let cpus = service_cpus(&args.common)?;
+    let (cpus, generator) = split(&args.common)?;
     let all = contenders::discover(&args.common.contenders_dir)?;
     let chosen = contenders::select(all, &args.contenders)?;
     anyhow::ensure!(
@@ -40,7 +40,7 @@ pub async fn torture(args: TortureArgs) -> anyhow::Result<bool> {
             trace_gc: false,
             database: None,
         };
-        match torture::battery(&prepared, &how).await {
+        match torture::battery(&prepared, &how, &generator).await {
             Ok(card) => cards.push(card),
             Err(e) => {
                 eprintln!("shootout: {}: {e}", contender.name);

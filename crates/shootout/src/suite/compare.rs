@@ -81,6 +81,8 @@ pub fn columns(s: &ScenarioResult) -> Vec<MetricKey> {
             TortureCrashes,
             TortureHangs,
             TortureOrdersLost,
+            OverloadTimeouts,
+            OverloadRecoveryS,
         ]
         .into_iter()
         .map(MetricKey::of),

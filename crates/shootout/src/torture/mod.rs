@@ -6,11 +6,14 @@
 //! At the end every order the contender acknowledged during the battery must
 //! read back as it was created: a crash that loses them is counted.
 //!
-//! Not built yet (issue #13): slow and idle clients, overload and recovery,
-//! upstream faults, and the scorecard in `run`, the report and the ledger.
+//! After the cases, overload ([`overload`]): three times capacity, then half,
+//! and the time until p99 recovers.
+//!
+//! Not built yet (issue #13): slow and idle clients, and upstream faults.
 
 pub mod cases;
 pub mod exchange;
+pub mod overload;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -58,10 +61,17 @@ pub struct Scorecard {
     /// Of those, missing or different at the end.
     pub orders_lost: usize,
     pub cases: Vec<CaseResult>,
+    /// The overload phase, when it ran.
+    pub overload: Option<overload::Overload>,
 }
 
-/// Runs every case against `prepared`, started as `how` says.
-pub async fn battery(prepared: &Prepared, how: &Launch) -> Result<Scorecard, GateError> {
+/// Runs every case against `prepared`, started as `how` says, then the
+/// overload phase with the load generator on `generator`.
+pub async fn battery(
+    prepared: &Prepared,
+    how: &Launch,
+    generator: &crate::supervise::CpuSet,
+) -> Result<Scorecard, GateError> {
     let mut running = prepared.start(how).await?;
     let mut card = Scorecard {
         contender: prepared.contender.name.clone(),
@@ -73,6 +83,7 @@ pub async fn battery(prepared: &Prepared, how: &Launch) -> Result<Scorecard, Gat
         orders_acknowledged: 0,
         orders_lost: 0,
         cases: Vec::new(),
+        overload: None,
     };
     let mut acknowledged: Vec<(String, Value)> = Vec::new();
     if let Some(first) = create_reference(running.addr).await {
@@ -132,6 +143,7 @@ pub async fn battery(prepared: &Prepared, how: &Launch) -> Result<Scorecard, Gat
             server_errors,
         });
     }
+    overload_case(&mut running, prepared, how, generator, &mut card).await?;
     card.orders_acknowledged = acknowledged.len();
     for (id, body) in &acknowledged {
         let read = http1::send_once(
@@ -147,6 +159,95 @@ pub async fn battery(prepared: &Prepared, how: &Launch) -> Result<Scorecard, Gat
     }
     stop(running, &mut card).await;
     Ok(card)
+}
+
+/// Overload, scored as one more case: the service stays up and recovers.
+async fn overload_case(
+    running: &mut Running,
+    prepared: &Prepared,
+    how: &Launch,
+    generator: &crate::supervise::CpuSet,
+    card: &mut Scorecard,
+) -> Result<(), GateError> {
+    let measured = overload::overload(&running.url(), running.service.pid, generator).await;
+    let crashed = running.service.try_exit().is_some();
+    let (outcome, failure) = match &measured {
+        Err(e) => (format!("not measured: {e}"), Some(format!("harness: {e}"))),
+        Ok(o) => {
+            let outcome = format!(
+                "capacity {:.0} req/s{}; at 3×: {:.0} req/s reached, {} answered ({} shed with 503/429, {} other 5xx), {} timed out, p99 {:.0} ms; RSS {:.1} → {:.1} MB; p99 back within 2× of {:.1} ms {}",
+                o.capacity_requests_per_s,
+                if o.generator_saturated {
+                    " (the load generator was the limit)"
+                } else {
+                    ""
+                },
+                o.overload_requests_per_s,
+                o.answered,
+                o.shed,
+                o.server_errors,
+                o.timeouts,
+                o.p99_during_ms,
+                o.rss_before_mb,
+                o.rss_peak_mb,
+                o.p99_before_ms,
+                o.recovery_s
+                    .map_or("never (within 8 s)".to_owned(), |s| format!("after {s} s"))
+            );
+            let failure = if o.timeouts > 0 {
+                Some(format!(
+                    "{} requests were left to time out (2 s) instead of being answered or shed",
+                    o.timeouts
+                ))
+            } else {
+                match o.recovery_s {
+                    Some(s) if s <= overload::RECOVERY_LIMIT_S => None,
+                    _ => Some(format!(
+                        "p99 not back within 2× of its value before the overload within {} s",
+                        overload::RECOVERY_LIMIT_S
+                    )),
+                }
+            };
+            (outcome, failure)
+        }
+    };
+    let failure = if crashed {
+        card.crashes += 1;
+        Some(format!(
+            "the service died under overload; last output:
+{}",
+            running.service.tail()
+        ))
+    } else {
+        failure
+    };
+    let server_errors = measured.as_ref().map_or(0, |o| o.server_errors as usize);
+    card.server_errors += server_errors;
+    if failure.is_none() {
+        card.passed += 1;
+    } else {
+        card.failed += 1;
+    }
+    card.cases.push(CaseResult {
+        group: "overload".into(),
+        case: "3× capacity, then half".into(),
+        rule: format!(
+            "stays up; no request is left to time out (2 s): each is answered in time or shed with a 503/429; p99 is back within 2× of its pre-overload value within {} s of the overload's end",
+            overload::RECOVERY_LIMIT_S
+        ),
+        passed: failure.is_none(),
+        outcome,
+        failure,
+        crashed,
+        hung: false,
+        server_errors,
+    });
+    card.overload = measured.ok();
+    if crashed {
+        let dead = std::mem::replace(running, prepared.start(how).await?);
+        dead.stop().await;
+    }
+    Ok(())
 }
 
 async fn stop(running: Running, card: &mut Scorecard) {

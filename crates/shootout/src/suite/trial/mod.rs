@@ -227,7 +227,7 @@ async fn torture(prepared: &Prepared, setup: &Setup, r: &mut Record) -> anyhow::
         trace_gc: false,
         database: None,
     };
-    let card = crate::torture::battery(prepared, &how).await?;
+    let card = crate::torture::battery(prepared, &how, &setup.generator_cpus).await?;
     r.put(Metric::TortureFailed, card.failed as f64);
     r.put(
         Metric::TortureRuntimeErrors,
@@ -236,6 +236,13 @@ async fn torture(prepared: &Prepared, setup: &Setup, r: &mut Record) -> anyhow::
     r.put(Metric::TortureCrashes, card.crashes as f64);
     r.put(Metric::TortureHangs, card.hangs as f64);
     r.put(Metric::TortureOrdersLost, card.orders_lost as f64);
+    if let Some(o) = &card.overload {
+        r.put(Metric::OverloadTimeouts, o.timeouts as f64);
+        r.put(Metric::OverloadShed, o.shed as f64);
+        if let Some(s) = o.recovery_s {
+            r.put(Metric::OverloadRecoveryS, s as f64);
+        }
+    }
     for f in card.cases.iter().filter(|c| !c.passed) {
         r.warnings.push(format!(
             "torture: [{}] {}: {}",
