@@ -104,3 +104,13 @@ fn a_service_that_queues_without_bound_fails_the_overload_case() {
         "{queue}"
     );
 }
+
+#[test]
+fn a_service_that_never_times_out_a_slow_client_fails_slowloris() {
+    let cards = scorecards(&["fixture-ok", "no-head-timeout"]);
+    let name = "slowloris (one header line every 500 ms)";
+    assert_eq!(case(card(&cards, "fixture-ok"), name)["passed"], true);
+    let kept = case(card(&cards, "no-head-timeout"), name);
+    assert_eq!(kept["passed"], false, "{kept}");
+    assert_eq!(kept["hung"], true);
+}

@@ -9,11 +9,16 @@
 //! After the cases, overload ([`overload`]): three times capacity, then half,
 //! and the time until p99 recovers.
 //!
-//! Not built yet (issue #13): slow and idle clients, and upstream faults.
+//! A slowloris connection and 5,000 idle ones are held open in the background
+//! from the start ([`slow`]), so the other cases run beside them.
+//!
+//! Not built yet (issue #13): slow bodies, disconnects mid-request and
+//! mid-response, and upstream faults.
 
 pub mod cases;
 pub mod exchange;
 pub mod overload;
+pub mod slow;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -89,6 +94,8 @@ pub async fn battery(
     if let Some(first) = create_reference(running.addr).await {
         acknowledged.push(first);
     }
+    let loris = slow::slowloris(running.addr);
+    let idle = slow::idle(running.addr).await;
     for case in cases::CASES {
         let ex = exchange::exchange(
             running.addr,
@@ -144,6 +151,7 @@ pub async fn battery(
         });
     }
     overload_case(&mut running, prepared, how, generator, &mut card).await?;
+    slow_cases(&running, loris, idle, &mut card).await;
     card.orders_acknowledged = acknowledged.len();
     for (id, body) in &acknowledged {
         let read = http1::send_once(
@@ -248,6 +256,78 @@ async fn overload_case(
         dead.stop().await;
     }
     Ok(())
+}
+
+/// The background cases, judged once the rest of the battery is over.
+async fn slow_cases(
+    running: &Running,
+    loris: tokio::task::JoinHandle<slow::Slowloris>,
+    idle: Vec<tokio::net::TcpStream>,
+    card: &mut Scorecard,
+) {
+    let (outcome, failure) = match loris.await {
+        Ok(s) => match slow::judge_slowloris(&s) {
+            Ok(outcome) => (outcome, None),
+            Err((outcome, failure)) => (outcome, Some(failure)),
+        },
+        Err(e) => (format!("harness: {e}"), Some(format!("harness: {e}"))),
+    };
+    let hung = failure.is_some();
+    card.hangs += usize::from(hung);
+    record(
+        card,
+        CaseResult {
+            group: "slow clients".into(),
+            case: "slowloris (one header line every 500 ms)".into(),
+            rule: format!(
+                "an unfinished request head is given up (closed, or 408) within {} s",
+                slow::HEAD_TIMEOUT.as_secs()
+            ),
+            passed: failure.is_none(),
+            outcome,
+            failure,
+            crashed: false,
+            hung,
+            server_errors: 0,
+        },
+    );
+    let held = idle.len();
+    let mut closed_by_service = 0;
+    for s in &idle {
+        let mut probe = [0u8; 1];
+        if matches!(s.try_read(&mut probe), Ok(0)) {
+            closed_by_service += 1;
+        }
+    }
+    drop(idle);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let alive = healthy(running.addr).await;
+    record(
+        card,
+        CaseResult {
+            group: "slow clients".into(),
+            case: format!("{} idle connections", slow::IDLE),
+            rule: "the service keeps serving the rest of the battery while they are open (closing idle ones is allowed), and answers /health once they are gone".into(),
+            passed: alive,
+            outcome: format!(
+                "{held} opened, {closed_by_service} closed by the service before the end of the battery; /health afterwards: {}",
+                if alive { "200" } else { "no" }
+            ),
+            failure: (!alive).then(|| "/health did not answer 200 after the idle connections".into()),
+            crashed: false,
+            hung: false,
+            server_errors: 0,
+        },
+    );
+}
+
+fn record(card: &mut Scorecard, result: CaseResult) {
+    if result.passed {
+        card.passed += 1;
+    } else {
+        card.failed += 1;
+    }
+    card.cases.push(result);
 }
 
 async fn stop(running: Running, card: &mut Scorecard) {
