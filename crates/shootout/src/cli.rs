@@ -239,6 +239,9 @@ pub struct TortureArgs {
     pub contenders: Vec<String>,
     #[command(flatten)]
     pub common: ContenderArgs,
+    /// Skip the overload phase (about 17 s per contender).
+    #[arg(long)]
+    pub no_overload: bool,
     /// Print the scorecards as JSON on stdout.
     #[arg(long)]
     pub json: bool,

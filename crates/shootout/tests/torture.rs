@@ -9,10 +9,14 @@ mod common;
 use common::{fixtures, shootout, stdout_json, text};
 use serde_json::Value;
 
-fn scorecards(names: &[&str]) -> Value {
-    let out = shootout()
-        .arg("torture")
-        .args(names)
+/// Scorecards of `names`; the overload phase only when asked (17 s each).
+fn scorecards(names: &[&str], overload: bool) -> Value {
+    let mut cmd = shootout();
+    cmd.arg("torture").args(names);
+    if !overload {
+        cmd.arg("--no-overload");
+    }
+    let out = cmd
         .arg("--json")
         .arg("--contenders-dir")
         .arg(fixtures())
@@ -42,12 +46,15 @@ fn case<'a>(card: &'a Value, name: &str) -> &'a Value {
 
 #[test]
 fn each_fault_is_caught_by_its_case_and_the_correct_server_passes_it() {
-    let cards = scorecards(&[
-        "fixture-ok",
-        "crash-on-deep-nesting",
-        "smuggling",
-        "bad-json-500",
-    ]);
+    let cards = scorecards(
+        &[
+            "fixture-ok",
+            "crash-on-deep-nesting",
+            "smuggling",
+            "bad-json-500",
+        ],
+        false,
+    );
     let ok = card(&cards, "fixture-ok");
     for name in [
         "100,000 levels of nesting",
@@ -95,7 +102,7 @@ fn each_fault_is_caught_by_its_case_and_the_correct_server_passes_it() {
 
 #[test]
 fn a_service_that_queues_without_bound_fails_the_overload_case() {
-    let cards = scorecards(&["unbounded-queue"]);
+    let cards = scorecards(&["unbounded-queue"], true);
     let queue = card(&cards, "unbounded-queue");
     let overload = case(queue, "3× capacity, then half");
     assert_eq!(overload["passed"], false, "{overload}");
@@ -107,7 +114,7 @@ fn a_service_that_queues_without_bound_fails_the_overload_case() {
 
 #[test]
 fn a_service_that_never_times_out_a_slow_client_fails_slowloris() {
-    let cards = scorecards(&["fixture-ok", "no-head-timeout"]);
+    let cards = scorecards(&["fixture-ok", "no-head-timeout"], false);
     let name = "slowloris (one header line every 500 ms)";
     assert_eq!(case(card(&cards, "fixture-ok"), name)["passed"], true);
     let kept = case(card(&cards, "no-head-timeout"), name);

@@ -40,7 +40,8 @@ pub async fn torture(args: TortureArgs) -> anyhow::Result<bool> {
             trace_gc: false,
             database: None,
         };
-        match torture::battery(&prepared, &how, &generator).await {
+        let generator = (!args.no_overload).then_some(&generator);
+        match torture::battery(&prepared, &how, generator).await {
             Ok(card) => cards.push(card),
             Err(e) => {
                 eprintln!("shootout: {}: {e}", contender.name);

@@ -401,7 +401,7 @@ pub fn for_scenario(results: &Results, s: &ScenarioResult) -> Vec<String> {
     match &s.config.kind {
         Kind::Coldstart { .. } => charts.extend(coldstart(results, s)),
         Kind::Footprint { .. } => charts.extend(footprint(results, s)),
-        Kind::Torture => charts.extend(metric_bars(
+        Kind::Torture { .. } => charts.extend(metric_bars(
             results,
             s,
             Metric::TortureFailed,

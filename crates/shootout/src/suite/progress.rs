@@ -21,7 +21,9 @@ pub(super) fn expected(s: &Scenario) -> Option<Duration> {
                     _ => phase,
                 },
                 Kind::HeadOfLine { .. } => phase + s.duration + Duration::from_secs(1),
-                Kind::Coldstart { .. } | Kind::Footprint { .. } | Kind::Torture => return None,
+                Kind::Coldstart { .. } | Kind::Footprint { .. } | Kind::Torture { .. } => {
+                    return None;
+                }
             },
     )
 }

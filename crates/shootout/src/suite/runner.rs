@@ -346,7 +346,7 @@ pub async fn run(opts: &Options) -> anyhow::Result<Results> {
 
 /// Footprint is deterministic: one trial is enough.
 fn trials_for(s: &Scenario, trials: usize) -> usize {
-    if matches!(s.kind, Kind::Footprint { .. } | Kind::Torture) {
+    if matches!(s.kind, Kind::Footprint { .. } | Kind::Torture { .. }) {
         1
     } else {
         trials

@@ -71,11 +71,11 @@ pub struct Scorecard {
 }
 
 /// Runs every case against `prepared`, started as `how` says, then the
-/// overload phase with the load generator on `generator`.
+/// overload phase with the load generator on `generator` (none: skipped).
 pub async fn battery(
     prepared: &Prepared,
     how: &Launch,
-    generator: &crate::supervise::CpuSet,
+    generator: Option<&crate::supervise::CpuSet>,
 ) -> Result<Scorecard, GateError> {
     let mut running = prepared.start(how).await?;
     let mut card = Scorecard {
@@ -105,6 +105,11 @@ pub async fn battery(
             case.wait,
         )
         .await;
+        // Health first: a process that is dying has had time to be reaped.
+        let alive = healthy(running.addr).await;
+        if !alive {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
         let crashed = running.service.try_exit().is_some();
         let server_errors = ex.server_errors();
         let mut failure = if server_errors > 0 {
@@ -121,7 +126,7 @@ pub async fn battery(
             card.crashes += 1;
             running.stop().await;
             running = prepared.start(how).await?;
-        } else if !healthy(running.addr).await && failure.is_none() {
+        } else if !alive && failure.is_none() {
             failure = Some("/health stopped answering 200 after the case".into());
         }
         for r in ex.responses.iter().filter(|r| r.status == 201) {
@@ -150,7 +155,9 @@ pub async fn battery(
             server_errors,
         });
     }
-    overload_case(&mut running, prepared, how, generator, &mut card).await?;
+    if let Some(generator) = generator {
+        overload_case(&mut running, prepared, how, generator, &mut card).await?;
+    }
     slow_cases(&running, loris, idle, &mut card).await;
     card.orders_acknowledged = acknowledged.len();
     for (id, body) in &acknowledged {

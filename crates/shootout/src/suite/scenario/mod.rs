@@ -126,8 +126,11 @@ pub enum Kind {
     Footprint {
         clean_build: bool,
     },
-    /// The hostile-input battery of `shootout torture`.
-    Torture,
+    /// The hostile-input battery of `shootout torture`; `overload`: with
+    /// its overload phase.
+    Torture {
+        overload: bool,
+    },
 }
 
 /// A validated scenario.
@@ -225,7 +228,7 @@ impl Scenario {
             Source::HeadOfLine => matches!(self.kind, Kind::HeadOfLine { .. }),
             Source::Coldstart => matches!(self.kind, Kind::Coldstart { .. }),
             Source::Footprint => matches!(self.kind, Kind::Footprint { .. }),
-            Source::Torture => matches!(self.kind, Kind::Torture),
+            Source::Torture => matches!(self.kind, Kind::Torture { .. }),
         };
         if !kind_ok {
             return Err(format!(
@@ -267,7 +270,7 @@ impl Scenario {
             Kind::HeadOfLine { .. } => "head-of-line".into(),
             Kind::Coldstart { .. } => "coldstart".into(),
             Kind::Footprint { .. } => "footprint".into(),
-            Kind::Torture => "torture".into(),
+            Kind::Torture { .. } => "torture".into(),
         }
     }
 }

@@ -34,6 +34,7 @@ pub(super) struct Wire {
     pub(super) timing: WireTiming,
     pub(super) coldstart: Option<WireColdstart>,
     pub(super) footprint: Option<WireFootprint>,
+    pub(super) torture: Option<WireTorture>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -116,6 +117,15 @@ pub(super) struct WireFootprint {
     pub(super) clean_build_in_quick: bool,
     #[serde(default = "yes")]
     pub(super) clean_build_in_default: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct WireTorture {
+    #[serde(default = "yes")]
+    pub(super) overload: bool,
+    #[serde(default = "yes")]
+    pub(super) overload_in_quick: bool,
 }
 
 fn duration(field: &str, text: &Option<String>) -> Result<Option<Duration>, Invalid> {
@@ -221,7 +231,15 @@ pub(super) fn validate(w: Wire, path: &Path, mode: Mode) -> Result<Scenario, Inv
                     },
             }
         }
-        "torture" => Kind::Torture,
+        "torture" => {
+            let t = w.torture.as_ref();
+            Kind::Torture {
+                overload: t.is_none_or(|t| match mode {
+                    Mode::Quick => t.overload_in_quick,
+                    Mode::Default | Mode::Full => t.overload,
+                }),
+            }
+        }
         other => {
             return Err(format!(
                 "kind {other:?} is not one of load, head-of-line, coldstart, footprint, torture"

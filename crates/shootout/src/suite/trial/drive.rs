@@ -227,7 +227,7 @@ pub(super) async fn drive(
             )
             .await
         }
-        Kind::Coldstart { .. } | Kind::Footprint { .. } | Kind::Torture => {
+        Kind::Coldstart { .. } | Kind::Footprint { .. } | Kind::Torture { .. } => {
             anyhow::bail!("{} needs no running service", scenario.kind_name())
         }
     }

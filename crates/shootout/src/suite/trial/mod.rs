@@ -86,7 +86,7 @@ pub async fn run_trial(
     let result = match &scenario.kind {
         Kind::Coldstart { runs } => coldstart(prepared, setup, *runs, &mut r).await,
         Kind::Footprint { clean_build } => footprint(prepared, setup, *clean_build, &mut r).await,
-        Kind::Torture => torture(prepared, setup, &mut r).await,
+        Kind::Torture { overload } => torture(prepared, setup, *overload, &mut r).await,
         _ => with_service(scenario, prepared, setup, &mut r, &mut status).await,
     };
     let mut warnings = warning_lines(&r.sanity);
@@ -218,7 +218,12 @@ async fn footprint(
 }
 
 /// The hostile-input battery; the scorecard is the trial's detail.
-async fn torture(prepared: &Prepared, setup: &Setup, r: &mut Record) -> anyhow::Result<()> {
+async fn torture(
+    prepared: &Prepared,
+    setup: &Setup,
+    overload: bool,
+    r: &mut Record,
+) -> anyhow::Result<()> {
     let how = Launch {
         cpus: setup.service_cpus.clone(),
         port: None,
@@ -227,7 +232,8 @@ async fn torture(prepared: &Prepared, setup: &Setup, r: &mut Record) -> anyhow::
         trace_gc: false,
         database: None,
     };
-    let card = crate::torture::battery(prepared, &how, &setup.generator_cpus).await?;
+    let generator = overload.then_some(&setup.generator_cpus);
+    let card = crate::torture::battery(prepared, &how, generator).await?;
     r.put(Metric::TortureFailed, card.failed as f64);
     r.put(
         Metric::TortureRuntimeErrors,
