@@ -1,5 +1,7 @@
 // Entry point: listens on 127.0.0.1:$PORT and shuts down gracefully on SIGTERM.
 
+import http from 'node:http';
+
 import { buildApp } from './app.js';
 import { memoryStore, postgresStore } from './store.js';
 
@@ -11,11 +13,15 @@ const store = databaseUrl
   ? postgresStore({ url: databaseUrl, max: Number(process.env.DB_POOL_SIZE ?? 10) })
   : memoryStore();
 
-const server = buildApp({ upstreamUrl, store }).listen(port, '127.0.0.1', (err) => {
-  if (err) {
-    console.error(err);
-    process.exit(1);
-  }
+// A request head must arrive within 10 s (slowloris). Node.js checks its
+// timeouts only every connectionsCheckingInterval (30 s by default).
+const timeouts = { headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1_000 };
+const server = http.createServer(timeouts, buildApp({ upstreamUrl, store }));
+server.on('error', (err) => {
+  console.error(err);
+  process.exit(1);
+});
+server.listen(port, '127.0.0.1', () => {
   console.error(`node-express listening on http://127.0.0.1:${port} (node ${process.version})`);
 });
 

@@ -1,5 +1,7 @@
 // The Fastify application: every endpoint of docs/contract.md.
 
+import http from 'node:http';
+
 import Fastify from 'fastify';
 import { Pool } from 'undici';
 
@@ -9,6 +11,7 @@ import { MAX_BODY, orderRoutes } from './orders.js';
 import { tokenParam, uintParam } from './params.js';
 import { memoryStore } from './store.js';
 
+const SERVER_TIMEOUTS = { headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1_000 };
 const KNOWN_PATHS = ['/health', '/json', '/cpu/hash', '/cpu/json', '/io', '/orders', '/orders/:id'];
 const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
 
@@ -20,6 +23,9 @@ export function buildApp({ upstreamUrl, store = memoryStore() }) {
   const app = Fastify({
     logger: false,
     bodyLimit: MAX_BODY,
+    // A request head must arrive within 10 s (slowloris). Node.js checks its
+    // timeouts only every connectionsCheckingInterval (30 s by default).
+    serverFactory: (handler) => http.createServer(SERVER_TIMEOUTS, handler),
     ajv: {
       // Fastify's defaults coerce types and strip unknown fields; the contract
       // wants wrong types and unknown fields rejected.
