@@ -58,6 +58,7 @@ pub mod stats;
 pub mod suite;
 pub mod supervise;
 pub mod sys;
+pub mod text;
 pub mod timer;
 pub mod toml_file;
 pub mod torture;

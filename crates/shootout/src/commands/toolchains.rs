@@ -90,24 +90,5 @@ fn render(rows: &[ToolchainRow]) -> String {
             r.contenders.join(", "),
         ]);
     }
-    let widths: Vec<usize> = (0..5)
-        .map(|i| {
-            table
-                .iter()
-                .map(|r| r[i].chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let mut out = String::new();
-    for row in &table {
-        let cells: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        out.push_str(cells.join("  ").trim_end());
-        out.push('\n');
-    }
-    out
+    crate::text::aligned(&table)
 }

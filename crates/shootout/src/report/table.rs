@@ -147,15 +147,7 @@ pub fn text(t: &Table, style: &super::terminal::Style) -> String {
                 .collect()
         }))
         .collect();
-    let widths: Vec<usize> = (0..cells[0].len())
-        .map(|i| {
-            cells
-                .iter()
-                .map(|r| r[i].chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
+    let widths = crate::text::widths(&cells);
     let mut out = String::new();
     for (ri, row) in cells.iter().enumerate() {
         let line: Vec<String> = row

@@ -385,19 +385,7 @@ pub fn render(cards: &[Scorecard]) -> String {
             format!("{} of {}", c.orders_lost, c.orders_acknowledged),
         ]);
     }
-    let widths: Vec<usize> = (0..7)
-        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
-        .collect();
-    let mut out = String::new();
-    for row in &rows {
-        let cells: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .map(|(cell, w)| format!("{cell:<w$}"))
-            .collect();
-        out.push_str(cells.join("  ").trim_end());
-        out.push('\n');
-    }
+    let mut out = crate::text::aligned(&rows);
     for c in cards {
         for f in c.cases.iter().filter(|f| !f.passed) {
             out.push_str(&format!(
