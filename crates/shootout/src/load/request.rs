@@ -74,16 +74,9 @@ impl AckLog {
         self.sent.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Records an answer: a 2xx with an `"id"` is an acknowledgement.
-    pub(crate) fn answered(&self, status: u16, reply: Option<&[u8]>, sent_body: &[u8]) {
-        let id = reply
-            .filter(|_| (200..300).contains(&status))
-            .and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok())
-            .and_then(|v| {
-                v.get("id")
-                    .and_then(serde_json::Value::as_str)
-                    .map(str::to_owned)
-            });
+    /// Records an answer: `id` is the id of a 2xx reply (an
+    /// acknowledgement), `None` for any other answer.
+    pub(crate) fn answered(&self, id: Option<String>, sent_body: &[u8]) {
         match id {
             Some(id) => self
                 .acked
@@ -330,20 +323,20 @@ impl Builder {
     }
 
     /// Remembers an id from a reply, replacing old ones once the pool is full.
-    pub fn capture(&mut self, body: &[u8]) {
-        let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
-            return;
-        };
-        let Some(id) = value.get("id").and_then(serde_json::Value::as_str) else {
-            return;
-        };
+    pub fn capture(&mut self, id: String) {
         if self.ids.len() < ID_POOL {
-            self.ids.push(id.to_owned());
+            self.ids.push(id);
         } else {
-            self.ids[self.next_id_slot] = id.to_owned();
+            self.ids[self.next_id_slot] = id;
             self.next_id_slot = (self.next_id_slot + 1) % ID_POOL;
         }
     }
+}
+
+/// The `"id"` of a JSON reply body, if it has one.
+pub fn reply_id(body: &[u8]) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    value.get("id")?.as_str().map(str::to_owned)
 }
 
 fn body_of(t: &Template) -> &[u8] {
@@ -410,7 +403,7 @@ mod tests {
                 "{text}"
             );
         }
-        b.capture(br#"{"id":"ord-9"}"#);
+        b.capture(reply_id(br#"{"id":"ord-9"}"#).unwrap());
         let mut counts = [0usize; 2];
         for _ in 0..4000 {
             let p = b.next_request();

@@ -301,10 +301,14 @@ async fn request(
             let mut builder = ctx.builder.borrow_mut();
             let t = builder.template(template);
             let check = t.check.clone();
-            let capture = t.capture_id && (200..300).contains(&reply.status);
+            // The reply's id is parsed once, for the id pool and the ack log.
+            let id = ((t.capture_id || t.acks.is_some()) && (200..300).contains(&reply.status))
+                .then(|| reply.body.as_deref().and_then(super::request::reply_id))
+                .flatten();
             if let Some(acks) = &t.acks {
-                acks.answered(reply.status, reply.body.as_deref(), &vars.body);
+                acks.answered(id.clone(), &vars.body);
             }
+            let capture = t.capture_id;
             if measured {
                 let mut rec = ctx.recorder.borrow_mut();
                 let in_window = shared.send_until.is_none_or(|until| done <= until);
@@ -319,10 +323,8 @@ async fn request(
                     rec.check(check(&vars, reply.status, body));
                 }
             }
-            if capture {
-                if let Some(body) = &reply.body {
-                    builder.capture(body);
-                }
+            if let (true, Some(id)) = (capture, id) {
+                builder.capture(id);
             }
         }
         Err(kind) => {
