@@ -14,9 +14,7 @@ pub struct Case {
     pub name: &'static str,
     /// The rule, as the contract states it.
     pub rule: &'static str,
-    pub pieces: fn() -> Vec<Vec<u8>>,
-    /// Between pieces.
-    pub pause: Duration,
+    pub bytes: fn() -> Vec<u8>,
     /// Responses to wait for.
     pub want: usize,
     /// How long each response may take (the rule's time).
@@ -37,8 +35,8 @@ fn post(content_type: &str, body: &[u8]) -> Vec<u8> {
     out
 }
 
-fn post_json(body: &[u8]) -> Vec<Vec<u8>> {
-    vec![post("application/json", body)]
+fn post_json(body: &[u8]) -> Vec<u8> {
+    post("application/json", body)
 }
 
 fn order_with(field: &str) -> Vec<u8> {
@@ -78,111 +76,106 @@ fn chunked_post(chunks: &[&[u8]]) -> Vec<u8> {
     out
 }
 
+/// What most cases share: one answer wanted within `WAIT`.
+const BASE: Case = Case {
+    group: "",
+    name: "",
+    rule: "",
+    bytes: Vec::new,
+    want: 1,
+    wait: WAIT,
+    judge: |_| Ok(()),
+};
+
 /// Every case, in the order they run.
 pub const CASES: &[Case] = &[
     Case {
         group: "bodies",
         name: "truncated JSON",
         rule: "400",
-        pieces: || post_json(&VALID.as_bytes()[..VALID.len() - 20]),
-        pause: Duration::ZERO,
-        want: 1,
-        wait: WAIT,
+        bytes: || post_json(&VALID.as_bytes()[..VALID.len() - 20]),
         judge: is_400,
+        ..BASE
     },
     Case {
         group: "bodies",
         name: "trailing garbage",
         rule: "400 (trailing data after the object)",
-        pieces: || post_json(format!("{VALID} xyz").as_bytes()),
-        pause: Duration::ZERO,
-        want: 1,
-        wait: WAIT,
+        bytes: || post_json(format!("{VALID} xyz").as_bytes()),
         judge: is_400,
+        ..BASE
     },
     Case {
         group: "bodies",
         name: "invalid UTF-8",
         rule: "400",
-        pieces: || {
+        bytes: || {
             let mut body =
                 br#"{"customer_id":"tort-3","currency":"USD","items":[{"sku":""#.to_vec();
             body.extend_from_slice(&[0xff, 0xfe, 0xc3]);
             body.extend_from_slice(br#"","qty":1,"unit_price_cents":1}]}"#);
             post_json(&body)
         },
-        pause: Duration::ZERO,
-        want: 1,
-        wait: WAIT,
         judge: is_400,
+        ..BASE
     },
     Case {
         group: "bodies",
         name: "lone surrogate",
         rule: "201 or 400 (a \\ud800 escape is valid JSON but no character)",
-        pieces: || {
+        bytes: || {
             post_json(&order_with(
                 r#""sku":"\ud800","qty":1,"unit_price_cents":1"#,
             ))
         },
-        pause: Duration::ZERO,
-        want: 1,
-        wait: WAIT,
         judge: is_201_or_400,
+        ..BASE
     },
     Case {
         group: "bodies",
         name: "number beyond 2^53",
         rule: "400 (out of range)",
-        pieces: || {
+        bytes: || {
             post_json(&order_with(
                 r#""sku":"A","qty":9007199254740993,"unit_price_cents":1"#,
             ))
         },
-        pause: Duration::ZERO,
-        want: 1,
-        wait: WAIT,
         judge: is_400,
+        ..BASE
     },
     Case {
         group: "bodies",
         name: "number beyond 2^64",
         rule: "400 (out of range)",
-        pieces: || {
+        bytes: || {
             post_json(&order_with(
                 r#""sku":"A","qty":1,"unit_price_cents":18446744073709551617"#,
             ))
         },
-        pause: Duration::ZERO,
-        want: 1,
-        wait: WAIT,
         judge: is_400,
+        ..BASE
     },
     Case {
         group: "bodies",
         name: "1e400",
         rule: "400 (out of range)",
-        pieces: || post_json(&order_with(r#""sku":"A","qty":1,"unit_price_cents":1e400"#)),
-        pause: Duration::ZERO,
-        want: 1,
-        wait: WAIT,
+        bytes: || post_json(&order_with(r#""sku":"A","qty":1,"unit_price_cents":1e400"#)),
         judge: is_400,
+        ..BASE
     },
     Case {
         group: "bodies",
         name: "negative zero",
         rule: "201 or 400 (-0 is integral; left to the JSON library)",
-        pieces: || post_json(&order_with(r#""sku":"A","qty":1,"unit_price_cents":-0"#)),
-        pause: Duration::ZERO,
-        want: 1,
-        wait: WAIT,
+        bytes: || post_json(&order_with(r#""sku":"A","qty":1,"unit_price_cents":-0"#)),
         judge: is_201_or_400,
+        ..BASE
     },
     Case {
         group: "bodies",
         name: "100,000 levels of nesting",
         rule: "400, and the service stays up",
-        pieces: || {
+        bytes: || {
             let mut body = br#"{"customer_id":"#.to_vec();
             body.extend(std::iter::repeat_n(b'[', 100_000));
             body.extend(std::iter::repeat_n(b']', 100_000));
@@ -191,48 +184,40 @@ pub const CASES: &[Case] = &[
             body.truncate(65_000);
             post_json(&body)
         },
-        pause: Duration::ZERO,
-        want: 1,
-        wait: WAIT,
         judge: |ex| status_in(ex, &[400, 413]),
+        ..BASE
     },
     Case {
         group: "bodies",
         name: "10 MB body with Content-Length",
         rule: "413, without reading it all",
-        pieces: || post_json(&vec![b' '; 10 << 20]),
-        pause: Duration::ZERO,
-        want: 1,
-        wait: WAIT,
+        bytes: || post_json(&vec![b' '; 10 << 20]),
         judge: |ex| rejected(ex, &[413]),
+        ..BASE
     },
     Case {
         group: "bodies",
         name: "10 MB chunked body",
         rule: "413, without buffering it",
-        pieces: || {
+        bytes: || {
             let chunk = format!("{:x}\r\n{}\r\n", 1 << 20, " ".repeat(1 << 20));
             let mut chunks: Vec<&[u8]> = vec![chunk.as_bytes(); 10];
             chunks.push(b"0\r\n\r\n");
-            vec![chunked_post(&chunks)]
+            chunked_post(&chunks)
         },
-        pause: Duration::ZERO,
-        want: 1,
-        wait: WAIT,
         judge: |ex| rejected(ex, &[413]),
+        ..BASE
     },
     Case {
         group: "bodies",
         name: "body longer than Content-Length",
         rule: "the declared body is answered (201) and the extra bytes are a bad next request (400) or the connection closes; or the whole connection is refused with a 400 and closed",
-        pieces: || {
+        bytes: || {
             let mut bytes = post("application/json", VALID.as_bytes());
             bytes.extend_from_slice(b"GARBAGE\r\n\r\n");
-            vec![bytes]
+            bytes
         },
-        pause: Duration::ZERO,
         want: 2,
-        wait: WAIT,
         judge: |ex| {
             if ex.first_status() == Some(400) && ex.responses.len() == 1 && ex.closed {
                 return Ok(());
@@ -244,113 +229,96 @@ pub const CASES: &[Case] = &[
                 Some(r) => Err(format!("the extra bytes were answered {}", r.status)),
             }
         },
+        ..BASE
     },
     Case {
         group: "bodies",
         name: "duplicate keys",
         rule: "201 or 400 (left to the JSON library), never 5xx",
-        pieces: || {
+        bytes: || {
             post_json(
                 br#"{"customer_id":"tort-4","customer_id":"tort-5","currency":"USD","items":[{"sku":"A","qty":1,"unit_price_cents":1}]}"#,
             )
         },
-        pause: Duration::ZERO,
-        want: 1,
-        wait: WAIT,
         judge: is_201_or_400,
+        ..BASE
     },
     Case {
         group: "bodies",
         name: "wrong Content-Type",
         rule: "415",
-        pieces: || vec![post("text/plain", VALID.as_bytes())],
-        pause: Duration::ZERO,
-        want: 1,
-        wait: WAIT,
+        bytes: || post("text/plain", VALID.as_bytes()),
         judge: |ex| status_in(ex, &[415]),
+        ..BASE
     },
     Case {
         group: "protocol",
         name: "10,000 headers",
         rule: "400, 413 or 431, or the connection closed",
-        pieces: || {
+        bytes: || {
             let mut req = b"GET /health HTTP/1.1\r\nHost: t\r\n".to_vec();
             for i in 0..10_000 {
                 req.extend_from_slice(format!("X-H{i}: v\r\n").as_bytes());
             }
             req.extend_from_slice(b"\r\n");
-            vec![req]
+            req
         },
-        pause: Duration::ZERO,
-        want: 1,
-        wait: WAIT,
         judge: |ex| rejected(ex, &[400, 413, 431]),
+        ..BASE
     },
     Case {
         group: "protocol",
         name: "80 KB header line",
         rule: "400, 413 or 431, or the connection closed",
-        pieces: || {
-            vec![
-                format!(
-                    "GET /health HTTP/1.1\r\nHost: t\r\nX-Big: {}\r\n\r\n",
-                    "a".repeat(80 * 1024)
-                )
-                .into_bytes(),
-            ]
+        bytes: || {
+            format!(
+                "GET /health HTTP/1.1\r\nHost: t\r\nX-Big: {}\r\n\r\n",
+                "a".repeat(80 * 1024)
+            )
+            .into_bytes()
         },
-        pause: Duration::ZERO,
-        want: 1,
-        wait: WAIT,
         judge: |ex| rejected(ex, &[400, 413, 431]),
+        ..BASE
     },
     Case {
         group: "protocol",
         name: "invalid chunk size",
         rule: "400, or the connection closed",
-        pieces: || vec![chunked_post(&[b"zz\r\nabc\r\n0\r\n\r\n"])],
-        pause: Duration::ZERO,
-        want: 1,
-        wait: WAIT,
+        bytes: || chunked_post(&[b"zz\r\nabc\r\n0\r\n\r\n"]),
         judge: |ex| rejected(ex, &[400]),
+        ..BASE
     },
     Case {
         group: "protocol",
         name: "chunk extension",
         rule: "201 (extensions are ignored) or 400",
-        pieces: || {
+        bytes: || {
             let head = format!("{:x};ext=1\r\n{VALID}\r\n", VALID.len());
-            vec![chunked_post(&[head.as_bytes(), b"0\r\n\r\n"])]
+            chunked_post(&[head.as_bytes(), b"0\r\n\r\n"])
         },
-        pause: Duration::ZERO,
-        want: 1,
-        wait: WAIT,
         judge: is_201_or_400,
+        ..BASE
     },
     Case {
         group: "protocol",
         name: "chunked body without its terminator",
         rule: "no answer needed until the body ends; the service keeps serving others",
-        pieces: || vec![chunked_post(&[b"5\r\n{\"cus\r\n"])],
-        pause: Duration::ZERO,
-        want: 1,
+        bytes: || chunked_post(&[b"5\r\n{\"cus\r\n"]),
         wait: Duration::from_secs(1),
         judge: |ex| match ex.first_status() {
             None => Ok(()),
             Some(s) if s == 400 || s == 408 => Ok(()),
             Some(s) => Err(format!("answered {s} before the body ended")),
         },
+        ..BASE
     },
     Case {
         group: "protocol",
         name: "Transfer-Encoding with Content-Length (smuggling)",
         rule: "one answer at most (400, or the chunked body's), then the connection closes: the bytes after the chunked body are never answered as a request",
-        pieces: || {
-            vec![b"POST /orders HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 60\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /health HTTP/1.1\r\nHost: t\r\n\r\n".to_vec()]
+        bytes: || {
+            b"POST /orders HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 60\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /health HTTP/1.1\r\nHost: t\r\n\r\n".to_vec()
         },
-        pause: Duration::ZERO,
-        want: 1,
-        wait: WAIT,
         judge: |ex| {
             if ex.responses.len() > 1 {
                 return Err(format!(
@@ -360,25 +328,22 @@ pub const CASES: &[Case] = &[
             }
             rejected(ex, &[400])
         },
+        ..BASE
     },
     Case {
         group: "protocol",
         name: "HTTP/1.0 without Host",
         rule: "200 or 400",
-        pieces: || vec![b"GET /health HTTP/1.0\r\n\r\n".to_vec()],
-        pause: Duration::ZERO,
-        want: 1,
-        wait: WAIT,
+        bytes: || b"GET /health HTTP/1.0\r\n\r\n".to_vec(),
         judge: |ex| status_in(ex, &[200, 400]),
+        ..BASE
     },
     Case {
         group: "protocol",
         name: "pipelined requests",
         rule: "three 200s, in order",
-        pieces: || vec![b"GET /health HTTP/1.1\r\nHost: t\r\n\r\n".repeat(3)],
-        pause: Duration::ZERO,
+        bytes: || b"GET /health HTTP/1.1\r\nHost: t\r\n\r\n".repeat(3),
         want: 3,
-        wait: WAIT,
         judge: |ex| {
             let statuses: Vec<u16> = ex.responses.iter().map(|r| r.status).collect();
             if statuses.len() >= 3 && statuses[..3] == [200, 200, 200] {
@@ -387,33 +352,28 @@ pub const CASES: &[Case] = &[
                 Err(format!("got {statuses:?}"))
             }
         },
+        ..BASE
     },
     Case {
         group: "protocol",
         name: "1 MB request line",
         rule: "400, 414 or 431, or the connection closed",
-        pieces: || {
-            vec![
-                format!(
-                    "GET /health?{} HTTP/1.1\r\nHost: t\r\n\r\n",
-                    "a".repeat(1 << 20)
-                )
-                .into_bytes(),
-            ]
+        bytes: || {
+            format!(
+                "GET /health?{} HTTP/1.1\r\nHost: t\r\n\r\n",
+                "a".repeat(1 << 20)
+            )
+            .into_bytes()
         },
-        pause: Duration::ZERO,
-        want: 1,
-        wait: WAIT,
         judge: |ex| rejected(ex, &[400, 414, 431]),
+        ..BASE
     },
     Case {
         group: "protocol",
         name: "unknown method",
         rule: "400, 405 or 501",
-        pieces: || vec![b"BREW /health HTTP/1.1\r\nHost: t\r\n\r\n".to_vec()],
-        pause: Duration::ZERO,
-        want: 1,
-        wait: WAIT,
+        bytes: || b"BREW /health HTTP/1.1\r\nHost: t\r\n\r\n".to_vec(),
         judge: |ex| rejected(ex, &[400, 405, 501]),
+        ..BASE
     },
 ];

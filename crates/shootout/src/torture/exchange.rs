@@ -65,15 +65,9 @@ impl Exchange {
     }
 }
 
-/// Sends `pieces` (with `pause` between them) on a fresh connection and
-/// reads up to `want` responses, waiting at most `wait` for each.
-pub async fn exchange(
-    addr: SocketAddr,
-    pieces: Vec<Vec<u8>>,
-    pause: Duration,
-    want: usize,
-    wait: Duration,
-) -> Exchange {
+/// Sends `bytes` on a fresh connection and reads up to `want` responses,
+/// waiting at most `wait` for each.
+pub async fn exchange(addr: SocketAddr, bytes: Vec<u8>, want: usize, wait: Duration) -> Exchange {
     let started = Instant::now();
     let mut out = Exchange::default();
     let stream = match tokio::time::timeout(Duration::from_secs(5), TcpStream::connect(addr)).await
@@ -87,14 +81,9 @@ pub async fn exchange(
     let _ = stream.set_nodelay(true);
     let (read, mut write) = stream.into_split();
     let writer = tokio::spawn(async move {
-        for (i, piece) in pieces.iter().enumerate() {
-            if i > 0 && !pause.is_zero() {
-                tokio::time::sleep(pause).await;
-            }
-            for chunk in piece.chunks(64 * 1024) {
-                if write.write_all(chunk).await.is_err() {
-                    return write;
-                }
+        for chunk in bytes.chunks(64 * 1024) {
+            if write.write_all(chunk).await.is_err() {
+                break;
             }
         }
         write

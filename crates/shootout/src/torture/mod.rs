@@ -97,14 +97,7 @@ pub async fn battery(
     let loris = slow::slowloris(running.addr);
     let idle = slow::idle(running.addr).await;
     for case in cases::CASES {
-        let ex = exchange::exchange(
-            running.addr,
-            (case.pieces)(),
-            case.pause,
-            case.want,
-            case.wait,
-        )
-        .await;
+        let ex = exchange::exchange(running.addr, (case.bytes)(), case.want, case.wait).await;
         // Health first: a process that is dying has had time to be reaped.
         let alive = healthy(running.addr).await;
         if !alive {
