@@ -7,7 +7,7 @@ use super::{in_ci, print_json_or_text, seed_or_clock, service_cpus};
 use crate::cli::VerifyArgs;
 use crate::contenders::{self, Contender};
 use crate::database::Database;
-use crate::gate::{self, Launch, UpstreamPlan};
+use crate::gate::{self, Launch, Prepared, UpstreamPlan};
 use crate::supervise::CpuSet;
 use crate::verify::report::{ContenderVerdict, Outcome, Report, SCHEMA, render};
 use crate::verify::{Failure, Group};
@@ -37,24 +37,9 @@ pub async fn verify(args: VerifyArgs) -> anyhow::Result<bool> {
     };
     let mut verdicts = Vec::new();
     for contender in &chosen {
-        // Each mode it will be measured in: in memory, then on PostgreSQL.
-        verdicts
-            .push(verify_one(contender, &cpus, args.common.ready_timeout, seed, ci, None).await);
-        if let Some(db) = database.as_ref().filter(|_| contender.database.is_some()) {
-            // Same seed, same customers: each contender starts from empty tables.
-            db.reset().await?;
-            let mut v = verify_one(
-                contender,
-                &cpus,
-                args.common.ready_timeout,
-                seed,
-                ci,
-                Some(db),
-            )
-            .await;
-            v.name = format!("{} (database)", contender.name);
-            verdicts.push(v);
-        }
+        let db = database.as_ref().filter(|_| contender.database.is_some());
+        let checked = verify_contender(contender, &cpus, args.common.ready_timeout, seed, ci, db);
+        verdicts.extend(checked.await?);
     }
     if let Some(db) = database {
         db.stop().await;
@@ -86,16 +71,17 @@ fn verdict(c: &Contender, outcome: Outcome) -> ContenderVerdict {
     }
 }
 
-async fn verify_one(
+/// Builds `contender` once and checks it in each mode it will be measured
+/// in: in memory, then (with a database) on PostgreSQL, as "NAME (database)".
+async fn verify_contender(
     contender: &Contender,
     cpus: &CpuSet,
     ready_timeout: Duration,
     seed: u64,
     ci: bool,
     database: Option<&Database>,
-) -> ContenderVerdict {
+) -> anyhow::Result<Vec<ContenderVerdict>> {
     let mut v = verdict(contender, Outcome::Error);
-    let name = &contender.name;
     let prepared = match gate::prepare(contender).await {
         Ok(p) => p,
         Err(e) => {
@@ -104,12 +90,34 @@ async fn verify_one(
             }
             v.hint = e.hint().map(str::to_owned);
             v.reason = Some(e.to_string());
-            eprintln!("shootout: {name}: {e}");
-            return v;
+            eprintln!("shootout: {}: {e}", contender.name);
+            return Ok(vec![v]);
         }
     };
     v.runtime = Some(prepared.runtime.clone());
     v.build_seconds = Some(prepared.built.wall.as_secs_f64());
+    let mut verdicts =
+        vec![check_mode(&prepared, v.clone(), cpus, ready_timeout, seed, None).await];
+    if let Some(db) = database {
+        // Same seed, same customers: each contender starts from empty tables.
+        db.reset().await?;
+        v.name = format!("{} (database)", contender.name);
+        verdicts.push(check_mode(&prepared, v, cpus, ready_timeout, seed, Some(db)).await);
+    }
+    Ok(verdicts)
+}
+
+/// Starts the prepared contender, checks the whole contract, stops it.
+async fn check_mode(
+    prepared: &Prepared,
+    mut v: ContenderVerdict,
+    cpus: &CpuSet,
+    ready_timeout: Duration,
+    seed: u64,
+    database: Option<&Database>,
+) -> ContenderVerdict {
+    let name = &prepared.contender.name;
+
     eprintln!("shootout: verifying {name} (CPUs {cpus})…");
     let how = Launch {
         cpus: cpus.clone(),
