@@ -118,7 +118,7 @@ func (s *server) createOrder(c *gin.Context) {
 		total += uint64(*it.Qty) * uint64(*it.UnitPriceCents)
 	}
 	if err := s.authorize(c, in.CustomerID, total); err != nil {
-		writeError(c, http.StatusBadGateway, "bad_gateway", "upstream authorize: "+err.Error())
+		upstreamError(c, "upstream authorize", err)
 		return
 	}
 	created, err := s.orders.add(c.Request.Context(), order{
@@ -247,7 +247,9 @@ func (s *server) authorize(c *gin.Context, customerID string, total uint64) erro
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(c.Request.Context(), http.MethodPost, s.upstream+"/authorize", bytes.NewReader(payload))
+	ctx, cancel := context.WithTimeout(c.Request.Context(), upstreamGrace)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.upstream+"/authorize", bytes.NewReader(payload))
 	if err != nil {
 		return err
 	}

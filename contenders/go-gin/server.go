@@ -1,8 +1,11 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strconv"
 	"time"
@@ -27,7 +30,7 @@ func newServer(upstream string, orders orderStore) *server {
 	transport.IdleConnTimeout = 90 * time.Second
 	return &server{
 		upstream: upstream,
-		client:   &http.Client{Transport: transport, Timeout: 30 * time.Second},
+		client:   &http.Client{Transport: transport},
 		orders:   orders,
 	}
 }
@@ -105,8 +108,10 @@ func (s *server) io(c *gin.Context) {
 		writeError(c, http.StatusBadRequest, "bad_request", "token must be 1-64 characters of [A-Za-z0-9_-]")
 		return
 	}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), time.Duration(ms)*time.Millisecond+upstreamGrace)
+	defer cancel()
 	url := fmt.Sprintf("%s/delay?ms=%d&token=%s", s.upstream, ms, token)
-	req, err := http.NewRequestWithContext(c.Request.Context(), http.MethodGet, url, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		writeError(c, http.StatusBadGateway, "bad_gateway", err.Error())
 		return
@@ -115,10 +120,26 @@ func (s *server) io(c *gin.Context) {
 		Token string `json:"token"`
 	}
 	if err := s.call(req, &reply); err != nil {
-		writeError(c, http.StatusBadGateway, "bad_gateway", "upstream: "+err.Error())
+		upstreamError(c, "upstream", err)
 		return
 	}
 	c.JSON(http.StatusOK, reply)
+}
+
+// upstreamGrace is how much longer than it asked the upstream to wait a call
+// may take before it is given up with a 504 (docs/contract.md, "Upstream
+// calls"). The transport closes a connection whose request was abandoned.
+const upstreamGrace = 3 * time.Second
+
+// upstreamError answers a failed upstream call: 504 when it ran out of time,
+// 502 for anything else (a reset, a non-200, a body that is not JSON).
+func upstreamError(c *gin.Context, what string, err error) {
+	var ne net.Error
+	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+		writeError(c, http.StatusGatewayTimeout, "gateway_timeout", what+": "+err.Error())
+		return
+	}
+	writeError(c, http.StatusBadGateway, "bad_gateway", what+": "+err.Error())
 }
 
 // call sends req upstream and decodes a 200 JSON reply into out. The body is

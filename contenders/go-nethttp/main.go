@@ -47,6 +47,10 @@ func main() {
 		Addr:              net.JoinHostPort("127.0.0.1", port),
 		Handler:           newServer(upstream, orders).routes(),
 		ReadHeaderTimeout: 10 * time.Second,
+		// A whole request, body included, must arrive within 10 s
+		// (docs/contract.md, "Hostile input"): a body that trickles in
+		// would otherwise hold its goroutine and connection forever.
+		ReadTimeout: 10 * time.Second,
 		// The contract caps a request head at 64 KiB; net/http's default is 1 MB.
 		MaxHeaderBytes: 64 << 10,
 		IdleTimeout:    120 * time.Second,

@@ -106,7 +106,7 @@ func (s *server) createOrder(w http.ResponseWriter, r *http.Request) {
 		total += uint64(it.Qty) * uint64(it.UnitPriceCents)
 	}
 	if err := s.authorize(r, in.CustomerID, total); err != nil {
-		writeError(w, http.StatusBadGateway, "bad_gateway", "upstream authorize: "+err.Error())
+		upstreamError(w, "upstream authorize", err)
 		return
 	}
 	created, err := s.orders.add(r.Context(), order{
@@ -170,7 +170,9 @@ func (s *server) authorize(r *http.Request, customerID string, total uint64) err
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(r.Context(), http.MethodPost, s.upstream+"/authorize", bytes.NewReader(payload))
+	ctx, cancel := context.WithTimeout(r.Context(), upstreamGrace)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.upstream+"/authorize", bytes.NewReader(payload))
 	if err != nil {
 		return err
 	}

@@ -5,15 +5,21 @@ import { memoryStore } from './store.js';
 import { orderError } from './validate.js';
 
 export const MAX_BODY = 65536;
+/** How much longer than asked an upstream call may take (docs/contract.md, "Upstream calls"). */
+const UPSTREAM_GRACE_MS = 3_000;
+/** How long a request body may take to arrive whole. */
+const BODY_TIMEOUT_MS = 10_000;
 
 const CODES = {
   400: 'bad_request',
   404: 'not_found',
   405: 'method_not_allowed',
+  408: 'request_timeout',
   413: 'payload_too_large',
   415: 'unsupported_media_type',
   500: 'internal_error',
   502: 'bad_gateway',
+  504: 'gateway_timeout',
 };
 const UINT = /^[0-9]{1,10}$/;
 const TOKEN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -50,11 +56,25 @@ async function readLimited(request, max) {
   if (!request.body) return '';
   const chunks = [];
   let size = 0;
-  for await (const chunk of request.body) {
-    size += chunk.byteLength;
-    if (size > max) throw new HttpError(413, `body exceeds ${max} bytes`);
-    chunks.push(chunk);
+  // A body that trickles in is given up (docs/contract.md, "Hostile input").
+  let timedOut = false;
+  const reader = request.body.getReader();
+  const timer = setTimeout(() => {
+    timedOut = true;
+    reader.cancel().catch(() => {});
+  }, BODY_TIMEOUT_MS);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > max) throw new HttpError(413, `body exceeds ${max} bytes`);
+      chunks.push(value);
+    }
+  } finally {
+    clearTimeout(timer);
   }
+  if (timedOut) throw new HttpError(408, `body did not arrive within ${BODY_TIMEOUT_MS} ms`);
   return Buffer.concat(chunks).toString('utf8');
 }
 
@@ -77,16 +97,23 @@ const LIMIT = /^[0-9]{1,3}$/;
 
 /** Starts the server on `port` (0 picks one), calling the upstream at `upstreamUrl`, keeping orders in `store`. */
 export function serve({ port, upstreamUrl, store = memoryStore() }) {
-  async function upstreamJson(path, init) {
+  /**
+   * Calls the upstream and decodes its 200 JSON reply. `waitMs` is what the call asks
+   * the upstream to take: the call is abandoned UPSTREAM_GRACE_MS later with a 504.
+   */
+  async function upstreamJson(path, waitMs, init) {
     try {
-      const response = await fetch(`${upstreamUrl}${path}`, init);
+      const signal = AbortSignal.timeout(waitMs + UPSTREAM_GRACE_MS);
+      const response = await fetch(`${upstreamUrl}${path}`, { ...init, signal });
       if (!response.ok) {
         await response.body?.cancel();
         throw new Error(`status ${response.status}`);
       }
       return await response.json();
     } catch (err) {
-      throw new HttpError(502, `upstream: ${err.message}`);
+      throw err.name === 'TimeoutError'
+        ? new HttpError(504, `upstream timed out: ${err.message}`)
+        : new HttpError(502, `upstream: ${err.message}`);
     }
   }
 
@@ -118,7 +145,7 @@ export function serve({ port, upstreamUrl, store = memoryStore() }) {
           const params = new URL(request.url).searchParams;
           const ms = uintParam(params, 'ms', 10_000);
           const token = tokenParam(params, 'token');
-          const reply = await upstreamJson(`/delay?ms=${ms}&token=${token}`);
+          const reply = await upstreamJson(`/delay?ms=${ms}&token=${token}`, ms);
           return Response.json({ token: reply.token });
         },
       }),
@@ -138,7 +165,7 @@ export function serve({ port, upstreamUrl, store = memoryStore() }) {
           if (invalid) throw new HttpError(400, invalid);
           let totalCents = 0;
           for (const item of order.items) totalCents += item.qty * item.unit_price_cents;
-          const authorization = await upstreamJson('/authorize', {
+          const authorization = await upstreamJson('/authorize', 0, {
             method: 'POST',
             headers: { 'content-type': 'application/json' },
             body: JSON.stringify({ customer_id: order.customer_id, total_cents: totalCents }),

@@ -2,7 +2,7 @@
 
 import express from 'express';
 
-import { HttpError, errorMiddleware, sendError } from './errors.js';
+import { HttpError, UPSTREAM_GRACE_MS, upstreamError, errorMiddleware, sendError } from './errors.js';
 import { hash, json } from './kernels.js';
 import { ordersRouter } from './orders.js';
 import { tokenParam, uintParam } from './params.js';
@@ -41,14 +41,16 @@ export function buildApp({ upstreamUrl, store = memoryStore() }) {
     const token = tokenParam(req.query, 'token');
     let reply;
     try {
-      const response = await fetch(`${upstreamUrl}/delay?ms=${ms}&token=${token}`);
+      const response = await fetch(`${upstreamUrl}/delay?ms=${ms}&token=${token}`, {
+        signal: AbortSignal.timeout(ms + UPSTREAM_GRACE_MS),
+      });
       if (!response.ok) {
         await response.body?.cancel();
         throw new Error(`status ${response.status}`);
       }
       reply = await response.json();
     } catch (err) {
-      throw new HttpError(502, `upstream: ${err.message}`);
+      throw upstreamError(err, 'upstream');
     }
     res.json({ token: reply.token });
   });

@@ -9,6 +9,7 @@ const CODES = {
   415: 'unsupported_media_type',
   500: 'internal_error',
   502: 'bad_gateway',
+  504: 'gateway_timeout',
 };
 
 export class HttpError extends Error {
@@ -16,6 +17,19 @@ export class HttpError extends Error {
     super(message);
     this.status = status;
   }
+}
+
+/**
+ * How much longer than it asked the upstream to wait a call may take before it
+ * is abandoned with a 504 (docs/contract.md, "Upstream calls").
+ */
+export const UPSTREAM_GRACE_MS = 3_000;
+
+/** A failed upstream call as the contract answers it: 504 when it ran out of time, else 502. */
+export function upstreamError(err, what) {
+  return err?.name === 'TimeoutError'
+    ? new HttpError(504, `${what} timed out: ${err.message}`)
+    : new HttpError(502, `${what}: ${err.message}`);
 }
 
 export function sendError(res, status, message) {

@@ -5,7 +5,7 @@
 import express from 'express';
 import { z } from 'zod';
 
-import { HttpError, sendError } from './errors.js';
+import { HttpError, UPSTREAM_GRACE_MS, upstreamError, sendError } from './errors.js';
 import { hash } from './kernels.js';
 
 export const MAX_BODY = 65536;
@@ -104,6 +104,7 @@ async function authorize(upstreamUrl, customerId, totalCents) {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ customer_id: customerId, total_cents: totalCents }),
+      signal: AbortSignal.timeout(UPSTREAM_GRACE_MS),
     });
     if (!response.ok) {
       await response.body?.cancel();
@@ -111,7 +112,7 @@ async function authorize(upstreamUrl, customerId, totalCents) {
     }
     approved = (await response.json()).approved === true;
   } catch (err) {
-    throw new HttpError(502, `upstream authorize: ${err.message}`);
+    throw upstreamError(err, 'upstream authorize');
   }
   if (!approved) throw new HttpError(502, 'upstream declined the order');
 }

@@ -13,9 +13,10 @@ const store = databaseUrl
   ? postgresStore({ url: databaseUrl, max: Number(process.env.DB_POOL_SIZE ?? 10) })
   : memoryStore();
 
-// A request head must arrive within 10 s (slowloris). Node.js checks its
+// A request head, and the whole request, must arrive within 10 s
+// (slowloris, slow bodies: docs/contract.md). Node.js checks its
 // timeouts only every connectionsCheckingInterval (30 s by default).
-const timeouts = { headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1_000 };
+const timeouts = { headersTimeout: 10_000, requestTimeout: 10_000, connectionsCheckingInterval: 1_000 };
 const server = http.createServer(timeouts, buildApp({ upstreamUrl, store }));
 server.on('error', (err) => {
   console.error(err);

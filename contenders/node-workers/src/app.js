@@ -7,12 +7,12 @@ import http from 'node:http';
 import Fastify from 'fastify';
 import { Pool } from 'undici';
 
-import { HttpError, errorHandler, sendError } from './errors.js';
+import { HttpError, UPSTREAM_GRACE_MS, upstreamError, errorHandler, sendError } from './errors.js';
 import { MAX_BODY, orderRoutes } from './orders.js';
 import { tokenParam, uintParam } from './params.js';
 import { memoryStore } from './store.js';
 
-const SERVER_TIMEOUTS = { headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1_000 };
+const SERVER_TIMEOUTS = { headersTimeout: 10_000, requestTimeout: 10_000, connectionsCheckingInterval: 1_000 };
 const KNOWN_PATHS = ['/health', '/json', '/cpu/hash', '/cpu/json', '/io', '/orders', '/orders/:id'];
 const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
 
@@ -24,7 +24,8 @@ export function buildApp({ upstreamUrl, kernels, store = memoryStore() }) {
   const app = Fastify({
     logger: false,
     bodyLimit: MAX_BODY,
-    // A request head must arrive within 10 s (slowloris). Node.js checks its
+    // A request head, and the whole request, must arrive within 10 s
+    // (slowloris, slow bodies: docs/contract.md). Node.js checks its
     // timeouts only every connectionsCheckingInterval (30 s by default).
     serverFactory: (handler) => http.createServer(SERVER_TIMEOUTS, handler),
     ajv: {
@@ -68,6 +69,7 @@ export function buildApp({ upstreamUrl, kernels, store = memoryStore() }) {
       const { statusCode, body } = await upstream.request({
         method: 'GET',
         path: `/delay?ms=${ms}&token=${token}`,
+        signal: AbortSignal.timeout(ms + UPSTREAM_GRACE_MS),
       });
       if (statusCode !== 200) {
         await body.dump();
@@ -76,7 +78,7 @@ export function buildApp({ upstreamUrl, kernels, store = memoryStore() }) {
       const reply = await body.json();
       return { token: reply.token };
     } catch (err) {
-      throw new HttpError(502, `upstream: ${err.message}`);
+      throw upstreamError(err, 'upstream');
     }
   });
 

@@ -2,7 +2,7 @@
 // JSON-schema validation, upstream authorization through undici, the fraud
 // score, and the store (src/store.js).
 
-import { HttpError, sendError } from './errors.js';
+import { HttpError, UPSTREAM_GRACE_MS, upstreamError, sendError } from './errors.js';
 import { hash } from './kernels.js';
 
 export const MAX_BODY = 65536;
@@ -104,6 +104,7 @@ async function authorize(upstream, customerId, totalCents) {
       path: '/authorize',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ customer_id: customerId, total_cents: totalCents }),
+      signal: AbortSignal.timeout(UPSTREAM_GRACE_MS),
     });
     if (statusCode !== 200) {
       await body.dump();
@@ -111,7 +112,7 @@ async function authorize(upstream, customerId, totalCents) {
     }
     approved = (await body.json()).approved === true;
   } catch (err) {
-    throw new HttpError(502, `upstream authorize: ${err.message}`);
+    throw upstreamError(err, 'upstream authorize');
   }
   if (!approved) throw new HttpError(502, 'upstream declined the order');
 }

@@ -1,4 +1,6 @@
 //! The router and the handlers of every endpoint but the orders.
+use std::time::Duration;
+
 use axum::{
     Json, Router,
     extract::{DefaultBodyLimit, Query, State, rejection::QueryRejection},
@@ -7,7 +9,7 @@ use axum::{
 use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
-use crate::state::AppState;
+use crate::state::{AppState, UPSTREAM_GRACE};
 use crate::{kernels, orders, params};
 
 pub fn app(state: AppState) -> Router {
@@ -111,6 +113,7 @@ async fn io(State(state): State<AppState>, q: QueryResult) -> Result<Json<Token>
             .inner
             .http
             .get(url)
+            .timeout(Duration::from_millis(ms) + UPSTREAM_GRACE)
             .send()
             .await?
             .error_for_status()?
@@ -118,7 +121,7 @@ async fn io(State(state): State<AppState>, q: QueryResult) -> Result<Json<Token>
             .await
     }
     .await
-    .map_err(|e| ApiError::BadGateway(format!("upstream: {e}")))?;
+    .map_err(|e| ApiError::upstream("upstream", e))?;
     Ok(Json(reply))
 }
 

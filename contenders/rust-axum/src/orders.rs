@@ -5,16 +5,19 @@
 use axum::{
     Json,
     body::Bytes,
-    extract::{Path, Query, State, rejection::BytesRejection, rejection::QueryRejection},
+    extract::{FromRequest, Path, Query, Request, State, rejection::QueryRejection},
     http::{HeaderMap, StatusCode, header},
 };
 use serde::{Deserialize, Serialize};
 
-use crate::state::AppState;
+use crate::state::{AppState, UPSTREAM_GRACE};
 use crate::store::{self, Order, StoreError};
 use crate::{error::ApiError, kernels, params};
 
 pub const MAX_BODY: usize = 65_536;
+/// How long a request body may take to arrive whole: one that trickles in is
+/// given up with a 408 (docs/contract.md, "Hostile input").
+const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -88,16 +91,18 @@ struct Authorization {
 
 pub async fn create(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    request: Request,
 ) -> Result<(StatusCode, Json<Order>), ApiError> {
-    if !is_json(&headers) {
+    if !is_json(request.headers()) {
         return Err(ApiError::UnsupportedMediaType);
     }
-    let body = body.map_err(|e| match e.status() {
-        StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
-        _ => ApiError::BadRequest(e.body_text()),
-    })?;
+    let body = tokio::time::timeout(BODY_TIMEOUT, Bytes::from_request(request, &state))
+        .await
+        .map_err(|_| ApiError::RequestTimeout)?
+        .map_err(|e| match e.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
+            _ => ApiError::BadRequest(e.body_text()),
+        })?;
     let order: NewOrder =
         serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     order.validate().map_err(ApiError::BadRequest)?;
@@ -112,6 +117,7 @@ pub async fn create(
                 customer_id: &order.customer_id,
                 total_cents,
             })
+            .timeout(UPSTREAM_GRACE)
             .send()
             .await?
             .error_for_status()?
@@ -119,7 +125,7 @@ pub async fn create(
             .await
     }
     .await
-    .map_err(|e| ApiError::BadGateway(format!("upstream authorize: {e}")))?;
+    .map_err(|e| ApiError::upstream("upstream authorize", e))?;
     if !authorization.approved {
         return Err(ApiError::BadGateway("upstream declined the order".into()));
     }

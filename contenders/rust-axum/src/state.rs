@@ -5,6 +5,10 @@ use std::time::Duration;
 
 use crate::store::Store;
 
+/// How much longer than it asked the upstream to wait a call may take before
+/// it is abandoned with a 504 (docs/contract.md, "Upstream calls").
+pub const UPSTREAM_GRACE: Duration = Duration::from_secs(3);
+
 /// Shared by every handler: the upstream client and the order store.
 #[derive(Clone)]
 pub struct AppState {
@@ -22,7 +26,6 @@ impl AppState {
         // reqwest keeps an unbounded idle pool per host by default, so many
         // concurrent upstream calls reuse their keep-alive connections.
         let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
             .pool_idle_timeout(Duration::from_secs(90))
             .build()?;
         Ok(Self {

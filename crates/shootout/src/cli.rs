@@ -117,16 +117,25 @@ pub enum Command {
     /// Send each contender hostile input and score how it copes.
     ///
     /// Malformed bodies (truncated, invalid UTF-8, numbers out of range,
-    /// 100,000 levels of nesting, 10 MB with and without a length) and
+    /// 100,000 levels of nesting, 10 MB with and without a length);
     /// protocol abuse (10,000 headers, huge lines, bad chunking, request
-    /// smuggling shapes, pipelining). Each case is judged by its rule in
-    /// docs/contract.md ("Hostile input"); every case also must not get a
-    /// 5xx, crash the service (it is restarted, and the crash counted) or go
-    /// unanswered. Orders acknowledged during the battery must read back.
+    /// smuggling shapes, pipelining); slow clients (slowloris, a slow body,
+    /// 5,000 idle connections, clients that hang up mid-request and
+    /// mid-response); upstream faults (resets, 500s, garbage, silence: 502
+    /// or 504 in time, and nothing leaked afterwards); and overload (3×
+    /// capacity, then half: shed or answer, and recover).
+    ///
+    /// Each case is judged by its rule in docs/contract.md ("Hostile
+    /// input"); every case also must not get a 5xx, crash the service (it is
+    /// restarted, and the crash counted) or go unanswered. Orders
+    /// acknowledged during the battery must read back; a contender with a
+    /// database mode is tortured in it, and an order stored without being
+    /// acknowledged is counted as invented. About 35 s per contender.
     ///
     /// Examples:
     ///   shootout torture
     ///   shootout torture go-nethttp node-fastify --json
+    ///   shootout torture node-express --no-overload --no-database
     #[command(verbatim_doc_comment)]
     Torture(TortureArgs),
     /// Run each contender's own unit tests with its own toolchain.
@@ -242,6 +251,10 @@ pub struct TortureArgs {
     /// Skip the overload phase (about 17 s per contender).
     #[arg(long)]
     pub no_overload: bool,
+    /// A contender with a database mode is tortured in it, so that orders
+    /// stored without being acknowledged are found too.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
     /// Print the scorecards as JSON on stdout.
     #[arg(long)]
     pub json: bool,

@@ -223,3 +223,23 @@ pub fn kill_process(pid: u32, signal: i32) {
         libc::kill(pid as i32, signal);
     }
 }
+
+/// Arms socket `fd` to close with a RST instead of a FIN (`SO_LINGER` 0), as
+/// a crashed or misbehaving peer does. A zero linger never blocks the close.
+pub fn reset_on_close(fd: i32) {
+    let linger = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
+    // SAFETY: setsockopt with a valid pointer to a linger of the stated size;
+    // on a stale fd it fails with EBADF and nothing else happens.
+    unsafe {
+        libc::setsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            (&raw const linger).cast(),
+            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+        );
+    }
+}

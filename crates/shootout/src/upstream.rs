@@ -3,13 +3,14 @@
 //! It is a real product component, not a mock of a contender: `/delay` waits on
 //! a precise timer (no request thread blocked, see [`crate::timer`]) and `/authorize` answers after a configurable
 //! latency. It counts what it served so the verifier can prove a contender
-//! really called it, and it can be told to fail so the verifier can check the
-//! contenders' 502 path.
+//! really called it, and it can be told to misbehave ([`Fault`]) so the
+//! verifier and `shootout torture` can check the contenders' 502 and 504
+//! paths.
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::os::fd::AsRawFd;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -33,12 +34,50 @@ pub struct Counters {
     pub authorize: u64,
 }
 
-/// Shared state: counters, the authorize latency and the failure switch.
+/// How `/delay` and `/authorize` misbehave, when told to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Fault {
+    /// Answers as the contract says.
+    None = 0,
+    /// 503 with an error body.
+    Unavailable,
+    /// 500 with an error body.
+    Error,
+    /// 200 whose body is not JSON.
+    Garbage,
+    /// Waits [`SLOW`] longer than asked before answering.
+    Slow,
+    /// Resets the connection (TCP RST) instead of answering.
+    Reset,
+}
+
+/// How much longer a [`Fault::Slow`] upstream takes: far beyond the
+/// contract's upstream timeout.
+pub const SLOW: Duration = Duration::from_secs(30);
+
+impl Fault {
+    fn from_u8(v: u8) -> Self {
+        [
+            Self::None,
+            Self::Unavailable,
+            Self::Error,
+            Self::Garbage,
+            Self::Slow,
+            Self::Reset,
+        ]
+        .get(usize::from(v))
+        .copied()
+        .unwrap_or(Self::None)
+    }
+}
+
+/// Shared state: counters, the authorize latency and the fault switch.
 #[derive(Debug)]
 pub struct Upstream {
     delay: AtomicU64,
     authorize: AtomicU64,
-    failing: AtomicBool,
+    fault: AtomicU8,
     authorize_latency: Duration,
 }
 
@@ -47,7 +86,7 @@ impl Upstream {
         Arc::new(Self {
             delay: AtomicU64::new(0),
             authorize: AtomicU64::new(0),
-            failing: AtomicBool::new(false),
+            fault: AtomicU8::new(Fault::None as u8),
             authorize_latency,
         })
     }
@@ -61,7 +100,20 @@ impl Upstream {
 
     /// While set, `/delay` and `/authorize` answer 503.
     pub fn set_failing(&self, failing: bool) {
-        self.failing.store(failing, Ordering::SeqCst);
+        self.set_fault(if failing {
+            Fault::Unavailable
+        } else {
+            Fault::None
+        });
+    }
+
+    /// From now on `/delay` and `/authorize` misbehave as `fault` says.
+    pub fn set_fault(&self, fault: Fault) {
+        self.fault.store(fault as u8, Ordering::SeqCst);
+    }
+
+    pub fn fault(&self) -> Fault {
+        Fault::from_u8(self.fault.load(Ordering::SeqCst))
     }
 }
 
@@ -113,8 +165,10 @@ pub async fn serve(listener: TcpListener, state: Arc<Upstream>, mut stop: watch:
         };
         let _ = stream.set_nodelay(true);
         let state = state.clone();
+        // Valid while hyper owns the stream, which outlives every request.
+        let fd = stream.as_raw_fd();
         tokio::spawn(async move {
-            let service = service_fn(move |req| handle(state.clone(), req));
+            let service = service_fn(move |req| handle(state.clone(), fd, req));
             let _ = http1::Builder::new()
                 .keep_alive(true)
                 .serve_connection(TokioIo::new(stream), service)
@@ -138,10 +192,39 @@ fn error(status: StatusCode, message: &str) -> Response<Full<Bytes>> {
     )
 }
 
+/// The answer `fault` gives instead of a good one, if it gives one; `Err`
+/// makes hyper drop the connection, which [`Fault::Reset`] has armed to
+/// close with a RST.
+async fn misbehave(fault: Fault, fd: i32) -> Result<Option<Response<Full<Bytes>>>, ResetError> {
+    Ok(Some(match fault {
+        Fault::None => return Ok(None),
+        Fault::Unavailable => error(StatusCode::SERVICE_UNAVAILABLE, "failing on purpose"),
+        Fault::Error => error(StatusCode::INTERNAL_SERVER_ERROR, "failing on purpose"),
+        Fault::Garbage => Response::builder()
+            .header("content-type", "application/json")
+            .body(Full::new(Bytes::from_static(b"\x00<html>not json{{")))
+            .expect("static response parts are valid"),
+        Fault::Slow => {
+            crate::timer::sleep(SLOW).await;
+            return Ok(None);
+        }
+        Fault::Reset => {
+            crate::sys::reset_on_close(fd);
+            return Err(ResetError);
+        }
+    }))
+}
+
+/// The connection is reset on purpose.
+#[derive(Debug, thiserror::Error)]
+#[error("connection reset on purpose")]
+struct ResetError;
+
 async fn handle(
     state: Arc<Upstream>,
+    fd: i32,
     req: Request<Incoming>,
-) -> Result<Response<Full<Bytes>>, Infallible> {
+) -> Result<Response<Full<Bytes>>, ResetError> {
     let path = req.uri().path().to_owned();
     let query = req.uri().query().unwrap_or("").to_owned();
     let response = match (req.method(), path.as_str()) {
@@ -157,8 +240,8 @@ async fn handle(
             match (ms, param("token")) {
                 (Some(ms), Some(token)) if ms <= MAX_DELAY_MS => {
                     crate::timer::sleep(Duration::from_millis(ms)).await;
-                    if state.failing.load(Ordering::SeqCst) {
-                        error(StatusCode::SERVICE_UNAVAILABLE, "failing on purpose")
+                    if let Some(bad) = misbehave(state.fault(), fd).await? {
+                        bad
                     } else {
                         state.delay.fetch_add(1, Ordering::SeqCst);
                         json(
@@ -180,8 +263,8 @@ async fn handle(
             crate::timer::sleep(state.authorize_latency).await;
             if !valid {
                 error(StatusCode::BAD_REQUEST, "need customer_id and total_cents")
-            } else if state.failing.load(Ordering::SeqCst) {
-                error(StatusCode::SERVICE_UNAVAILABLE, "failing on purpose")
+            } else if let Some(bad) = misbehave(state.fault(), fd).await? {
+                bad
             } else {
                 state.authorize.fetch_add(1, Ordering::SeqCst);
                 json(StatusCode::OK, r#"{"approved":true}"#.to_owned())

@@ -113,11 +113,159 @@ fn a_service_that_queues_without_bound_fails_the_overload_case() {
 }
 
 #[test]
-fn a_service_that_never_times_out_a_slow_client_fails_slowloris() {
+fn a_service_that_never_times_out_a_slow_client_fails_slowloris_and_slow_body() {
     let cards = scorecards(&["fixture-ok", "no-head-timeout"], false);
-    let name = "slowloris (one header line every 500 ms)";
-    assert_eq!(case(card(&cards, "fixture-ok"), name)["passed"], true);
-    let kept = case(card(&cards, "no-head-timeout"), name);
-    assert_eq!(kept["passed"], false, "{kept}");
-    assert_eq!(kept["hung"], true);
+    for name in [
+        "slowloris (one header line every 500 ms)",
+        "slow body (one byte every 500 ms, never complete)",
+    ] {
+        assert_eq!(case(card(&cards, "fixture-ok"), name)["passed"], true);
+        let kept = case(card(&cards, "no-head-timeout"), name);
+        assert_eq!(kept["passed"], false, "{kept}");
+        assert_eq!(kept["hung"], true);
+    }
+}
+
+#[test]
+fn upstream_faults_catch_a_missing_timeout_and_leaked_connections() {
+    let cards = scorecards(
+        &[
+            "fixture-ok",
+            "no-upstream-timeout",
+            "leak-upstream-connections",
+            "leak-on-hang-up",
+        ],
+        false,
+    );
+    let ok = card(&cards, "fixture-ok");
+    for c in ok["cases"].as_array().unwrap() {
+        let group = c["group"].as_str().unwrap();
+        if group == "upstream" || c["case"].as_str().unwrap().starts_with("disconnect") {
+            assert_eq!(c["passed"], true, "fixture-ok: {c}");
+        }
+    }
+
+    let silent = "the upstream does not answer (for 30 s)";
+    let no_timeout = case(card(&cards, "no-upstream-timeout"), silent);
+    assert_eq!(no_timeout["passed"], false, "{no_timeout}");
+    assert_eq!(no_timeout["hung"], true, "{no_timeout}");
+    // A reset, a 500 and garbage are still answered 502 without a timeout.
+    let reset = case(
+        card(&cards, "no-upstream-timeout"),
+        "the upstream resets the connection",
+    );
+    assert_eq!(reset["passed"], true, "{reset}");
+
+    let after = "after the faults: recovery, no leak";
+    let leak = case(card(&cards, "leak-upstream-connections"), after);
+    assert_eq!(leak["passed"], false, "{leak}");
+    assert!(
+        leak["failure"].as_str().unwrap().contains("leaking"),
+        "{leak}"
+    );
+
+    let hang_up = card(&cards, "leak-on-hang-up");
+    let mid_response = case(
+        hang_up,
+        "disconnect mid-response (/io and POST /orders, RST before the answer)",
+    );
+    assert_eq!(mid_response["passed"], false, "{mid_response}");
+    assert!(
+        mid_response["failure"]
+            .as_str()
+            .unwrap()
+            .contains("leaking"),
+        "{mid_response}"
+    );
+}
+
+#[test]
+fn an_order_stored_though_refused_is_counted_invented_in_database_mode() {
+    // Tortured in its database mode (the fixture has one): the tables are
+    // read at the end.
+    let cards = scorecards(&["error-after-commit", "fixture-ok"], false);
+    let faulty = card(&cards, "error-after-commit");
+    let invented = faulty["orders_invented"].as_u64().unwrap();
+    assert!(invented >= 1, "{faulty}");
+    // Each was answered 500, and the 500s are counted too.
+    assert!(faulty["server_errors"].as_u64().unwrap() >= 1, "{faulty}");
+    // Without a database mode the check cannot be made, and says so.
+    assert_eq!(card(&cards, "fixture-ok")["orders_invented"], Value::Null);
+}
+
+const TORTURE_SCENARIO: &str = r#"
+kind = "torture"
+name = "torture"
+description = "the battery, without the overload, for tests"
+[torture]
+overload = false
+"#;
+
+const TORTURE_LEDGER: &str = r#"
+title = "torture ledger for tests"
+source = "the tests"
+[[claim]]
+id = "never-crashes"
+section = "tests"
+quote = "It never crashes"
+test = "crash-on-deep-nesting does not crash under the battery"
+why = "one crash refutes never"
+[[claim.check]]
+scenario = "torture"
+metric = "torture_crashes"
+a = "crash-on-deep-nesting"
+at_most = 0
+"#;
+
+/// `run` with a torture scenario: the scorecard is the trial's detail, its
+/// counts are metrics the ledger reads, and both reports show each case.
+#[test]
+fn run_puts_the_scorecard_in_results_the_reports_and_the_ledger() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("torture.toml"), TORTURE_SCENARIO).unwrap();
+    let other = tempfile::tempdir().unwrap();
+    let ledger = other.path().join("ledger.toml");
+    std::fs::write(&ledger, TORTURE_LEDGER).unwrap();
+    let out = other.path().join("out");
+    let run = shootout()
+        .args(["run", "--quick", "--no-database"])
+        .args(["--contenders", "crash-on-deep-nesting"])
+        .arg("--contenders-dir")
+        .arg(fixtures())
+        .arg("--scenarios-dir")
+        .arg(dir.path())
+        .arg("--ledger")
+        .arg(&ledger)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let results: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap()).unwrap();
+    let cells = results["scenarios"][0]["cells"].as_array().unwrap();
+    let crash = cells
+        .iter()
+        .find(|c| c["contender"] == "crash-on-deep-nesting")
+        .unwrap();
+    let trial = &crash["trials"][0];
+    assert_eq!(trial["detail"]["kind"], "torture", "{trial}");
+    assert!(trial["metrics"]["torture_crashes"].as_f64().unwrap() >= 1.0);
+    let nesting = trial["detail"]["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["case"] == "100,000 levels of nesting")
+        .unwrap();
+    assert_eq!(nesting["crashed"], true, "{nesting}");
+
+    let claim = &results["ledger"]["claims"][0];
+    assert_eq!(claim["verdict"], "REFUTED", "{claim}");
+
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("Per case"), "no per-case table in the report");
+    assert!(html.contains("✗ crash"), "the crash is not marked per case");
+    assert!(html.contains("100,000 levels of nesting"));
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("| bodies: 100,000 levels of nesting |"), "{md}");
 }

@@ -4,6 +4,7 @@
 use super::{in_ci, print_json_or_text, split};
 use crate::cli::TortureArgs;
 use crate::contenders;
+use crate::database::Database;
 use crate::gate::{self, Launch, UpstreamPlan};
 use crate::torture::{self, Scorecard};
 
@@ -16,6 +17,15 @@ pub async fn torture(args: TortureArgs) -> anyhow::Result<bool> {
         "no contenders found in {}",
         args.common.contenders_dir.display()
     );
+    let database = match args.database.plan() {
+        Some(plan) if chosen.iter().any(|c| c.database.is_some()) => {
+            eprintln!(
+                "shootout: starting PostgreSQL (contenders with a database mode are tortured in it)…"
+            );
+            Some(Database::start(&plan, Some(&generator)).await?)
+        }
+        _ => None,
+    };
     let mut cards: Vec<Scorecard> = Vec::new();
     let mut ok = true;
     for contender in &chosen {
@@ -27,10 +37,15 @@ pub async fn torture(args: TortureArgs) -> anyhow::Result<bool> {
                 continue;
             }
         };
+        let db = database.as_ref().filter(|_| contender.database.is_some());
         eprintln!(
-            "shootout: torturing {} ({} cases)…",
+            "shootout: torturing {}{}…",
             contender.name,
-            torture::cases::CASES.len()
+            if db.is_some() {
+                " in its database mode"
+            } else {
+                ""
+            }
         );
         let how = Launch {
             cpus: cpus.clone(),
@@ -41,13 +56,16 @@ pub async fn torture(args: TortureArgs) -> anyhow::Result<bool> {
             database: None,
         };
         let generator = (!args.no_overload).then_some(&generator);
-        match torture::battery(&prepared, &how, generator).await {
+        match torture::battery(&prepared, &how, generator, db).await {
             Ok(card) => cards.push(card),
             Err(e) => {
                 eprintln!("shootout: {}: {e}", contender.name);
                 ok = false;
             }
         }
+    }
+    if let Some(db) = database {
+        db.stop().await;
     }
     print_json_or_text(args.json, &cards, || torture::render(&cards))?;
     Ok(ok)

@@ -191,6 +191,31 @@ impl Database {
             .map_err(|source| self.sql(source))
     }
 
+    /// The stored orders (id, customer) that are not among `acknowledged`
+    /// (ids), leaving out customers whose ids start with `unread_prefix`
+    /// (their answers were never read, so they cannot have been
+    /// acknowledged).
+    pub async fn unacknowledged(
+        &self,
+        acknowledged: &[&str],
+        unread_prefix: &str,
+    ) -> Result<Vec<(String, String)>, DatabaseError> {
+        let rows = self
+            .admin
+            .query(
+                "SELECT id::text, customer_id FROM orders WHERE NOT starts_with(customer_id, $1) ORDER BY id",
+                &[&unread_prefix],
+            )
+            .await
+            .map_err(|source| self.sql(source))?;
+        let acked: std::collections::HashSet<&str> = acknowledged.iter().copied().collect();
+        Ok(rows
+            .iter()
+            .map(|r| (r.get::<_, String>(0), r.get::<_, String>(1)))
+            .filter(|(id, _)| !acked.contains(id.as_str()))
+            .collect())
+    }
+
     /// The connection shootout itself uses (search path set to its schema).
     pub fn client(&self) -> &Client {
         &self.admin

@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use super::svg::esc;
 use super::table::{Table, scenario_table};
-use super::{charts, ledger, method_facts};
+use super::{charts, ledger, method_facts, scorecard};
 use crate::suite::claims::Evaluation;
 use crate::suite::results::Results;
 
@@ -38,6 +38,9 @@ svg .whisker{stroke:var(--fg);stroke-width:1.5;fill:none}svg .line{fill:none;str
 .pairs g.bar:nth-of-type(even) rect{opacity:.55}
 ul.warnings{font-size:.85rem;color:var(--unsure)}dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dl.facts dt{color:var(--muted)}dl.facts dd{margin:0}
 nav a{margin-right:.8rem}a{color:var(--c0)}
+table.cases td.pass{color:var(--good);text-align:center}table.cases td.fail{color:var(--bad);font-weight:600;text-align:center}
+table.cases td:first-child{white-space:normal;min-width:16rem}span.group{color:var(--muted);font-size:.75rem;text-transform:uppercase}
+ul.failures{font-size:.85rem}ul.failures .meta{color:var(--muted)}
 "#;
 
 fn table(t: &Table) -> String {
@@ -110,6 +113,9 @@ pub fn render(results: &Results, evaluation: Option<&Evaluation>, baseline: &str
         match scenario_table(s, baseline) {
             Some(t) => out.push_str(&table(&t)),
             None => out.push_str("<p class=\"meta\">(no measurements)</p>"),
+        }
+        if let Some(cases) = scorecard::html(s) {
+            out.push_str(&cases);
         }
         let charts = charts::for_scenario(results, s);
         if !charts.is_empty() {

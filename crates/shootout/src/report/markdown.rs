@@ -76,6 +76,10 @@ pub fn render(results: &Results, evaluation: Option<&Evaluation>, baseline: &str
             Some(t) => out.push_str(&table(&t)),
             None => out.push_str("(no measurements)\n"),
         }
+        if let Some(cases) = super::scorecard::markdown(s) {
+            out.push('\n');
+            out.push_str(&cases);
+        }
         out.push('\n');
     }
     let _ = writeln!(out, "## Method and machine\n");

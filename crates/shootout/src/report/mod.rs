@@ -8,6 +8,7 @@ pub mod charts;
 pub mod html;
 pub mod ledger;
 pub mod markdown;
+pub mod scorecard;
 pub mod svg;
 pub mod table;
 pub mod terminal;

@@ -81,6 +81,7 @@ pub fn columns(s: &ScenarioResult) -> Vec<MetricKey> {
             TortureCrashes,
             TortureHangs,
             TortureOrdersLost,
+            TortureOrdersInvented,
             OverloadTimeouts,
             OverloadRecoveryS,
         ]

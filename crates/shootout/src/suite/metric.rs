@@ -213,6 +213,7 @@ registry! {
     TortureCrashes => "torture_crashes", "crashes", Count, Lower, Median, Torture, Noise::Exact, false, "times the process died during the battery";
     TortureHangs => "torture_hangs", "hangs", Count, Lower, Median, Torture, Noise::Exact, false, "hostile-input cases left unanswered past their time";
     TortureOrdersLost => "torture_orders_lost", "orders lost", Count, Lower, Median, Torture, Noise::Exact, false, "orders acknowledged before or during the battery that did not read back after it";
+    TortureOrdersInvented => "torture_orders_invented", "orders invented", Count, Lower, Median, Torture, Noise::Exact, false, "orders in the database that the battery never saw acknowledged (refused with 400, 502, 500… yet stored); database mode only, absent in memory";
     OverloadTimeouts => "overload_timeouts", "overload timeouts", Count, Lower, Median, Torture, Noise::Relative(0.50), false, "requests left to time out (2 s) at 3× capacity, neither answered nor shed";
     OverloadShed => "overload_shed", "shed", Count, Neither, Median, Torture, Noise::Relative(0.50), false, "requests shed with a 503 or 429 at 3× capacity";
     OverloadRecoveryS => "overload_recovery_s", "recovery s", Seconds, Lower, Median, Torture, Noise::Relative(0.50), false, "seconds after the overload until p99 stayed within 2× of its value before";

@@ -111,6 +111,20 @@ fn fresh(opts: &Options) -> Results {
     }
 }
 
+/// The setup for `contender`'s trials: without the database when its
+/// database mode was not admitted (a scenario that needs one does not run
+/// it; one that can use it, torture, runs it in memory).
+fn setup_for(setup: &Setup, results: &Results, contender: &str) -> Setup {
+    let admitted = results.contenders.iter().any(|c| {
+        c.name == contender && c.database_driver.is_some() && c.database_skipped.is_none()
+    });
+    let mut setup = setup.clone();
+    if !admitted {
+        setup.database = None;
+    }
+    setup
+}
+
 /// Whether `contender` is measured in `scenario`: a database scenario
 /// needs a contender whose database mode passed verification. Why not,
 /// otherwise.
@@ -298,7 +312,8 @@ pub async fn run(opts: &Options) -> anyhow::Result<Results> {
                     expect.map(|d| d.as_secs_f64()),
                 );
                 let began = Instant::now();
-                let t = run_trial(scenario, prepared, &opts.setup, trial, position).await;
+                let setup = setup_for(&opts.setup, &results, name);
+                let t = run_trial(scenario, prepared, &setup, trial, position).await;
                 if let Some(ticker) = ticker {
                     ticker.abort();
                 }

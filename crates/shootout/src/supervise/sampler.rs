@@ -325,6 +325,27 @@ pub fn tree_rss(pid: u32) -> Option<u64> {
     Reader::new(pid).read(0.0, true).map(|s| s.rss_bytes)
 }
 
+/// What every open descriptor of `pid`'s whole tree points at right now
+/// (`socket:[123]`, a path, …), one entry per descriptor; `None` when the
+/// process is gone.
+pub fn tree_fd_targets(pid: u32) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    for p in process_tree(pid) {
+        let Ok(dir) = std::fs::read_dir(format!("/proc/{p}/fd")) else {
+            if p == pid {
+                return None;
+            }
+            continue;
+        };
+        out.extend(dir.flatten().filter_map(|e| {
+            std::fs::read_link(e.path())
+                .ok()
+                .map(|t| t.to_string_lossy().into_owned())
+        }));
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

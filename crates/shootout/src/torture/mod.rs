@@ -4,7 +4,12 @@
 //! no 5xx, no crash (a crashed contender is restarted and the crash counted),
 //! no silence beyond the case's time, `/health` still answering afterwards.
 //! At the end every order the contender acknowledged during the battery must
-//! read back as it was created: a crash that loses them is counted.
+//! read back as it was created: a crash that loses them is counted. In its
+//! database mode (when it has one and a database is at hand) the tables are
+//! read too: an order stored though its request was refused (400, 502, …)
+//! is *invented*, and counted. Only orders whose answers the battery
+//! deliberately never reads (clients that hang up: customers `gone-*`) may
+//! exist unacknowledged.
 //!
 //! After the cases, overload ([`overload`]): three times capacity, then half,
 //! and the time until p99 recovers.
@@ -12,13 +17,17 @@
 //! A slowloris connection and 5,000 idle ones are held open in the background
 //! from the start ([`slow`]), so the other cases run beside them.
 //!
-//! Not built yet (issue #13): slow bodies, disconnects mid-request and
-//! mid-response, and upstream faults.
+//! Between the cases and the overload, upstream faults ([`upstream`]): the
+//! upstream resets, fails, talks garbage and goes silent, and the service
+//! must answer 502/504 in time and return what it held afterwards.
 
 pub mod cases;
+pub mod disconnect;
 pub mod exchange;
+pub mod held;
 pub mod overload;
 pub mod slow;
+pub mod upstream;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -27,6 +36,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::database::Database;
 use crate::gate::{GateError, Launch, Prepared, Running};
 use crate::http1::{self, Request};
 
@@ -65,6 +75,13 @@ pub struct Scorecard {
     pub orders_acknowledged: usize,
     /// Of those, missing or different at the end.
     pub orders_lost: usize,
+    /// Orders in the database that were never acknowledged (database mode
+    /// only; `None`: in-memory mode, where the orders cannot be listed).
+    pub orders_invented: Option<usize>,
+    /// The first few invented orders, as `id (customer)`: the customer id
+    /// names the case that sent it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub invented_examples: Vec<String>,
     pub cases: Vec<CaseResult>,
     /// The overload phase, when it ran.
     pub overload: Option<overload::Overload>,
@@ -72,11 +89,20 @@ pub struct Scorecard {
 
 /// Runs every case against `prepared`, started as `how` says, then the
 /// overload phase with the load generator on `generator` (none: skipped).
+/// With `database`, the contender runs in its database mode on it (the
+/// tables emptied first) and the tables are audited at the end.
 pub async fn battery(
     prepared: &Prepared,
     how: &Launch,
     generator: Option<&crate::supervise::CpuSet>,
+    database: Option<&Database>,
 ) -> Result<Scorecard, GateError> {
+    let mut how = how.clone();
+    if let Some(db) = database {
+        db.reset().await?;
+        how.database = Some(db.url.clone());
+    }
+    let how = &how;
     let mut running = prepared.start(how).await?;
     let mut card = Scorecard {
         contender: prepared.contender.name.clone(),
@@ -87,6 +113,8 @@ pub async fn battery(
         hangs: 0,
         orders_acknowledged: 0,
         orders_lost: 0,
+        orders_invented: None,
+        invented_examples: Vec::new(),
         cases: Vec::new(),
         overload: None,
     };
@@ -95,6 +123,7 @@ pub async fn battery(
         acknowledged.push(first);
     }
     let loris = slow::slowloris(running.addr);
+    let body = slow::slow_body(running.addr);
     let idle = slow::idle(running.addr).await;
     for case in cases::CASES {
         let ex = exchange::exchange(running.addr, (case.bytes)(), case.want, case.wait).await;
@@ -122,13 +151,7 @@ pub async fn battery(
         } else if !alive && failure.is_none() {
             failure = Some("/health stopped answering 200 after the case".into());
         }
-        for r in ex.responses.iter().filter(|r| r.status == 201) {
-            if let Ok(body) = serde_json::from_slice::<Value>(&r.body) {
-                if let Some(id) = body.get("id").and_then(Value::as_str) {
-                    acknowledged.push((id.to_owned(), body.clone()));
-                }
-            }
-        }
+        acknowledged.extend(ex.responses.iter().filter_map(acknowledgement));
         card.server_errors += server_errors;
         card.hangs += usize::from(hung);
         if failure.is_none() {
@@ -148,10 +171,33 @@ pub async fn battery(
             server_errors,
         });
     }
+    let hung_up = disconnect::cases(running.addr, running.service.pid).await;
+    group(
+        hung_up,
+        &mut running,
+        prepared,
+        how,
+        &mut card,
+        "clients hanging up",
+    )
+    .await?;
+    if let Some(state) = running.upstream.state.clone() {
+        let (faults, acks) = upstream::faults(running.addr, running.service.pid, &state).await;
+        acknowledged.extend(acks);
+        group(
+            faults,
+            &mut running,
+            prepared,
+            how,
+            &mut card,
+            "the upstream's faults",
+        )
+        .await?;
+    }
     if let Some(generator) = generator {
         overload_case(&mut running, prepared, how, generator, &mut card).await?;
     }
-    slow_cases(&running, loris, idle, &mut card).await;
+    slow_cases(&running, [loris, body], idle, &mut card).await;
     card.orders_acknowledged = acknowledged.len();
     for (id, body) in &acknowledged {
         let read = http1::send_once(
@@ -166,7 +212,71 @@ pub async fn battery(
         card.orders_lost += usize::from(!same);
     }
     stop(running, &mut card).await;
+    if let Some(db) = database {
+        let invented = db.unacknowledged(&ack_ids(&acknowledged), "gone-").await?;
+        card.orders_invented = Some(invented.len());
+        card.invented_examples = invented
+            .iter()
+            .take(5)
+            .map(|(id, customer)| format!("{id} ({customer})"))
+            .collect();
+    }
     Ok(card)
+}
+
+fn ack_ids(acknowledged: &[(String, Value)]) -> Vec<&str> {
+    acknowledged.iter().map(|(id, _)| id.as_str()).collect()
+}
+
+/// The id and body of a 201 answer.
+fn acknowledgement(r: &http1::Response) -> Option<(String, Value)> {
+    if r.status != 201 {
+        return None;
+    }
+    let body: Value = serde_json::from_slice(&r.body).ok()?;
+    let id = body.get("id")?.as_str()?.to_owned();
+    Some((id, body))
+}
+
+/// Records a group's cases; if the service died during them, that is a
+/// crash of its own (and the service is restarted for what follows).
+async fn group(
+    results: Vec<CaseResult>,
+    running: &mut Running,
+    prepared: &Prepared,
+    how: &Launch,
+    card: &mut Scorecard,
+    during: &str,
+) -> Result<(), GateError> {
+    for result in results {
+        card.server_errors += result.server_errors;
+        card.hangs += usize::from(result.hung);
+        record(card, result);
+    }
+    if running.service.try_exit().is_none() {
+        return Ok(());
+    }
+    card.crashes += 1;
+    record(
+        card,
+        CaseResult {
+            group: "crash".into(),
+            case: format!("the service survives {during}"),
+            rule: "no crash".into(),
+            passed: false,
+            outcome: "the service died".into(),
+            failure: Some(format!(
+                "the service died during {during}; last output:\n{}",
+                running.service.tail()
+            )),
+            crashed: true,
+            hung: false,
+            server_errors: 0,
+        },
+    );
+    let dead = std::mem::replace(running, prepared.start(how).await?);
+    dead.stop().await;
+    Ok(())
 }
 
 /// Overload, scored as one more case: the service stays up and recovers.
@@ -261,36 +371,51 @@ async fn overload_case(
 /// The background cases, judged once the rest of the battery is over.
 async fn slow_cases(
     running: &Running,
-    loris: tokio::task::JoinHandle<slow::Slowloris>,
+    [loris, body]: [tokio::task::JoinHandle<slow::Slowloris>; 2],
     idle: Vec<tokio::net::TcpStream>,
     card: &mut Scorecard,
 ) {
-    let (outcome, failure) = match loris.await {
-        Ok(s) => match slow::judge_slowloris(&s) {
-            Ok(outcome) => (outcome, None),
-            Err((outcome, failure)) => (outcome, Some(failure)),
-        },
-        Err(e) => (format!("harness: {e}"), Some(format!("harness: {e}"))),
-    };
-    let hung = failure.is_some();
-    card.hangs += usize::from(hung);
-    record(
-        card,
-        CaseResult {
-            group: "slow clients".into(),
-            case: "slowloris (one header line every 500 ms)".into(),
-            rule: format!(
-                "an unfinished request head is given up (closed, or 408) within {} s",
-                slow::HEAD_TIMEOUT.as_secs()
-            ),
-            passed: failure.is_none(),
-            outcome,
-            failure,
-            crashed: false,
-            hung,
-            server_errors: 0,
-        },
-    );
+    let dripping = [
+        (
+            loris,
+            "slowloris (one header line every 500 ms)",
+            "an unfinished request head",
+            slow::HEAD_TIMEOUT,
+            "an unfinished request head is given up (closed, or 408) within",
+        ),
+        (
+            body,
+            "slow body (one byte every 500 ms, never complete)",
+            "an unfinished request body",
+            slow::REQUEST_TIMEOUT,
+            "a request whose body has not arrived whole is given up (closed, or a 4xx such as 408) within",
+        ),
+    ];
+    for (handle, case, what, limit, rule) in dripping {
+        let (outcome, failure) = match handle.await {
+            Ok(s) => match slow::judge(&s, what, limit) {
+                Ok(outcome) => (outcome, None),
+                Err((outcome, failure)) => (outcome, Some(failure)),
+            },
+            Err(e) => (format!("harness: {e}"), Some(format!("harness: {e}"))),
+        };
+        let hung = failure.is_some();
+        card.hangs += usize::from(hung);
+        record(
+            card,
+            CaseResult {
+                group: "slow clients".into(),
+                case: case.into(),
+                rule: format!("{rule} {} s", limit.as_secs()),
+                passed: failure.is_none(),
+                outcome,
+                failure,
+                crashed: false,
+                hung,
+                server_errors: 0,
+            },
+        );
+    }
     let held = idle.len();
     let mut closed_by_service = 0;
     for s in &idle {
@@ -366,6 +491,7 @@ pub fn render(cards: &[Scorecard]) -> String {
         "crashes".to_owned(),
         "hangs".to_owned(),
         "orders lost".to_owned(),
+        "invented".to_owned(),
     ]];
     for c in cards {
         rows.push([
@@ -376,6 +502,8 @@ pub fn render(cards: &[Scorecard]) -> String {
             c.crashes.to_string(),
             c.hangs.to_string(),
             format!("{} of {}", c.orders_lost, c.orders_acknowledged),
+            c.orders_invented
+                .map_or("not checked (in memory)".to_owned(), |n| n.to_string()),
         ]);
     }
     let mut out = crate::text::aligned(&rows);

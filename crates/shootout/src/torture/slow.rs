@@ -4,6 +4,10 @@
 //! - slowloris: a request head sent one header line every 500 ms, never
 //!   finished. The service must give up on it (close, or answer 408) within
 //!   the contract's head timeout, 10 s, plus 2 s of grace.
+//! - slow body: a whole head announcing 1,000 bytes of body, then the body
+//!   one byte every 500 ms (a body shorter than its `Content-Length` that
+//!   keeps its connection busy). Given up within the contract's request
+//!   timeout, 10 s, plus the same grace.
 //! - idle connections: 5,000 connections opened and left silent. The service
 //!   must keep serving everyone else (the other cases are the proof) and be
 //!   healthy once they are gone.
@@ -15,8 +19,10 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::task::JoinHandle;
 
-/// The contract's limit for a request head to arrive, and the grace allowed.
+/// The contract's limit for a request head, and for a whole request, to
+/// arrive; and the grace allowed.
 pub const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 const GRACE: Duration = Duration::from_secs(2);
 /// Idle connections held during the battery.
 pub const IDLE: usize = 5_000;
@@ -37,6 +43,32 @@ pub enum Slowloris {
 
 /// Starts the slowloris connection; its outcome when joined.
 pub fn slowloris(addr: SocketAddr) -> JoinHandle<Slowloris> {
+    drip(
+        addr,
+        b"GET /health HTTP/1.1\r\nHost: t\r\n",
+        |i| format!("X-Slow-{i}: a\r\n").into_bytes(),
+        HEAD_TIMEOUT,
+    )
+}
+
+/// Starts the slow-body connection; its outcome when joined.
+pub fn slow_body(addr: SocketAddr) -> JoinHandle<Slowloris> {
+    drip(
+        addr,
+        b"POST /orders HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{",
+        |_| b" ".to_vec(),
+        REQUEST_TIMEOUT,
+    )
+}
+
+/// Sends `start`, then `piece(1)`, `piece(2)`, … every 500 ms until the
+/// service answers or closes, or `limit` plus the grace is over.
+fn drip(
+    addr: SocketAddr,
+    start: &'static [u8],
+    piece: fn(u32) -> Vec<u8>,
+    limit: Duration,
+) -> JoinHandle<Slowloris> {
     tokio::spawn(async move {
         let Ok(Ok(mut stream)) =
             tokio::time::timeout(Duration::from_secs(5), TcpStream::connect(addr)).await
@@ -44,12 +76,8 @@ pub fn slowloris(addr: SocketAddr) -> JoinHandle<Slowloris> {
             return Slowloris::Refused;
         };
         let started = Instant::now();
-        let deadline = started + HEAD_TIMEOUT + GRACE;
-        if stream
-            .write_all(b"GET /health HTTP/1.1\r\nHost: t\r\n")
-            .await
-            .is_err()
-        {
+        let deadline = started + limit + GRACE;
+        if stream.write_all(start).await.is_err() {
             return Slowloris::GaveUp {
                 after: started.elapsed(),
                 answer: None,
@@ -76,11 +104,7 @@ pub fn slowloris(addr: SocketAddr) -> JoinHandle<Slowloris> {
                 Err(_) => {}
             }
             i += 1;
-            if stream
-                .write_all(format!("X-Slow-{i}: a\r\n").as_bytes())
-                .await
-                .is_err()
-            {
+            if stream.write_all(&piece(i)).await.is_err() {
                 return Slowloris::GaveUp {
                     after: started.elapsed(),
                     answer: None,
@@ -91,8 +115,9 @@ pub fn slowloris(addr: SocketAddr) -> JoinHandle<Slowloris> {
     })
 }
 
-/// Judges the slowloris outcome: `Ok(outcome)` or `Err((outcome, failure))`.
-pub fn judge_slowloris(s: &Slowloris) -> Result<String, (String, String)> {
+/// Judges a dripping connection's outcome: `Ok(outcome)` or
+/// `Err((outcome, failure))`.
+pub fn judge(s: &Slowloris, what: &str, limit: Duration) -> Result<String, (String, String)> {
     match s {
         Slowloris::GaveUp { after, answer } => {
             let outcome = format!(
@@ -100,17 +125,22 @@ pub fn judge_slowloris(s: &Slowloris) -> Result<String, (String, String)> {
                 after.as_secs_f64(),
                 answer.as_ref().map_or(String::new(), |a| format!(" ({a})"))
             );
-            if *after <= HEAD_TIMEOUT + GRACE {
+            let status = answer
+                .as_deref()
+                .and_then(|a| a.split_ascii_whitespace().nth(1));
+            if status.is_some_and(|s| s.starts_with('5')) {
+                Err((outcome, format!("{what} was answered with a 5xx")))
+            } else if *after <= limit + GRACE {
                 Ok(outcome)
             } else {
                 Err((outcome, "gave up too late".into()))
             }
         }
         Slowloris::KeptOpen => Err((
-            format!("still open after {} s", (HEAD_TIMEOUT + GRACE).as_secs()),
+            format!("still open after {} s", (limit + GRACE).as_secs()),
             format!(
-                "an unfinished request head was kept open past {} s (+{} s grace)",
-                HEAD_TIMEOUT.as_secs(),
+                "{what} was kept open past {} s (+{} s grace)",
+                limit.as_secs(),
                 GRACE.as_secs()
             ),
         )),

@@ -233,7 +233,13 @@ async fn torture(
         database: None,
     };
     let generator = overload.then_some(&setup.generator_cpus);
-    let card = crate::torture::battery(prepared, &how, generator).await?;
+    // In its database mode when it has one (the runner leaves the database
+    // out for a contender whose database mode failed verification).
+    let database = setup
+        .database
+        .as_deref()
+        .filter(|_| prepared.contender.database.is_some());
+    let card = crate::torture::battery(prepared, &how, generator, database).await?;
     r.put(Metric::TortureFailed, card.failed as f64);
     r.put(
         Metric::TortureRuntimeErrors,
@@ -242,6 +248,9 @@ async fn torture(
     r.put(Metric::TortureCrashes, card.crashes as f64);
     r.put(Metric::TortureHangs, card.hangs as f64);
     r.put(Metric::TortureOrdersLost, card.orders_lost as f64);
+    if let Some(n) = card.orders_invented {
+        r.put(Metric::TortureOrdersInvented, n as f64);
+    }
     if let Some(o) = &card.overload {
         r.put(Metric::OverloadTimeouts, o.timeouts as f64);
         r.put(Metric::OverloadShed, o.shed as f64);
