@@ -225,7 +225,7 @@ if (import.meta.main) {
       hostname: '127.0.0.1',
       port,
       onListen: ({ hostname, port }) =>
-        console.error(`deno listening on http://${hostname}:${port} (deno ${Deno.version.deno})`),
+        console.error(`deno listening on http://${hostname}:${port} (deno ${Deno.version.deno}, parallelism=${navigator.hardwareConcurrency})`),
     },
     handler(upstreamUrl),
   );

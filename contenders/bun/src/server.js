@@ -12,7 +12,7 @@ const store = databaseUrl
   : memoryStore();
 
 const server = serve({ port, upstreamUrl, store });
-console.error(`bun listening on ${server.url} (bun ${Bun.version})`);
+console.error(`bun listening on ${server.url} (bun ${Bun.version}, parallelism=${navigator.hardwareConcurrency})`);
 
 for (const signal of ['SIGTERM', 'SIGINT']) {
   process.once(signal, async () => {

@@ -1,6 +1,8 @@
 // Entry point: listens on 127.0.0.1:$PORT and shuts down gracefully on SIGTERM.
 
 import http from 'node:http';
+import { availableParallelism } from 'node:os';
+import v8 from 'node:v8';
 
 import { buildApp } from './app.js';
 import { memoryStore, postgresStore } from './store.js';
@@ -23,7 +25,7 @@ server.on('error', (err) => {
   process.exit(1);
 });
 server.listen(port, '127.0.0.1', () => {
-  console.error(`node-express listening on http://127.0.0.1:${port} (node ${process.version})`);
+  console.error(`node-express listening on http://127.0.0.1:${port} (node ${process.version}, heap_limit_mb=${Math.round(v8.getHeapStatistics().heap_size_limit / 2 ** 20)}, parallelism=${availableParallelism()})`);
 });
 
 for (const signal of ['SIGTERM', 'SIGINT']) {

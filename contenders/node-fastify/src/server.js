@@ -7,6 +7,8 @@
 // without a database the service stays one process whatever its budget.
 
 import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
+import v8 from 'node:v8';
 
 import { buildApp } from './app.js';
 import { memoryStore, postgresStore } from './store.js';
@@ -52,7 +54,7 @@ async function runWorker() {
   try {
     const address = await app.listen({ host: '127.0.0.1', port });
     if (workers === 1) {
-      console.error(`node-fastify listening on ${address} (node ${process.version}, one process)`);
+      console.error(`node-fastify listening on ${address} (node ${process.version}, one process, heap_limit_mb=${Math.round(v8.getHeapStatistics().heap_size_limit / 2 ** 20)}, parallelism=${availableParallelism()})`);
     }
   } catch (err) {
     console.error(err);

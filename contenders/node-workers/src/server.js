@@ -2,6 +2,8 @@
 // One process: its CPU budget goes to the kernel pool's threads. Orders live
 // in PostgreSQL when DATABASE_URL is set, else in memory.
 
+import { availableParallelism } from 'node:os';
+import v8 from 'node:v8';
 import { buildApp } from './app.js';
 import { kernelPool } from './pool.js';
 import { memoryStore, postgresStore } from './store.js';
@@ -20,7 +22,7 @@ app.addHook('onClose', async () => kernels.destroy());
 
 try {
   const address = await app.listen({ host: '127.0.0.1', port });
-  console.error(`node-workers listening on ${address} (node ${process.version}, ${kernels.options.maxThreads} kernel workers)`);
+  console.error(`node-workers listening on ${address} (node ${process.version}, kernel_workers=${kernels.options.maxThreads}, heap_limit_mb=${Math.round(v8.getHeapStatistics().heap_size_limit / 2 ** 20)}, parallelism=${availableParallelism()})`);
 } catch (err) {
   console.error(err);
   process.exit(1);

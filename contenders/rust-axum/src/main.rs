@@ -47,7 +47,11 @@ async fn serve(
             .map_err(|e| format!("connecting to the database: {e}"))?;
     }
     let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await?;
-    eprintln!("rust-axum listening on http://{}", listener.local_addr()?);
+    eprintln!(
+        "rust-axum listening on http://{} (workers={})",
+        listener.local_addr()?,
+        tokio::runtime::Handle::current().metrics().num_workers()
+    );
     let state = state::AppState::new(upstream, orders)?;
     axum::serve(listener, app::app(state))
         .with_graceful_shutdown(shutdown_signal())

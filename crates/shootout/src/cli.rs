@@ -384,6 +384,13 @@ pub struct RunArgs {
     /// Seed for request inputs and bootstrap resampling [default: from the clock].
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Run each contender as a pod's container: in a cgroup of its own with
+    /// a CFS CPU quota and a memory limit, in Kubernetes quantity syntax
+    /// (cpu=1.5 or cpu=500m; memory=256Mi, 1Gi, 512M). The contender is not
+    /// pinned and not told its budget: its runtime must find its limits
+    /// itself. Without it, contenders are pinned to --service-cpus.
+    #[arg(long, value_name = "cpu=Q,memory=Q")]
+    pub limits: Option<crate::limits::Limits>,
     #[command(flatten)]
     pub common: ContenderArgs,
     #[command(flatten)]

@@ -200,6 +200,19 @@ pub struct Launch {
     pub trace_gc: bool,
     /// `DATABASE_URL` for a contender with a database mode.
     pub database: Option<String>,
+    /// Run it under these cgroup limits instead of pinned to `cpus`.
+    pub limits: Option<crate::limits::Limits>,
+}
+
+impl Launch {
+    /// The CPUs it has to work with: its quota rounded up under limits,
+    /// else its pinned CPUs (sizes its database pool).
+    pub fn budget_cpus(&self) -> usize {
+        match self.limits.and_then(|l| l.cpu) {
+            Some(cpu) => cpu.ceil() as usize,
+            None => self.cpus.len(),
+        }
+    }
 }
 
 /// A contender up and answering, with its upstream.
@@ -244,11 +257,12 @@ impl Prepared {
                 database: how
                     .database
                     .as_deref()
-                    .map(|url| (url, crate::database::pool_size(how.cpus.len()))),
+                    .map(|url| (url, crate::database::pool_size(how.budget_cpus()))),
             },
             &how.cpus,
             how.ready_timeout,
             how.trace_gc,
+            how.limits,
         )
         .await?;
         Ok(Running {

@@ -43,6 +43,7 @@ macro_rules! message_error {
     };
 }
 
+pub mod cgroup;
 pub mod cli;
 pub mod commands;
 pub mod contenders;
@@ -50,6 +51,7 @@ pub mod contract;
 pub mod database;
 pub mod gate;
 pub mod http1;
+pub mod limits;
 pub mod load;
 pub mod ops;
 pub mod report;

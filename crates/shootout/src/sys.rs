@@ -243,3 +243,49 @@ pub fn reset_on_close(fd: i32) {
         );
     }
 }
+
+/// Makes the child `command` will start write itself into each of `procs`
+/// (open `cgroup.procs` files, kept open by the caller until the spawn has
+/// returned) before it execs, so it runs inside those cgroups from its first
+/// instruction.
+pub fn join_cgroups_on_spawn(command: &mut std::process::Command, procs: Vec<i32>) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: between fork and exec the closure only calls write(2) on file
+    // descriptors opened before the fork, and allocates nothing.
+    unsafe {
+        command.pre_exec(move || {
+            for &fd in &procs {
+                // "0" is the writing process itself.
+                if libc::write(fd, b"0\n".as_ptr().cast(), 2) < 0 {
+                    return Err(io::Error::last_os_error());
+                }
+            }
+            Ok(())
+        });
+    }
+}
+
+/// Makes the character device `path` (`major`, `minor`), mode 0666, as a
+/// container runtime populates an image's `/dev`.
+pub fn make_char_device(path: &std::path::Path, major: u32, minor: u32) -> io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes())
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    // SAFETY: mknod with a NUL-terminated path that outlives the call.
+    let rc = unsafe {
+        libc::mknod(
+            c.as_ptr(),
+            libc::S_IFCHR | 0o666,
+            libc::makedev(major, minor),
+        )
+    };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // The umask narrowed the mode: set it as asked.
+    // SAFETY: chmod with the same valid path.
+    if unsafe { libc::chmod(c.as_ptr(), 0o666) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}

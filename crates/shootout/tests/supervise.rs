@@ -328,6 +328,27 @@ fn footprint_writes_valid_oci_layouts_and_counts_dependencies() {
         "the node binary ships"
     );
     assert!(node["dependencies"]["direct"].as_u64().unwrap() >= 2);
+    // Images that run: unpacked alone into a root filesystem, each starts
+    // and answers. Go's image is its app layer; Node's app layer without its
+    // system layer (node and the shared libraries) cannot start, and says why.
+    assert_eq!(go["image_start"]["answered"], true, "{}", go["image_start"]);
+    assert!(go.get("app_layer_start").is_none(), "one layer: {go}");
+    assert_eq!(
+        node["image_start"]["answered"], true,
+        "{}",
+        node["image_start"]
+    );
+    assert_eq!(
+        node["image_start"]["layers"],
+        serde_json::json!(["system", "app"])
+    );
+    let alone = &node["app_layer_start"];
+    assert_eq!(alone["answered"], false, "{alone}");
+    let why = alone["error"].as_str().unwrap();
+    assert!(
+        why.contains("did not start") && why.contains("/usr/local/bin/node"),
+        "{why}"
+    );
     assert!(
         node["dependencies"]["transitive"].as_u64().unwrap()
             > node["dependencies"]["direct"].as_u64().unwrap()

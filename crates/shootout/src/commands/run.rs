@@ -24,6 +24,10 @@ pub async fn run(args: RunArgs) -> anyhow::Result<bool> {
         Mode::Default
     };
     let all = contenders::discover(&args.common.contenders_dir)?;
+    if let Some(limits) = args.limits {
+        // Refuse before building anything when the cgroups cannot be made.
+        drop(crate::cgroup::Cgroup::create("probe", limits)?);
+    }
     let mut scenarios = scenario::discover(&args.scenarios_dir, mode)?;
     // Read the ledger before measuring: a typo should not cost a whole run.
     let ledger = if args.ledger.exists() {
@@ -93,6 +97,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<bool> {
             images_dir: args.out.join("images"),
             database: database.map(Arc::new),
             acks: None,
+            limits: args.limits,
         },
     };
     let started = std::time::Instant::now();

@@ -54,6 +54,7 @@ pub async fn torture(args: TortureArgs) -> anyhow::Result<bool> {
             upstream: UpstreamPlan::InProcess,
             trace_gc: false,
             database: None,
+            limits: None,
         };
         let generator = (!args.no_overload).then_some(&generator);
         match torture::battery(&prepared, &how, generator, db).await {

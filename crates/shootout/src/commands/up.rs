@@ -32,6 +32,7 @@ pub async fn up(args: UpArgs) -> anyhow::Result<bool> {
             upstream,
             trace_gc: false,
             database: database.as_ref().map(|d| d.url.clone()),
+            limits: None,
         })
         .await
         .map_err(|e| anyhow::anyhow!("starting {}: {e}", contender.name))?;

@@ -126,6 +126,7 @@ async fn check_mode(
         upstream: UpstreamPlan::InProcess,
         trace_gc: false,
         database: database.map(|d| d.url.clone()),
+        limits: None,
     };
     let running = match prepared.start(&how).await {
         Ok(r) => r,

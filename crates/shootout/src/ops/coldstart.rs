@@ -138,6 +138,7 @@ pub fn measure_once(
             database: None,
         },
         cpus,
+        true,
     );
     let mut service = Service::spawn(&contender.name, cmd, Some(cpus))?;
     let spawned = service.started();

@@ -12,8 +12,9 @@ use serde::{Deserialize, Serialize};
 use super::OpsError;
 
 use super::deps::{self, Dependencies};
+use super::image::ImageStart;
 use super::loc::{self, Loc};
-use super::oci::{self, Entry, Image};
+use super::oci::{self, Entry, Image, Role};
 use crate::contenders::Contender;
 use crate::contenders::build::command;
 use crate::contenders::toolchain::{Runtime, which};
@@ -60,6 +61,17 @@ pub struct Footprint {
     /// Null when the check could not run.
     #[serde(default)]
     pub needs_runtime: Option<bool>,
+    /// The image started from its own layers (no host file) in mount and PID
+    /// namespaces, and answered; null when the start could not be tried.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_start: Option<super::image::ImageStart>,
+    /// The same with its app layer alone (the system layer — runtime and
+    /// shared libraries — left out); absent for an image of one layer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_layer_start: Option<super::image::ImageStart>,
+    /// Why the image could not be started at all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_start_error: Option<String>,
 }
 
 /// Folders a clean build starts without.
@@ -223,6 +235,7 @@ pub fn measure(
             entries.push(Entry {
                 path: format!("/app/{inside}"),
                 source: file,
+                role: Role::App,
             });
         }
     }
@@ -243,6 +256,7 @@ pub fn measure(
         entries.push(Entry {
             path: format!("/usr/local/bin/{}", runtime.name),
             source: program,
+            role: Role::System,
         });
     }
 
@@ -256,6 +270,7 @@ pub fn measure(
         entries.push(Entry {
             path: lib.clone(),
             source: real,
+            role: Role::System,
         });
     }
 
@@ -286,6 +301,10 @@ pub fn measure(
     .map_err(|e| e.to_string())?;
     oci::validate(image_dir)?;
 
+    let (image_start, app_layer_start, image_start_error) = match start_image(&image) {
+        Ok((whole, app)) => (Some(whole), app, None),
+        Err(e) => (None, None, Some(e.0)),
+    };
     let (dependencies, dependencies_error) = match deps::count(contender, runtime) {
         Ok(d) => (Some(d), None),
         Err(e) => (None, Some(e.0)),
@@ -308,7 +327,42 @@ pub fn measure(
         dependencies_error,
         lines_of_code: loc::count(&contender.dir),
         needs_runtime: needs_runtime(contender, runtime),
+        image_start,
+        app_layer_start,
+        image_start_error,
     })
+}
+
+/// Starts the image twice: whole, and with its app layer alone (when it has
+/// a system layer). `Err` when it could not be tried.
+fn start_image(image: &Image) -> Result<(ImageStart, Option<ImageStart>), OpsError> {
+    eprintln!("shootout: starting the image from its layers…");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let timeout = std::time::Duration::from_secs(20);
+    let port = crate::supervise::free_port().map_err(|e| e.to_string())?;
+    let whole = rt.block_on(super::image::start(
+        &image.layout,
+        &|_| true,
+        None,
+        port,
+        timeout,
+    ))?;
+    let app_alone = if image.layers.len() > 1 {
+        let port = crate::supervise::free_port().map_err(|e| e.to_string())?;
+        Some(rt.block_on(super::image::start(
+            &image.layout,
+            &|role| role == "app",
+            None,
+            port,
+            timeout,
+        ))?)
+    } else {
+        None
+    };
+    Ok((whole, app_alone))
 }
 
 /// Starts the built contender with an empty `PATH` (so no runtime can be

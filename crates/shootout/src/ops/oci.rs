@@ -21,12 +21,43 @@ const CONFIG: &str = "application/vnd.oci.image.config.v1+json";
 const LAYER: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
 const INDEX: &str = "application/vnd.oci.image.index.v1+json";
 
+/// The layer annotation that names a layer's role.
+pub const ROLE: &str = "org.shootout.layer";
+
+/// Which layer a file goes in: the system layer (a language runtime and the
+/// shared libraries) under the app layer, as a base image and the app are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    System,
+    App,
+}
+
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::System => "system",
+            Role::App => "app",
+        }
+    }
+}
+
 /// A file to put in the image.
 #[derive(Debug, Clone)]
 pub struct Entry {
     /// Absolute path inside the image, e.g. `/app/bin/server`.
     pub path: String,
     pub source: PathBuf,
+    pub role: Role,
+}
+
+/// One layer as written.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
+pub struct Layer {
+    /// `system` (runtime and shared libraries) or `app`.
+    pub role: String,
+    pub digest: String,
+    pub compressed_bytes: u64,
+    pub files: usize,
 }
 
 /// What was written. Part of the results schema.
@@ -34,7 +65,13 @@ pub struct Entry {
 pub struct Image {
     pub layout: PathBuf,
     pub manifest_digest: String,
-    pub layer_digest: String,
+    /// Base first; an image with nothing but its app has one. Empty in
+    /// results written before images had layers of their own.
+    #[serde(default)]
+    pub layers: Vec<Layer>,
+    /// The single layer's digest, in results written before `layers`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layer_digest: Option<String>,
     /// The layer as shipped (tar+gzip), plus config and manifest.
     pub compressed_bytes: u64,
     /// The layer's tar, unpacked size.
@@ -87,7 +124,78 @@ pub fn write(
     let blobs = dir.join("blobs/sha256");
     std::fs::create_dir_all(&blobs)?;
 
-    // The layer: a deterministic tar (mtime 0, root-owned), gzipped, both hashed.
+    let mut layers = Vec::new();
+    let mut diff_ids = Vec::new();
+    let mut descriptors = Vec::new();
+    let mut uncompressed = 0;
+    for role in [Role::System, Role::App] {
+        let mine: Vec<&Entry> = entries.iter().filter(|e| e.role == role).collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let written = write_layer(&blobs, dir, &mine)?;
+        uncompressed += written.uncompressed;
+        diff_ids.push(written.diff_id);
+        descriptors.push(json!({
+            "mediaType": LAYER, "digest": written.digest, "size": written.size,
+            "annotations": {ROLE: role.name()},
+        }));
+        layers.push(Layer {
+            role: role.name().to_owned(),
+            digest: written.digest,
+            compressed_bytes: written.size,
+            files: mine.len(),
+        });
+    }
+    let config = json!({
+        "architecture": "amd64",
+        "os": "linux",
+        "config": {"Entrypoint": entrypoint, "WorkingDir": workdir, "Env": env},
+        "rootfs": {"type": "layers", "diff_ids": diff_ids},
+        "history": [{"created_by": format!("shootout footprint {name}")}],
+    });
+    let (config_digest, config_size) = write_blob(&blobs, config.to_string().as_bytes())?;
+    let manifest = json!({
+        "schemaVersion": 2,
+        "mediaType": MANIFEST,
+        "config": {"mediaType": CONFIG, "digest": config_digest, "size": config_size},
+        "layers": descriptors,
+        "annotations": {"org.opencontainers.image.title": name},
+    });
+    let (manifest_digest, manifest_size) = write_blob(&blobs, manifest.to_string().as_bytes())?;
+    let index = json!({
+        "schemaVersion": 2,
+        "mediaType": INDEX,
+        "manifests": [{
+            "mediaType": MANIFEST, "digest": manifest_digest, "size": manifest_size,
+            "annotations": {"org.opencontainers.image.ref.name": "latest"},
+        }],
+    });
+    std::fs::write(dir.join("index.json"), serde_json::to_vec_pretty(&index)?)?;
+    std::fs::write(dir.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#)?;
+    Ok(Image {
+        layout: dir.to_owned(),
+        manifest_digest,
+        compressed_bytes: layers.iter().map(|l| l.compressed_bytes).sum::<u64>()
+            + config_size
+            + manifest_size,
+        uncompressed_bytes: uncompressed,
+        files: entries.len(),
+        layers,
+        layer_digest: None,
+    })
+}
+
+/// A layer written to `blobs`.
+struct Written {
+    digest: String,
+    size: u64,
+    diff_id: String,
+    uncompressed: u64,
+}
+
+/// One layer: a deterministic tar (mtime 0, root-owned), gzipped, both hashed.
+fn write_layer(blobs: &Path, dir: &Path, entries: &[&Entry]) -> io::Result<Written> {
     let tmp = dir.join("layer.tmp");
     let gz = Hashing {
         inner: BufWriter::new(File::create(&tmp)?),
@@ -102,7 +210,7 @@ pub fn write(
     let mut tar = tar::Builder::new(tar_out);
     tar.mode(tar::HeaderMode::Deterministic);
     let mut dirs = std::collections::BTreeSet::new();
-    let mut sorted: Vec<&Entry> = entries.iter().collect();
+    let mut sorted: Vec<&Entry> = entries.to_vec();
     sorted.sort_by(|a, b| a.path.cmp(&b.path));
     for entry in &sorted {
         let rel = entry.path.trim_start_matches('/');
@@ -134,45 +242,15 @@ pub fn write(
     let uncompressed = tar_out.bytes;
     let mut gz = tar_out.inner.finish()?;
     gz.flush()?;
-    let layer_digest = hex(&gz.hasher.finalize());
-    let layer_size = gz.bytes;
+    let digest = hex(&gz.hasher.finalize());
+    let size = gz.bytes;
     drop(gz.inner);
-    std::fs::rename(&tmp, blobs.join(&layer_digest))?;
-    let layer_digest = format!("sha256:{layer_digest}");
-
-    let config = json!({
-        "architecture": "amd64",
-        "os": "linux",
-        "config": {"Entrypoint": entrypoint, "WorkingDir": workdir, "Env": env},
-        "rootfs": {"type": "layers", "diff_ids": [diff_id]},
-        "history": [{"created_by": format!("shootout footprint {name}")}],
-    });
-    let (config_digest, config_size) = write_blob(&blobs, config.to_string().as_bytes())?;
-    let manifest = json!({
-        "schemaVersion": 2,
-        "mediaType": MANIFEST,
-        "config": {"mediaType": CONFIG, "digest": config_digest, "size": config_size},
-        "layers": [{"mediaType": LAYER, "digest": layer_digest, "size": layer_size}],
-        "annotations": {"org.opencontainers.image.title": name},
-    });
-    let (manifest_digest, manifest_size) = write_blob(&blobs, manifest.to_string().as_bytes())?;
-    let index = json!({
-        "schemaVersion": 2,
-        "mediaType": INDEX,
-        "manifests": [{
-            "mediaType": MANIFEST, "digest": manifest_digest, "size": manifest_size,
-            "annotations": {"org.opencontainers.image.ref.name": "latest"},
-        }],
-    });
-    std::fs::write(dir.join("index.json"), serde_json::to_vec_pretty(&index)?)?;
-    std::fs::write(dir.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#)?;
-    Ok(Image {
-        layout: dir.to_owned(),
-        manifest_digest,
-        layer_digest,
-        compressed_bytes: layer_size + config_size + manifest_size,
-        uncompressed_bytes: uncompressed,
-        files: sorted.len(),
+    std::fs::rename(&tmp, blobs.join(&digest))?;
+    Ok(Written {
+        digest: format!("sha256:{digest}"),
+        size,
+        diff_id,
+        uncompressed,
     })
 }
 
@@ -270,16 +348,26 @@ mod tests {
         let src = tmp.path().join("hello");
         std::fs::write(&src, b"#!/bin/sh\necho hi\n").unwrap();
         let dir = tmp.path().join("image");
-        let entries = [Entry {
-            path: "/app/bin/hello".into(),
-            source: src,
-        }];
+        let entries = [
+            Entry {
+                path: "/app/bin/hello".into(),
+                source: src.clone(),
+                role: Role::App,
+            },
+            Entry {
+                path: "/usr/lib/libhello.so".into(),
+                source: src,
+                role: Role::System,
+            },
+        ];
         let image = write(&dir, "t", &entries, &["/app/bin/hello".into()], "/app", &[]).unwrap();
-        assert_eq!(image.files, 1);
+        assert_eq!(image.files, 2);
+        let roles: Vec<&str> = image.layers.iter().map(|l| l.role.as_str()).collect();
+        assert_eq!(roles, ["system", "app"], "the base layer first");
         validate(&dir).unwrap();
         let layer = dir
             .join("blobs/sha256")
-            .join(image.layer_digest.trim_start_matches("sha256:"));
+            .join(image.layers[1].digest.trim_start_matches("sha256:"));
         let mut bytes = std::fs::read(&layer).unwrap();
         let last = bytes.len() - 1;
         bytes[last] ^= 1;

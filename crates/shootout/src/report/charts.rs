@@ -409,6 +409,14 @@ pub fn for_scenario(results: &Results, s: &ScenarioResult) -> Vec<String> {
             "cases",
             &format!("{}-failed", s.name),
         )),
+        Kind::Drain { .. } => charts.extend(metric_bars(
+            results,
+            s,
+            Metric::DrainS,
+            "SIGTERM with requests in flight: seconds to exit",
+            "seconds",
+            &format!("{}-drain", s.name),
+        )),
         Kind::HeadOfLine { .. } => {
             charts.extend(head_of_line(results, s));
             charts.extend(metric_bars(

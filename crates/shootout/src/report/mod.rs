@@ -54,10 +54,16 @@ pub fn method_facts(results: &Results) -> Vec<(String, String)> {
         ),
         (
             "pinning".to_owned(),
-            format!(
-                "service on CPUs {}; load generator and upstream simulator on CPUs {}",
-                results.service_cpus, results.generator_cpus
-            ),
+            match results.limits {
+                None => format!(
+                    "service on CPUs {}; load generator and upstream simulator on CPUs {}",
+                    results.service_cpus, results.generator_cpus
+                ),
+                Some(l) => format!(
+                    "service not pinned, in a cgroup of its own with the limits {l} (CFS period 100 ms, no swap), not told its budget; load generator and upstream simulator pinned to CPUs {}",
+                    results.generator_cpus
+                ),
+            },
         ),
         (
             "run".to_owned(),

@@ -87,6 +87,8 @@ pub enum Source {
     Footprint,
     /// The hostile-input battery.
     Torture,
+    /// SIGTERM with requests in flight.
+    Drain,
 }
 
 /// How far apart two trials of the same cell land on this kind of machine,
@@ -168,6 +170,11 @@ registry! {
     VerificationFailures => "verification_failures", "wrong", Count, Lower, Total, Load, Noise::Exact, false, "responses checked during load whose content was wrong";
     CpuMsPerRequest => "cpu_ms_per_request", "CPU ms/req", Milliseconds, Lower, Median, Load, Noise::Relative(0.25), false, "the service's CPU time in the window per response: its cost, even when the generator is the limit";
     RssPeakMb => "rss_peak_mb", "peak RSS MB", Megabytes, Lower, Median, Load, Noise::Relative(0.30), false, "highest resident memory of the service's process tree";
+    CpuThrottledPct => "cpu_throttled_pct", "throttled %", Percent, Lower, Median, Load, Noise::Relative(0.50), false, "under --limits only: share of the 100 ms CFS periods in which the service used up its CPU quota and had to wait (the whole trial, warm-up included)";
+    ThrottledMsPerS => "throttled_ms_per_s", "throttled ms/s", Milliseconds, Lower, Median, Load, Noise::Relative(0.50), false, "under --limits only: time the service's threads waited for the next CFS period, per second of the trial";
+    CgroupMemoryPeakMb => "cgroup_memory_peak_mb", "cgroup peak MB", Megabytes, Lower, Median, Load, Noise::Relative(0.30), false, "under --limits only: the most memory charged to the service's cgroup (RSS, page cache, kernel memory): what the memory limit is enforced against";
+    MemoryLimitUsedPct => "memory_limit_used_pct", "of mem limit", Percent, Lower, Median, Load, Noise::Relative(0.30), false, "under --limits only: the cgroup's memory peak as a share of the memory limit";
+    OomKills => "oom_kills", "OOM kills", Count, Lower, Total, Load, Noise::Exact, false, "under --limits only: the service's processes the kernel killed at the memory limit (the trial is a crash)";
     RssMeanMb => "rss_mean_mb", "RSS MB", Megabytes, Lower, Median, Load, Noise::Relative(0.30), false, "mean resident memory of the service's process tree";
     ServiceCpuS => "service_cpu_s", "CPU s", Seconds, Lower, Median, Load, Noise::Relative(0.25), false, "CPU seconds the service used in the window";
     ServiceUtilization => "service_utilization", "service CPU", Fraction, Neither, Median, Load, Noise::Relative(0.25), false, "share of its CPU budget the service kept busy";
@@ -204,6 +211,9 @@ registry! {
     SharedLibraries => "shared_libraries", "shared libs", Count, Lower, Median, Footprint, Noise::Exact, false, "shared libraries the binaries load (ldd)";
     AppFiles => "app_files", "files", Count, Lower, Median, Footprint, Noise::Exact, false, "files of the app itself (binary, or sources and node_modules)";
     RuntimeMb => "runtime_mb", "runtime MB", Megabytes, Lower, Median, Footprint, Noise::Exact, false, "size of the runtime binary shipped with the app (0 when none)";
+    ImageStarts => "image_starts", "image runs", Flag, Higher, Median, Footprint, Noise::Exact, false, "1 when the OCI image, unpacked alone into a root filesystem (mount and PID namespaces, no host file), started from its entrypoint and answered /health and /json";
+    AppLayerStarts => "app_layer_starts", "app layer alone runs", Flag, Neither, Median, Footprint, Noise::Exact, false, "1 when the image's app layer alone (its system layer of runtime and shared libraries left out) starts and answers; an image of one layer is its app layer";
+    ImageReadyMs => "image_ready_ms", "image ready ms", Milliseconds, Lower, Median, Footprint, Noise::Relative(0.50), false, "from starting the unpacked image to its first 200 on /health (a cold start from the image)";
     NeedsRuntime => "needs_runtime", "needs runtime", Flag, Lower, Median, Footprint, Noise::Exact, false, "1 when the artifact cannot start without a language runtime installed beside it (tried with an empty PATH)";
     DepsDirect => "deps_direct", "deps", Count, Lower, Median, Footprint, Noise::Exact, false, "direct dependencies";
     DepsTransitive => "deps_transitive", "deps all", Count, Lower, Median, Footprint, Noise::Exact, false, "all dependencies, transitively";
@@ -214,6 +224,9 @@ registry! {
     TortureHangs => "torture_hangs", "hangs", Count, Lower, Median, Torture, Noise::Exact, false, "hostile-input cases left unanswered past their time";
     TortureOrdersLost => "torture_orders_lost", "orders lost", Count, Lower, Median, Torture, Noise::Exact, false, "orders acknowledged before or during the battery that did not read back after it";
     TortureOrdersInvented => "torture_orders_invented", "orders invented", Count, Lower, Median, Torture, Noise::Exact, false, "orders in the database that the battery never saw acknowledged (refused with 400, 502, 500… yet stored); database mode only, absent in memory";
+    DrainS => "drain_s", "SIGTERM→exit s", Seconds, Lower, Median, Drain, Noise::Relative(0.50), false, "seconds from SIGTERM (requests in flight) to the service's exit; the grace period when it had to be SIGKILLed";
+    DrainLost => "drain_lost", "lost at SIGTERM", Count, Lower, Total, Drain, Noise::Exact, false, "requests in flight at SIGTERM that never got their 2xx";
+    DrainKilled => "drain_killed", "SIGKILLed", Flag, Lower, Total, Drain, Noise::Exact, false, "1 when the service was still running at the end of the grace period and was SIGKILLed";
     OverloadTimeouts => "overload_timeouts", "overload timeouts", Count, Lower, Median, Torture, Noise::Relative(0.50), false, "requests left to time out (2 s) at 3× capacity, neither answered nor shed";
     OverloadShed => "overload_shed", "shed", Count, Neither, Median, Torture, Noise::Relative(0.50), false, "requests shed with a 503 or 429 at 3× capacity";
     OverloadRecoveryS => "overload_recovery_s", "recovery s", Seconds, Lower, Median, Torture, Noise::Relative(0.50), false, "seconds after the overload until p99 stayed within 2× of its value before";

@@ -21,7 +21,10 @@ pub(super) fn expected(s: &Scenario) -> Option<Duration> {
                     _ => phase,
                 },
                 Kind::HeadOfLine { .. } => phase + s.duration + Duration::from_secs(1),
-                Kind::Coldstart { .. } | Kind::Footprint { .. } | Kind::Torture { .. } => {
+                Kind::Coldstart { .. }
+                | Kind::Footprint { .. }
+                | Kind::Torture { .. }
+                | Kind::Drain { .. } => {
                     return None;
                 }
             },

@@ -65,6 +65,11 @@ pub struct Trial {
     /// Database scenarios: the audit of acknowledged orders after the trial.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit: Option<crate::database::audit::Audit>,
+    /// What the runtime chose by itself, from the `key=value` facts of the
+    /// service's start-up line (`GOMAXPROCS=1`, `heap_limit_mb=…`,
+    /// `workers=…`): under `--limits` it was told nothing.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub runtime_chose: BTreeMap<String, String>,
 }
 
 /// One (scenario, contender) cell.
@@ -156,6 +161,10 @@ pub struct Results {
     /// CPU lists: the service's, and the generator's and upstream's.
     pub service_cpus: String,
     pub generator_cpus: String,
+    /// The cgroup limits every contender ran under (`--limits`) instead of
+    /// being pinned to `service_cpus`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<crate::limits::Limits>,
     pub contenders: Vec<ContenderInfo>,
     pub scenarios: Vec<ScenarioResult>,
     /// The claims ledger, when one was evaluated.
@@ -305,6 +314,7 @@ pub(crate) mod tests_support {
                         sanity: vec![],
                         detail: None,
                         audit: None,
+                        runtime_chose: BTreeMap::new(),
                     })
                     .collect();
                 cell.summarize(1);
@@ -327,6 +337,7 @@ pub(crate) mod tests_support {
             machine: Machine::default(),
             service_cpus: "1".into(),
             generator_cpus: "0".into(),
+            limits: None,
             contenders: vec![],
             scenarios: vec![ScenarioResult {
                 name: scenario.into(),
@@ -365,6 +376,7 @@ mod tests {
             sanity: vec![],
             detail: None,
             audit: None,
+            runtime_chose: BTreeMap::new(),
         }
     }
 

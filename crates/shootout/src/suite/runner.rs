@@ -51,6 +51,7 @@ async fn admit(
         upstream: UpstreamPlan::InProcess,
         trace_gc: false,
         database: None,
+        limits: setup.limits,
     };
     let conditions = prepared.admit(&how, seed, None).await?;
     // Its database mode is verified too when a scenario will measure it.
@@ -102,6 +103,7 @@ fn fresh(opts: &Options) -> Results {
         seed: opts.seed,
         machine: Machine::read(),
         service_cpus: opts.setup.service_cpus.to_string(),
+        limits: opts.setup.limits,
         generator_cpus: opts.setup.generator_cpus.to_string(),
         contenders: Vec::new(),
         scenarios: Vec::new(),

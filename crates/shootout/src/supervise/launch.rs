@@ -18,7 +18,15 @@ use crate::contenders::toolchain::Runtime;
 /// What a contender was started with, recorded for reports.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Conditions {
+    /// The CPUs it was pinned to; with `limits`, the CPUs it may use (it is
+    /// not pinned: a pod's containers are not).
     pub cpus: CpuSet,
+    /// The cgroup limits it ran under (`--limits`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<crate::limits::Limits>,
+    /// Which cgroup interface applied them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cgroup: Option<crate::cgroup::Version>,
     /// Every variable shootout set: PORT, UPSTREAM_URL, CPUS and the budget.
     pub env: BTreeMap<String, String>,
 }
@@ -45,20 +53,24 @@ pub struct Peers<'a> {
 }
 
 /// The command that runs `contender` as a service, and the variables shootout
-/// set for it: PORT, UPSTREAM_URL, CPUS, its CPU budget, and DATABASE_URL
-/// with DB_POOL_SIZE when it has a database.
+/// set for it: PORT, UPSTREAM_URL, CPUS and its CPU budget (only when
+/// `tell_budget`: under cgroup limits the runtime must find out by itself),
+/// and DATABASE_URL with DB_POOL_SIZE when it has a database.
 pub fn service_command(
     contender: &Contender,
     runtime: &Runtime,
     port: u16,
     peers: Peers<'_>,
     cpus: &CpuSet,
+    tell_budget: bool,
 ) -> (std::process::Command, BTreeMap<String, String>) {
     let mut env = BTreeMap::new();
     env.insert("PORT".to_owned(), port.to_string());
     env.insert("UPSTREAM_URL".to_owned(), peers.upstream.to_owned());
-    env.insert("CPUS".to_owned(), cpus.len().to_string());
-    env.extend(contender.budget_env(cpus.len()));
+    if tell_budget {
+        env.insert("CPUS".to_owned(), cpus.len().to_string());
+        env.extend(contender.budget_env(cpus.len()));
+    }
     if let (Some((url, pool)), Some(_)) = (peers.database, &contender.database) {
         env.insert("DATABASE_URL".to_owned(), url.to_owned());
         env.insert("DB_POOL_SIZE".to_owned(), pool.to_string());
@@ -70,7 +82,10 @@ pub fn service_command(
 
 /// Starts `contender` on `port` and waits for `/health`. With `trace_gc`,
 /// and a contender whose manifest says how (`[gc_trace]`), its runtime's GC
-/// trace is switched on and read.
+/// trace is switched on and read. With `limits`, it runs in a cgroup of its
+/// own with those limits, unpinned and not told its budget; otherwise it is
+/// pinned to `cpus` and told them.
+#[allow(clippy::too_many_arguments)]
 pub async fn launch(
     contender: &Contender,
     runtime: &Runtime,
@@ -79,8 +94,10 @@ pub async fn launch(
     cpus: &CpuSet,
     ready_timeout: Duration,
     trace_gc: bool,
+    limits: Option<crate::limits::Limits>,
 ) -> Result<Launched, SuperviseError> {
-    let (mut cmd, mut env) = service_command(contender, runtime, port, peers, cpus);
+    let (mut cmd, mut env) =
+        service_command(contender, runtime, port, peers, cpus, limits.is_none());
     let gc = match (&contender.gc_trace, trace_gc) {
         (Some(trace), true) => {
             if !trace.args.is_empty() {
@@ -96,7 +113,14 @@ pub async fn launch(
         _ => None,
     };
     let log = gc.as_ref().map(|(_, log)| log.clone());
-    let mut service = Service::spawn_traced(&contender.name, cmd, Some(cpus), gc)?;
+    let mut service = match limits {
+        Some(limits) => {
+            let cgroup = crate::cgroup::Cgroup::create(&contender.name, limits)?;
+            Service::spawn_limited(&contender.name, cmd, cgroup, gc)?
+        }
+        None => Service::spawn_traced(&contender.name, cmd, Some(cpus), gc)?,
+    };
+    let cgroup = service.cgroup.as_ref().map(|c| c.version);
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     let ready_after = service
         .wait_ready(addr, ready_timeout, Duration::from_millis(5))
@@ -106,6 +130,8 @@ pub async fn launch(
         addr,
         conditions: Conditions {
             cpus: cpus.clone(),
+            limits,
+            cgroup,
             env,
         },
         ready_after,

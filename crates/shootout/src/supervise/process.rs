@@ -28,6 +28,8 @@ pub enum SuperviseError {
         program: String,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Cgroup(#[from] crate::cgroup::CgroupError),
     #[error("{name} exited during start-up ({exit}); last output:\n{tail}")]
     ExitedEarly {
         name: String,
@@ -47,6 +49,10 @@ pub enum SuperviseError {
 pub struct Exit {
     pub code: Option<i32>,
     pub signal: Option<i32>,
+    /// The kernel killed it (or one of its processes) for its cgroup's
+    /// memory limit.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub oom_killed: bool,
 }
 
 impl From<ExitStatus> for Exit {
@@ -54,12 +60,16 @@ impl From<ExitStatus> for Exit {
         Self {
             code: status.code(),
             signal: status.signal(),
+            oom_killed: false,
         }
     }
 }
 
 impl std::fmt::Display for Exit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.oom_killed {
+            f.write_str("OOM-killed: the kernel killed it at its memory limit; ")?;
+        }
         match (self.code, self.signal) {
             (Some(code), _) => write!(f, "exit code {code}"),
             (_, Some(sig)) => write!(f, "killed by signal {sig}"),
@@ -122,6 +132,8 @@ pub struct Service {
     tail: Tail,
     started: Instant,
     exit: Option<Exit>,
+    /// The cgroup its limits are applied through (`--limits`), if any.
+    pub cgroup: Option<crate::cgroup::Cgroup>,
 }
 
 impl Service {
@@ -144,6 +156,27 @@ impl Service {
         // Its own group, death with shootout even if shootout is SIGKILLed, its CPUs.
         let service = Self::spawn_with(name, command, cpus, gc, sys::SIGKILL)?;
         registry::register(service.pid as i32);
+        Ok(service)
+    }
+
+    /// [`Service::spawn_traced`] inside `cgroup` instead of pinned: it joins
+    /// the cgroup before it execs, so its runtime sees the limits at once.
+    pub fn spawn_limited(
+        name: &str,
+        mut command: Command,
+        cgroup: crate::cgroup::Cgroup,
+        gc: Option<(TraceFormat, GcLog)>,
+    ) -> Result<Self, SuperviseError> {
+        use std::os::fd::AsRawFd;
+        let procs = cgroup.procs_files().map_err(|e| SuperviseError::Spawn {
+            program: command.get_program().to_string_lossy().into_owned(),
+            source: std::io::Error::other(e.to_string()),
+        })?;
+        sys::join_cgroups_on_spawn(&mut command, procs.iter().map(AsRawFd::as_raw_fd).collect());
+        let mut service = Self::spawn_with(name, command, None, gc, sys::SIGKILL)?;
+        drop(procs);
+        registry::register(service.pid as i32);
+        service.cgroup = Some(cgroup);
         Ok(service)
     }
 
@@ -192,6 +225,7 @@ impl Service {
             tail,
             started,
             exit: None,
+            cgroup: None,
         })
     }
 
@@ -208,13 +242,22 @@ impl Service {
     pub fn try_exit(&mut self) -> Option<Exit> {
         if self.exit.is_none() {
             if let Ok(Some(status)) = self.child.try_wait() {
-                self.exit = Some(status.into());
+                let mut exit = Exit::from(status);
+                exit.oom_killed = self.oom_killed();
+                self.exit = Some(exit);
                 registry::unregister(self.pid as i32);
                 // Children it left behind in its group go too.
                 kill_group(self.pid, sys::SIGKILL);
             }
         }
         self.exit.clone()
+    }
+
+    /// Whether the kernel has OOM-killed a process of its cgroup.
+    pub fn oom_killed(&self) -> bool {
+        self.cgroup
+            .as_ref()
+            .is_some_and(|c| c.usage().oom_kills > 0)
     }
 
     /// Polls `GET /health` until it answers 200, the process exits, or `timeout` passes.
@@ -292,10 +335,12 @@ impl Service {
     /// SIGKILL to the group, then reap.
     fn kill(&mut self) -> Exit {
         kill_group(self.pid, sys::SIGKILL);
-        let status = self.child.wait().map(Exit::from).unwrap_or(Exit {
+        let mut status = self.child.wait().map(Exit::from).unwrap_or(Exit {
             code: None,
             signal: Some(sys::SIGKILL),
+            oom_killed: false,
         });
+        status.oom_killed = self.oom_killed();
         registry::unregister(self.pid as i32);
         self.exit = Some(status.clone());
         status

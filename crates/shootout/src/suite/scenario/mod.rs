@@ -131,6 +131,13 @@ pub enum Kind {
     Torture {
         overload: bool,
     },
+    /// SIGTERM with `connections` requests of `path` in flight; the service
+    /// has `grace_s` to exit before it is SIGKILLed ([`crate::ops::drain`]).
+    Drain {
+        path: String,
+        connections: usize,
+        grace_s: f64,
+    },
 }
 
 /// A validated scenario.
@@ -143,6 +150,10 @@ pub struct Scenario {
     /// trial ends with the audit of acknowledged orders.
     #[serde(default)]
     pub database: bool,
+    /// Cgroup limits its trials run under, as a pod's `resources.limits`
+    /// (`limits = "cpu=500m,memory=128Mi"`); they win over `run --limits`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<crate::limits::Limits>,
     pub file: PathBuf,
     pub warmup: Duration,
     pub duration: Duration,
@@ -169,6 +180,7 @@ impl Scenario {
             description: String::new(),
             claims: Vec::new(),
             database: false,
+            limits: None,
             file: PathBuf::new(),
             warmup: Duration::from_secs(1),
             duration: Duration::from_secs(1),
@@ -229,6 +241,7 @@ impl Scenario {
             Source::Coldstart => matches!(self.kind, Kind::Coldstart { .. }),
             Source::Footprint => matches!(self.kind, Kind::Footprint { .. }),
             Source::Torture => matches!(self.kind, Kind::Torture { .. }),
+            Source::Drain => matches!(self.kind, Kind::Drain { .. }),
         };
         if !kind_ok {
             return Err(format!(
@@ -271,6 +284,7 @@ impl Scenario {
             Kind::Coldstart { .. } => "coldstart".into(),
             Kind::Footprint { .. } => "footprint".into(),
             Kind::Torture { .. } => "torture".into(),
+            Kind::Drain { .. } => "drain".into(),
         }
     }
 }

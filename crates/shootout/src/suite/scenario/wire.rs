@@ -26,6 +26,7 @@ pub(super) struct Wire {
     pub(super) kind: Option<String>,
     #[serde(default)]
     pub(super) database: bool,
+    pub(super) limits: Option<String>,
     #[serde(default)]
     pub(super) requests: Vec<WireRequest>,
     pub(super) load: Option<WireLoad>,
@@ -35,6 +36,7 @@ pub(super) struct Wire {
     pub(super) coldstart: Option<WireColdstart>,
     pub(super) footprint: Option<WireFootprint>,
     pub(super) torture: Option<WireTorture>,
+    pub(super) drain: Option<WireDrain>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -126,6 +128,25 @@ pub(super) struct WireTorture {
     pub(super) overload: bool,
     #[serde(default = "yes")]
     pub(super) overload_in_quick: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct WireDrain {
+    pub(super) path: String,
+    #[serde(default = "drain_connections")]
+    pub(super) connections: usize,
+    /// Kubernetes' default `terminationGracePeriodSeconds`.
+    #[serde(default = "drain_grace")]
+    pub(super) grace: String,
+}
+
+fn drain_connections() -> usize {
+    32
+}
+
+fn drain_grace() -> String {
+    "30s".into()
 }
 
 fn duration(field: &str, text: &Option<String>) -> Result<Option<Duration>, Invalid> {
@@ -240,9 +261,28 @@ pub(super) fn validate(w: Wire, path: &Path, mode: Mode) -> Result<Scenario, Inv
                 }),
             }
         }
+        "drain" => {
+            let d = w
+                .drain
+                .as_ref()
+                .ok_or("a drain scenario needs a [drain] table with a path")?;
+            if !d.path.starts_with('/') {
+                return Err(format!("drain.path {:?} must start with /", d.path).into());
+            }
+            if d.connections == 0 {
+                return Err("drain.connections must be at least 1".into());
+            }
+            let grace =
+                duration("drain.grace", &Some(d.grace.clone()))?.unwrap_or(Duration::from_secs(30));
+            Kind::Drain {
+                path: d.path.clone(),
+                connections: d.connections,
+                grace_s: grace.as_secs_f64(),
+            }
+        }
         other => {
             return Err(format!(
-                "kind {other:?} is not one of load, head-of-line, coldstart, footprint, torture"
+                "kind {other:?} is not one of load, head-of-line, coldstart, footprint, torture, drain"
             )
             .into());
         }
@@ -252,6 +292,14 @@ pub(super) fn validate(w: Wire, path: &Path, mode: Mode) -> Result<Scenario, Inv
         description: w.description,
         claims: w.claims,
         database: w.database,
+        limits: w
+            .limits
+            .as_deref()
+            .map(|l| {
+                l.parse::<crate::limits::Limits>()
+                    .map_err(|e| Invalid(format!("limits: {e}")))
+            })
+            .transpose()?,
         file: path.to_owned(),
         warmup,
         duration: length,

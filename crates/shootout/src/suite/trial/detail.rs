@@ -57,6 +57,7 @@ pub enum TrialDetail {
     Coldstart(Box<Coldstart>),
     Footprint(Box<Footprint>),
     Torture(Box<crate::torture::Scorecard>),
+    Drain(Box<crate::ops::drain::Drain>),
 }
 
 impl TrialDetail {

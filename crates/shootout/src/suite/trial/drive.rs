@@ -227,7 +227,10 @@ pub(super) async fn drive(
             )
             .await
         }
-        Kind::Coldstart { .. } | Kind::Footprint { .. } | Kind::Torture { .. } => {
+        Kind::Coldstart { .. }
+        | Kind::Footprint { .. }
+        | Kind::Torture { .. }
+        | Kind::Drain { .. } => {
             anyhow::bail!("{} needs no running service", scenario.kind_name())
         }
     }

@@ -10,7 +10,7 @@ pub(crate) use drive::max_level;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::machine::now_rfc3339;
 use super::measure::{Budget, warning_lines};
@@ -40,6 +40,8 @@ pub struct Setup {
     pub database: Option<Arc<Database>>,
     /// A trial's log of acknowledged creations (set by the trial itself).
     pub acks: Option<Arc<AckLog>>,
+    /// Cgroup limits instead of pinning (`--limits`).
+    pub limits: Option<crate::limits::Limits>,
 }
 
 impl Setup {
@@ -58,6 +60,7 @@ pub(crate) struct Record {
     pub warnings: Vec<String>,
     pub detail: Option<TrialDetail>,
     pub audit: Option<audit::Audit>,
+    pub runtime_chose: BTreeMap<String, String>,
 }
 
 impl Record {
@@ -81,12 +84,21 @@ pub async fn run_trial(
         warnings: Vec::new(),
         detail: None,
         audit: None,
+        runtime_chose: BTreeMap::new(),
     };
     let mut status = Status::Ok;
     let result = match &scenario.kind {
         Kind::Coldstart { runs } => coldstart(prepared, setup, *runs, &mut r).await,
         Kind::Footprint { clean_build } => footprint(prepared, setup, *clean_build, &mut r).await,
         Kind::Torture { overload } => torture(prepared, setup, *overload, &mut r).await,
+        Kind::Drain {
+            path,
+            connections,
+            grace_s,
+        } => {
+            let grace = Duration::from_secs_f64(*grace_s);
+            drain(prepared, setup, path, *connections, grace, &mut r).await
+        }
         _ => with_service(scenario, prepared, setup, &mut r, &mut status).await,
     };
     let mut warnings = warning_lines(&r.sanity);
@@ -111,6 +123,7 @@ pub async fn run_trial(
         sanity: r.sanity,
         detail: r.detail,
         audit: r.audit,
+        runtime_chose: r.runtime_chose,
     }
 }
 
@@ -202,6 +215,24 @@ async fn footprint(
     if let Some(needs) = f.needs_runtime {
         r.put(Metric::NeedsRuntime, f64::from(u8::from(needs)));
     }
+    match (&f.image_start, &f.image_start_error) {
+        (Some(s), _) => {
+            r.put(Metric::ImageStarts, f64::from(u8::from(s.answered)));
+            if let Some(ms) = s.ready_ms {
+                r.put(Metric::ImageReadyMs, ms);
+            }
+            if let Some(e) = &s.error {
+                r.warnings.push(format!("its image did not run: {e}"));
+            }
+            // One layer: the app layer is the whole image.
+            let alone = f.app_layer_start.as_ref().unwrap_or(s);
+            r.put(Metric::AppLayerStarts, f64::from(u8::from(alone.answered)));
+        }
+        (None, Some(e)) => r
+            .warnings
+            .push(format!("its image could not be started: {e}")),
+        (None, None) => {}
+    }
     if let Some(d) = &f.dependencies {
         r.put(Metric::DepsDirect, d.direct as f64);
         r.put(Metric::DepsTransitive, d.transitive as f64);
@@ -214,6 +245,92 @@ async fn footprint(
         r.warnings.push(format!("dependencies not counted: {e}"));
     }
     r.detail = Some(TrialDetail::Footprint(Box::new(f)));
+    Ok(())
+}
+
+/// The `key=value` facts of a service's start-up line ("listening on …
+/// (GOMAXPROCS=2, heap_limit_mb=2096)").
+fn startup_facts(output: &str) -> BTreeMap<String, String> {
+    output
+        .lines()
+        .filter(|l| l.contains("listening"))
+        .flat_map(|l| l.split(|c: char| c.is_whitespace() || c == ',' || c == '(' || c == ')'))
+        .filter_map(|token| {
+            let (k, v) = token.split_once('=')?;
+            let key_ok = !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            (key_ok && !v.is_empty()).then(|| (k.to_owned(), v.to_owned()))
+        })
+        .collect()
+}
+
+/// What the service's cgroup counted over the trial (under `--limits`).
+fn record_cgroup(
+    r: &mut Record,
+    cgroup: &crate::cgroup::Cgroup,
+    before: &crate::cgroup::Usage,
+    seconds: f64,
+) {
+    let u = cgroup.usage().since(before);
+    if u.periods > 0 {
+        r.put(
+            Metric::CpuThrottledPct,
+            100.0 * u.throttled_periods as f64 / u.periods as f64,
+        );
+    }
+    if seconds > 0.0 && cgroup.limits.cpu.is_some() {
+        r.put(Metric::ThrottledMsPerS, 1000.0 * u.throttled_s / seconds);
+    }
+    r.put(Metric::CgroupMemoryPeakMb, u.memory_peak_bytes as f64 / 1e6);
+    if let Some(limit) = cgroup.limits.memory_bytes {
+        r.put(
+            Metric::MemoryLimitUsedPct,
+            100.0 * u.memory_peak_bytes as f64 / limit as f64,
+        );
+    }
+    r.put(Metric::OomKills, u.oom_kills as f64);
+}
+
+/// SIGTERM with requests in flight; what happened is the trial's detail.
+async fn drain(
+    prepared: &Prepared,
+    setup: &Setup,
+    path: &str,
+    connections: usize,
+    grace: Duration,
+    r: &mut Record,
+) -> anyhow::Result<()> {
+    let mut running = prepared
+        .start(&Launch {
+            cpus: setup.service_cpus.clone(),
+            port: None,
+            ready_timeout: setup.ready_timeout,
+            upstream: UpstreamPlan::Process {
+                cpus: setup.generator_cpus.clone(),
+            },
+            trace_gc: false,
+            database: None,
+            limits: setup.limits,
+        })
+        .await?;
+    let measured = crate::ops::drain::drain(&mut running, path, connections, grace).await;
+    running.stop().await;
+    let d = measured?;
+    r.put(Metric::DrainS, d.drain_s);
+    r.put(Metric::DrainLost, d.lost as f64);
+    r.put(Metric::DrainKilled, f64::from(u8::from(d.killed)));
+    if d.killed {
+        r.warnings.push(format!(
+            "still running {} s after SIGTERM: SIGKILLed",
+            d.grace_s
+        ));
+    }
+    if d.lost > 0 {
+        r.warnings.push(format!(
+            "{} of {} requests in flight at SIGTERM never got their 2xx",
+            d.lost, d.in_flight
+        ));
+    }
+    r.detail = Some(TrialDetail::Drain(Box::new(d)));
     Ok(())
 }
 
@@ -231,6 +348,7 @@ async fn torture(
         upstream: UpstreamPlan::InProcess,
         trace_gc: false,
         database: None,
+        limits: None,
     };
     let generator = overload.then_some(&setup.generator_cpus);
     // In its database mode when it has one (the runner leaves the database
@@ -309,6 +427,7 @@ async fn with_service(
             },
             trace_gc: scenario.measures_gc(),
             database: database.as_ref().map(|d| d.url.clone()),
+            limits: scenario.limits.or(setup.limits),
         })
         .await?;
     let database_sampler = database
@@ -331,7 +450,16 @@ async fn with_service(
         gc: running.gc.as_ref(),
         database: database_sampler.as_ref(),
     };
+    r.runtime_chose = startup_facts(&running.service.tail());
+    let cgroup_before = running
+        .service
+        .cgroup
+        .as_ref()
+        .map(|c| (c.usage(), Instant::now()));
     let outcome = drive::drive(scenario, &running.url(), samplers, setup, r).await;
+    if let (Some(cgroup), Some((before, t0))) = (&running.service.cgroup, cgroup_before) {
+        record_cgroup(r, cgroup, &before, t0.elapsed().as_secs_f64());
+    }
     drop(sampler);
     drop(upstream_sampler);
     drop(database_sampler);
@@ -360,4 +488,22 @@ async fn with_service(
         );
     }
     outcome
+}
+
+#[cfg(test)]
+mod startup_tests {
+    use super::startup_facts;
+
+    #[test]
+    fn the_runtimes_choices_are_read_from_its_start_up_line() {
+        let out = "warming up\n\
+                   go-nethttp listening on http://127.0.0.1:4000 (GOMAXPROCS=2)\n\
+                   node-fastify listening on http://127.0.0.1:1 (node v24.1.0, one process, heap_limit_mb=2096, parallelism=2)";
+        let facts = startup_facts(out);
+        assert_eq!(facts["GOMAXPROCS"], "2");
+        assert_eq!(facts["heap_limit_mb"], "2096");
+        assert_eq!(facts["parallelism"], "2");
+        assert_eq!(facts.len(), 3, "{facts:?}");
+        assert!(startup_facts("no such line (x=1)").is_empty());
+    }
 }

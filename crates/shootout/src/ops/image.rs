@@ -1,0 +1,219 @@
+//! Images that run: an OCI layout `footprint` wrote is unpacked (every blob
+//! checked against its digest) into a root filesystem and started from its
+//! config's entrypoint, working directory and environment — nothing from
+//! the host's environment — inside new mount and PID namespaces, chrooted
+//! into that root (`unshare --mount --pid --fork --root`), with what every
+//! OCI runtime gives a container: a fresh `/proc`, a `/dev` of null, zero,
+//! full, random, urandom and tty, an empty `/tmp`, and `PATH` and `HOME`
+//! when the image sets none (runc's defaults). The network is
+//! the host's loopback, so the harness can reach the port; the files are the
+//! image's alone. `crun` would do the same from a generated `config.json`;
+//! util-linux's `unshare` is on every machine and adds no moving part.
+//! Then `/health` and `/json` must answer.
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::OpsError;
+use crate::http1::{self, Request};
+use crate::supervise::{CpuSet, Service};
+
+/// One attempt to start an image. Part of the results schema.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ImageStart {
+    /// Which layers were unpacked (their roles, base first).
+    pub layers: Vec<String>,
+    /// `/health` answered 200 and `/json` the contract's body.
+    pub answered: bool,
+    /// From spawn to the first 200 on `/health`, when it came.
+    pub ready_ms: Option<f64>,
+    /// Why it did not answer: the start's error and the process's output.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// The entrypoint, working directory and environment of an image.
+struct Config {
+    entrypoint: Vec<String>,
+    workdir: String,
+    env: Vec<String>,
+}
+
+fn blob(layout: &Path, descriptor: &Value) -> Result<Vec<u8>, OpsError> {
+    let digest = descriptor["digest"]
+        .as_str()
+        .ok_or("descriptor without digest")?;
+    let hexd = digest
+        .strip_prefix("sha256:")
+        .ok_or(format!("{digest}: not sha256"))?;
+    let bytes = std::fs::read(layout.join("blobs/sha256").join(hexd))
+        .map_err(|e| format!("blob {digest}: {e}"))?;
+    let actual = format!("{:x}", Sha256::digest(&bytes));
+    if actual != hexd {
+        return Err(
+            format!("blob {digest} hashes to sha256:{actual}: the image is corrupt").into(),
+        );
+    }
+    Ok(bytes)
+}
+
+/// Unpacks the layers whose role `keep` accepts into `root`; returns the
+/// config and the roles unpacked.
+fn unpack(
+    layout: &Path,
+    root: &Path,
+    keep: &dyn Fn(&str) -> bool,
+) -> Result<(Config, Vec<String>), OpsError> {
+    let index: Value = serde_json::from_slice(
+        &std::fs::read(layout.join("index.json")).map_err(|e| format!("index.json: {e}"))?,
+    )
+    .map_err(|e| format!("index.json: {e}"))?;
+    let manifest: Value = serde_json::from_slice(&blob(layout, &index["manifests"][0])?)
+        .map_err(|e| format!("manifest: {e}"))?;
+    let config: Value = serde_json::from_slice(&blob(layout, &manifest["config"])?)
+        .map_err(|e| format!("config: {e}"))?;
+    let mut roles = Vec::new();
+    for layer in manifest["layers"]
+        .as_array()
+        .ok_or("manifest has no layers")?
+    {
+        let role = layer["annotations"][super::oci::ROLE]
+            .as_str()
+            .unwrap_or("app")
+            .to_owned();
+        if !keep(&role) {
+            continue;
+        }
+        let compressed = blob(layout, layer)?;
+        let mut tar = Vec::new();
+        flate2::read::GzDecoder::new(&compressed[..])
+            .read_to_end(&mut tar)
+            .map_err(|e| format!("layer {role} does not gunzip: {e}"))?;
+        let mut archive = tar::Archive::new(&tar[..]);
+        archive.set_preserve_permissions(true);
+        archive
+            .unpack(root)
+            .map_err(|e| format!("layer {role} does not unpack: {e}"))?;
+        roles.push(role);
+    }
+    let strings = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let c = &config["config"];
+    Ok((
+        Config {
+            entrypoint: strings(&c["Entrypoint"]),
+            workdir: c["WorkingDir"].as_str().unwrap_or("/").to_owned(),
+            env: strings(&c["Env"]),
+        },
+        roles,
+    ))
+}
+
+/// What a container runtime adds to an image's root: mount points for
+/// `/proc`, a `/tmp`, and the standard character devices in `/dev`.
+fn furnish(root: &Path) -> Result<(), OpsError> {
+    for dir in ["proc", "dev", "tmp"] {
+        std::fs::create_dir_all(root.join(dir)).map_err(|e| format!("{dir}: {e}"))?;
+    }
+    let devices = [
+        ("null", 1, 3),
+        ("zero", 1, 5),
+        ("full", 1, 7),
+        ("random", 1, 8),
+        ("urandom", 1, 9),
+        ("tty", 5, 0),
+    ];
+    for (name, major, minor) in devices {
+        let path = root.join("dev").join(name);
+        if !path.exists() {
+            crate::sys::make_char_device(&path, major, minor)
+                .map_err(|e| format!("/dev/{name}: {e}"))?;
+        }
+    }
+    Ok(())
+}
+
+/// Unpacks the image at `layout` (only the layers `keep` accepts) and starts
+/// it on `port`, pinned to `cpus`; checks `/health` and `/json` and stops it.
+pub async fn start(
+    layout: &Path,
+    keep: &dyn Fn(&str) -> bool,
+    cpus: Option<&CpuSet>,
+    port: u16,
+    ready_timeout: Duration,
+) -> Result<ImageStart, OpsError> {
+    let root = tempfile::Builder::new()
+        .prefix("shootout-rootfs-")
+        .tempdir()
+        .map_err(|e| e.to_string())?;
+    let (config, layers) = unpack(layout, root.path(), keep)?;
+    if config.entrypoint.is_empty() {
+        return Err("the image's config has no Entrypoint".into());
+    }
+    furnish(root.path())?;
+    let mut cmd = Command::new("unshare");
+    cmd.args(["--mount", "--pid", "--fork", "--kill-child", "--mount-proc"])
+        .arg(format!("--root={}", root.path().display()))
+        .arg(format!("--wd={}", config.workdir))
+        .arg("--")
+        .args(&config.entrypoint)
+        .env_clear();
+    cmd.env(
+        "PATH",
+        "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    )
+    .env("HOME", "/");
+    for kv in &config.env {
+        if let Some((k, v)) = kv.split_once('=') {
+            cmd.env(k, v);
+        }
+    }
+    // The upstream is not needed: /health and /json never call it.
+    cmd.env("PORT", port.to_string())
+        .env("UPSTREAM_URL", "http://127.0.0.1:9");
+    let mut service = Service::spawn("image", cmd, cpus).map_err(|e| e.to_string())?;
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let ready = service
+        .wait_ready(addr, ready_timeout, Duration::from_millis(5))
+        .await;
+    let outcome = match ready {
+        Err(e) => ImageStart {
+            layers,
+            answered: false,
+            ready_ms: None,
+            error: Some(format!("the image did not start: {e}")),
+        },
+        Ok(after) => {
+            let json = http1::send_once(addr, &Request::get("/json"), Duration::from_secs(5)).await;
+            let good = json.as_ref().is_ok_and(|r| {
+                r.status == 200
+                    && serde_json::from_slice::<Value>(&r.body).ok()
+                        == Some(serde_json::json!({"message": "Hello, World!"}))
+            });
+            ImageStart {
+                layers,
+                answered: good,
+                ready_ms: Some(after.as_secs_f64() * 1e3),
+                error: (!good)
+                    .then(|| format!("/json did not answer as the contract says: {json:?}")),
+            }
+        }
+    };
+    service.stop(Duration::from_secs(5)).await;
+    Ok(outcome)
+}
