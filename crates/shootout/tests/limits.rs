@@ -37,25 +37,16 @@ fn cgroups_writable() -> bool {
     })
 }
 
-#[test]
-fn limits_are_applied_unannounced_and_an_oom_kill_is_reported_as_such() {
-    if !cgroups_writable() {
-        // Said, not hidden: this machine cannot make cgroups.
-        eprintln!("SKIPPED: no writable cgroup hierarchy here");
-        return;
-    }
+/// `run --quick` of one scenario file on `contenders` (fixtures), with
+/// `extra` options; the results, and the folder they are in.
+fn run_quick(scenario: &str, contenders: &str, extra: &[&str]) -> (Value, tempfile::TempDir) {
     let scenarios = tempfile::tempdir().unwrap();
-    std::fs::write(scenarios.path().join("json.toml"), JSON_SCENARIO).unwrap();
+    std::fs::write(scenarios.path().join("s.toml"), scenario).unwrap();
     let out = tempfile::tempdir().unwrap();
     let run = shootout()
-        .args([
-            "run",
-            "--quick",
-            "--no-database",
-            "--limits",
-            "cpu=500m,memory=96Mi",
-        ])
-        .args(["--contenders", "fixture-ok,hoard", "--contenders-dir"])
+        .args(["run", "--quick", "--no-database"])
+        .args(extra)
+        .args(["--contenders", contenders, "--contenders-dir"])
         .arg(fixtures())
         .arg("--scenarios-dir")
         .arg(scenarios.path())
@@ -67,6 +58,21 @@ fn limits_are_applied_unannounced_and_an_oom_kill_is_reported_as_such() {
     let results: Value =
         serde_json::from_str(&std::fs::read_to_string(out.path().join("results.json")).unwrap())
             .unwrap();
+    (results, out)
+}
+
+#[test]
+fn limits_are_applied_unannounced_and_an_oom_kill_is_reported_as_such() {
+    if !cgroups_writable() {
+        // Said, not hidden: this machine cannot make cgroups.
+        eprintln!("SKIPPED: no writable cgroup hierarchy here");
+        return;
+    }
+    let (results, out) = run_quick(
+        JSON_SCENARIO,
+        "fixture-ok,hoard",
+        &["--limits", "cpu=500m,memory=96Mi"],
+    );
     assert_eq!(results["limits"]["cpu"], 0.5);
     assert_eq!(results["limits"]["memory_bytes"], 96 << 20);
     for c in results["contenders"].as_array().unwrap() {
@@ -126,27 +132,11 @@ grace = "3s"
 /// that exits at once loses what was in flight.
 #[test]
 fn sigterm_drain_time_kills_and_lost_requests_are_reported() {
-    let scenarios = tempfile::tempdir().unwrap();
-    std::fs::write(scenarios.path().join("sigterm.toml"), DRAIN_SCENARIO).unwrap();
-    let out = tempfile::tempdir().unwrap();
-    let run = shootout()
-        .args(["run", "--quick", "--no-database"])
-        .args([
-            "--contenders",
-            "fixture-ok,ignore-sigterm,exit-on-sigterm",
-            "--contenders-dir",
-        ])
-        .arg(fixtures())
-        .arg("--scenarios-dir")
-        .arg(scenarios.path())
-        .arg("--out")
-        .arg(out.path())
-        .output()
-        .unwrap();
-    assert!(run.status.success(), "{}", text(&run.stderr));
-    let results: Value =
-        serde_json::from_str(&std::fs::read_to_string(out.path().join("results.json")).unwrap())
-            .unwrap();
+    let (results, _out) = run_quick(
+        DRAIN_SCENARIO,
+        "fixture-ok,ignore-sigterm,exit-on-sigterm",
+        &[],
+    );
     let cells = results["scenarios"][0]["cells"].as_array().unwrap();
     let detail = |name: &str| {
         cells.iter().find(|c| c["contender"] == name).unwrap()["trials"][0]["detail"].clone()

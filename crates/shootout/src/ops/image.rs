@@ -20,7 +20,6 @@ use std::time::Duration;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use super::OpsError;
 use crate::http1::{self, Request};
@@ -48,21 +47,7 @@ struct Config {
 }
 
 fn blob(layout: &Path, descriptor: &Value) -> Result<Vec<u8>, OpsError> {
-    let digest = descriptor["digest"]
-        .as_str()
-        .ok_or("descriptor without digest")?;
-    let hexd = digest
-        .strip_prefix("sha256:")
-        .ok_or(format!("{digest}: not sha256"))?;
-    let bytes = std::fs::read(layout.join("blobs/sha256").join(hexd))
-        .map_err(|e| format!("blob {digest}: {e}"))?;
-    let actual = format!("{:x}", Sha256::digest(&bytes));
-    if actual != hexd {
-        return Err(
-            format!("blob {digest} hashes to sha256:{actual}: the image is corrupt").into(),
-        );
-    }
-    Ok(bytes)
+    super::oci::read_blob(layout, descriptor)
 }
 
 /// Unpacks the layers whose role `keep` accepts into `root`; returns the

@@ -45,6 +45,23 @@ pub struct Setup {
 }
 
 impl Setup {
+    /// How a trial of `scenario` starts its service: on the service CPUs, or
+    /// under the scenario's (else the run's) cgroup limits; its upstream as
+    /// a process of its own on the generator's CPUs.
+    fn launch(&self, scenario: &Scenario) -> Launch {
+        Launch {
+            cpus: self.service_cpus.clone(),
+            port: None,
+            ready_timeout: self.ready_timeout,
+            upstream: UpstreamPlan::Process {
+                cpus: self.generator_cpus.clone(),
+            },
+            trace_gc: false,
+            database: None,
+            limits: scenario.limits.or(self.limits),
+        }
+    }
+
     fn budget(&self) -> Budget {
         Budget {
             service_cpus: self.service_cpus.len(),
@@ -96,8 +113,9 @@ pub async fn run_trial(
             connections,
             grace_s,
         } => {
+            let how = setup.launch(scenario);
             let grace = Duration::from_secs_f64(*grace_s);
-            drain(prepared, setup, path, *connections, grace, &mut r).await
+            drain(prepared, &how, (path, *connections, grace), &mut r).await
         }
         _ => with_service(scenario, prepared, setup, &mut r, &mut status).await,
     };
@@ -291,27 +309,15 @@ fn record_cgroup(
 }
 
 /// SIGTERM with requests in flight; what happened is the trial's detail.
+/// `(path, connections, grace)`: what the clients send, how many, and how
+/// long the service has after SIGTERM.
 async fn drain(
     prepared: &Prepared,
-    setup: &Setup,
-    path: &str,
-    connections: usize,
-    grace: Duration,
+    how: &Launch,
+    (path, connections, grace): (&str, usize, Duration),
     r: &mut Record,
 ) -> anyhow::Result<()> {
-    let mut running = prepared
-        .start(&Launch {
-            cpus: setup.service_cpus.clone(),
-            port: None,
-            ready_timeout: setup.ready_timeout,
-            upstream: UpstreamPlan::Process {
-                cpus: setup.generator_cpus.clone(),
-            },
-            trace_gc: false,
-            database: None,
-            limits: setup.limits,
-        })
-        .await?;
+    let mut running = prepared.start(how).await?;
     let measured = crate::ops::drain::drain(&mut running, path, connections, grace).await;
     running.stop().await;
     let d = measured?;
@@ -419,15 +425,9 @@ async fn with_service(
     let setup = &setup;
     let running = prepared
         .start(&Launch {
-            cpus: setup.service_cpus.clone(),
-            port: None,
-            ready_timeout: setup.ready_timeout,
-            upstream: UpstreamPlan::Process {
-                cpus: setup.generator_cpus.clone(),
-            },
             trace_gc: scenario.measures_gc(),
             database: database.as_ref().map(|d| d.url.clone()),
-            limits: scenario.limits.or(setup.limits),
+            ..setup.launch(scenario)
         })
         .await?;
     let database_sampler = database
