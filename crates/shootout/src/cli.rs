@@ -92,6 +92,20 @@ pub enum Command {
     ///       -H 'Content-Type: application/json' --cpus 0 --json > result.json
     #[command(verbatim_doc_comment)]
     Load(LoadArgs),
+    /// Merge the results of load shards into one, exactly.
+    ///
+    /// The shards' latency histograms are added (the merged percentiles are
+    /// those of one histogram holding every sample), counts and throughputs
+    /// summed, timelines added second by second. A shard that measured a
+    /// shorter window than the others is named, not averaged away.
+    ///
+    /// Example:
+    ///   at=$(( $(date +%s) + 3 ))
+    ///   shootout load http://10.0.0.5:8080/json -c 128 --shard 0/2 --start-at $at --json > s0.json &
+    ///   shootout load http://10.0.0.5:8080/json -c 128 --shard 1/2 --start-at $at --json > s1.json
+    ///   wait; shootout merge s0.json s1.json
+    #[command(verbatim_doc_comment)]
+    Merge(MergeArgs),
     /// Measure cold start: spawn to first 200 on /health and to first correct /json.
     ///
     /// Readiness is probed every 200 us by connect-and-request; each run's
@@ -302,6 +316,25 @@ pub struct LoadArgs {
     #[arg(long)]
     pub no_keepalive: bool,
     /// Print the result as JSON (schema shootout.load/1, docs/load.schema.json) on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Run shard I (0-based) of N: its share of -c, or of --rate with its
+    /// schedule offset by I/N of an interval; the JSON carries the latency
+    /// histograms whole, for `shootout merge`.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<crate::load::shard::Shard>,
+    /// Start at this wall-clock time, in seconds since the Unix epoch (e.g.
+    /// $(( $(date +%s) + 5 ))): a barrier for shards on several hosts.
+    #[arg(long, value_name = "UNIX_SECONDS")]
+    pub start_at: Option<f64>,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Shard results (`shootout load --shard I/N --json`), two or more.
+    #[arg(value_name = "SHARD.json", required = true, num_args = 1..)]
+    pub files: Vec<PathBuf>,
+    /// Print the merged result as JSON (schema shootout.load/1) on stdout.
     #[arg(long)]
     pub json: bool,
 }

@@ -90,6 +90,7 @@ pub async fn run(cli: cli::Cli) -> anyhow::Result<bool> {
             commands::torture(args).await
         }
         cli::Command::Load(args) => commands::load(args).await,
+        cli::Command::Merge(args) => commands::merge(args),
         cli::Command::Coldstart(args) => {
             supervise::registry::exit_on_signals();
             commands::coldstart(args).await

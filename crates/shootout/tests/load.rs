@@ -34,6 +34,8 @@ fn config(url: &str, model: Model, stop: Stop) -> LoadConfig {
         cpus: None,
         check_every: 1,
         progress: false,
+        shard: None,
+        start_at: None,
     }
 }
 
@@ -376,4 +378,58 @@ fn json_output_matches_its_schema() {
         (2..=3).contains(&timeline.len()),
         "one point per second: {timeline:?}"
     );
+}
+
+/// Two shard processes started together by `--start-at`, in the open model:
+/// each sends its half of the rate on interleaved schedules, and `shootout
+/// merge` adds them into one result whose count is what the server counted.
+#[test]
+fn two_shards_merge_into_what_the_server_counted() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let state = Upstream::new(Duration::from_millis(1));
+    let server = rt
+        .block_on(upstream::start(([127, 0, 0, 1], 0).into(), state.clone()))
+        .unwrap();
+    let url = format!("{}/delay?ms=1&token=shard", server.url());
+    let start_at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+        + 1.5;
+    let dir = tempfile::tempdir().unwrap();
+    let shards: Vec<_> = (0..2)
+        .map(|i| {
+            let out = std::fs::File::create(dir.path().join(format!("s{i}.json"))).unwrap();
+            shootout()
+                .args(["load", &url, "--rate", "400", "-c", "16", "-d", "2s"])
+                .args(["--warmup", "0s", "--json", "--shard", &format!("{i}/2")])
+                .args(["--start-at", &start_at.to_string()])
+                .stdout(out)
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut s in shards {
+        assert!(s.wait().unwrap().success());
+    }
+    let served = state.counters().delay;
+    let merged = shootout()
+        .arg("merge")
+        .arg(dir.path().join("s0.json"))
+        .arg(dir.path().join("s1.json"))
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(merged.status.success(), "{}", text(&merged.stderr));
+    let m: serde_json::Value = serde_json::from_slice(&merged.stdout).unwrap();
+    assert_eq!(m["completed"].as_u64().unwrap(), served, "{m}");
+    assert_eq!(m["latency"]["count"].as_u64().unwrap(), served);
+    let rate = m["requests_per_s"].as_f64().unwrap();
+    assert!((rate - 400.0).abs() < 20.0, "merged {rate} req/s, want 400");
+    // Each shard carried half the rate.
+    let s0: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("s0.json")).unwrap())
+            .unwrap();
+    assert_eq!(s0["model"]["rate"], 200.0);
+    assert_eq!(s0["shard"]["count"], 2);
 }

@@ -26,14 +26,22 @@ pub async fn load(args: LoadArgs) -> anyhow::Result<bool> {
             .as_ref()
             .map_or_else(|| CpuSet::available().len(), CpuSet::len)
     });
+    // A shard takes its share of the connections and of the rate.
+    let connections = args
+        .shard
+        .map_or(args.connections, |s| s.connections(args.connections));
+    anyhow::ensure!(
+        connections > 0,
+        "--shard {}: -c {} leaves this shard no connection",
+        args.shard.map(|s| s.to_string()).unwrap_or_default(),
+        args.connections
+    );
     let model = match args.rate {
         Some(rate) => Model::Open {
-            rate,
-            connections: args.connections,
+            rate: args.shard.map_or(rate, |s| s.rate(rate)),
+            connections,
         },
-        None => Model::Closed {
-            connections: args.connections,
-        },
+        None => Model::Closed { connections },
     };
     let config = LoadConfig {
         mix: Mix::single(Template::fixed(
@@ -54,6 +62,8 @@ pub async fn load(args: LoadArgs) -> anyhow::Result<bool> {
         cpus: args.cpus.clone(),
         check_every: 1,
         progress: !args.json,
+        shard: args.shard,
+        start_at: args.start_at,
     };
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let flag = stop.clone();

@@ -138,6 +138,13 @@ pub struct LoadConfig {
     pub check_every: u64,
     /// Draw a one-line progress display on stderr.
     pub progress: bool,
+    /// This run is one shard of a load spread over several generators
+    /// (its connections or rate are already its share): its schedule is
+    /// offset accordingly, and its report carries its histograms whole.
+    pub shard: Option<super::shard::Shard>,
+    /// Wait until this wall-clock time (seconds since the Unix epoch)
+    /// before starting, so that shards on other hosts start together.
+    pub start_at: Option<f64>,
 }
 
 impl LoadConfig {

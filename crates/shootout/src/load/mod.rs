@@ -9,6 +9,7 @@ pub mod conn;
 pub mod record;
 pub mod report;
 pub mod request;
+pub mod shard;
 pub mod worker;
 
 use std::io::{IsTerminal, Write};
@@ -47,6 +48,19 @@ fn process_cpu_seconds() -> f64 {
     crate::sys::cpu_seconds(crate::sys::Who::Myself)
 }
 
+/// Sleeps until `at` (seconds since the Unix epoch) or a stop.
+fn wait_until(at: f64, stop: &AtomicBool) {
+    loop {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64());
+        if now >= at || stop.load(std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
+        std::thread::sleep(Duration::from_secs_f64((at - now).min(0.1)));
+    }
+}
+
 /// Runs a load test to completion on worker threads and returns its report.
 /// Setting `stop` ends it early with the figures so far.
 pub fn run(config: LoadConfig, stop: Arc<AtomicBool>) -> Result<LoadReport, LoadError> {
@@ -55,6 +69,9 @@ pub fn run(config: LoadConfig, stop: Arc<AtomicBool>) -> Result<LoadReport, Load
     std::net::TcpStream::connect_timeout(&addr, config.timeout.min(Duration::from_secs(5)))
         .map_err(|source| LoadError::Unreachable { addr, source })?;
 
+    if let Some(at) = config.start_at {
+        wait_until(at, &stop);
+    }
     let config = Arc::new(config);
     let workers = config.workers();
     let shared = Arc::new(Shared::new(&config));
@@ -247,6 +264,11 @@ fn build_report(
         bytes_per_s: merged.bytes as f64 / secs,
         latency: report::Latency::from_histogram(&merged.corrected),
         service_time: report::Latency::from_histogram(&merged.uncorrected),
+        shard: config.shard,
+        histograms: config.shard.map(|_| shard::Histograms {
+            latency: shard::encode(&merged.corrected),
+            service_time: shard::encode(&merged.uncorrected),
+        }),
         schedule,
         status: merged
             .status

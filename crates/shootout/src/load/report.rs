@@ -158,6 +158,13 @@ pub struct LoadReport {
     /// Why the run ended early, if it did.
     pub aborted: Option<String>,
     pub warnings: Vec<String>,
+    /// Which shard of a spread load this run was (`--shard I/N`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<super::shard::Shard>,
+    /// The latency histograms whole, for an exact merge (`shootout merge`);
+    /// written by shards.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub histograms: Option<super::shard::Histograms>,
 }
 
 fn ms(us: u64) -> String {

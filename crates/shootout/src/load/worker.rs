@@ -217,11 +217,13 @@ fn spawn_schedule(
 ) -> std::thread::JoinHandle<()> {
     let shared = ctx.spec.shared.clone();
     let (w, workers) = (ctx.spec.index as u64, ctx.spec.workers as u64);
+    // A shard's schedule sits between the other shards' sends.
+    let phase = ctx.spec.config.shard.map_or(0.0, |s| s.phase());
     std::thread::spawn(move || {
         crate::sys::set_timer_slack_1us();
         let mut k = w;
         loop {
-            let due = shared.started + Duration::from_secs_f64(k as f64 / rate);
+            let due = shared.started + Duration::from_secs_f64((k as f64 + phase) / rate);
             // Sleep in slices so a stop is noticed even at very low rates.
             loop {
                 let now = Instant::now();

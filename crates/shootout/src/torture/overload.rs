@@ -69,6 +69,8 @@ fn config(
         cpus: Some(generator.clone()),
         check_every: u64::MAX,
         progress: false,
+        shard: None,
+        start_at: None,
     })
 }
 

@@ -85,6 +85,8 @@ impl Run<'_> {
             cpus: Some(setup.generator_cpus.clone()),
             check_every: CHECK_EVERY,
             progress: false,
+            shard: None,
+            start_at: None,
         })
     }
 

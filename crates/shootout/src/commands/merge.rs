@@ -1,0 +1,22 @@
+//! `shootout merge`: load shards' results added into one, exactly.
+
+use anyhow::Context;
+
+use super::print_json_or_text;
+use crate::cli::MergeArgs;
+use crate::load::report::LoadReport;
+
+pub fn merge(args: MergeArgs) -> anyhow::Result<bool> {
+    let mut shards = Vec::new();
+    for path in &args.files {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let report: LoadReport = serde_json::from_str(&text).with_context(|| {
+            format!("{} is not a `shootout load --json` result", path.display())
+        })?;
+        shards.push((path.display().to_string(), report));
+    }
+    let merged = crate::load::shard::merge(&shards)?;
+    print_json_or_text(args.json, &merged, || crate::load::report::render(&merged))?;
+    Ok(merged.aborted.is_none())
+}

@@ -1,0 +1,294 @@
+//! One load spread over several generators: `--shard I/N` runs shard I
+//! (0-based, as a Kubernetes Indexed Job numbers its pods) of N, with its
+//! share of the connections (closed model) or of the rate (open model, its
+//! schedule offset by I/N of an interval so that the shards together send
+//! on the one uniform schedule). Each shard's report carries its latency
+//! histograms whole (HDR V2, deflated, base64), and [`merge`] adds them: the
+//! merged percentiles are exactly those of one histogram holding every
+//! sample.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use base64::Engine;
+use hdrhistogram::Histogram;
+use hdrhistogram::serialization::{Deserializer, Serializer, V2DeflateSerializer};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::record::TimelinePoint;
+use super::report::{Latency, LoadReport};
+
+/// Shard `index` of `count`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Shard {
+    pub index: usize,
+    pub count: usize,
+}
+
+impl FromStr for Shard {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("--shard {s:?}: want I/N with 0 <= I < N, e.g. 0/4");
+        let (i, n) = s.split_once('/').ok_or_else(bad)?;
+        let (index, count): (usize, usize) = (
+            i.trim().parse().map_err(|_| bad())?,
+            n.trim().parse().map_err(|_| bad())?,
+        );
+        if count == 0 || index >= count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl fmt::Display for Shard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+impl Shard {
+    /// This shard's share of `total` connections: an even split, the first
+    /// `total % count` shards one more.
+    pub fn connections(&self, total: usize) -> usize {
+        total / self.count + usize::from(self.index < total % self.count)
+    }
+
+    /// This shard's share of `total` requests per second.
+    pub fn rate(&self, total: f64) -> f64 {
+        total / self.count as f64
+    }
+
+    /// Where in its own interval this shard's schedule starts (0..1).
+    pub fn phase(&self) -> f64 {
+        self.index as f64 / self.count as f64
+    }
+}
+
+/// A shard's histograms, whole. Part of the `shootout.load/1` schema.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Histograms {
+    /// Latency from the intended send (what `latency` summarizes): HDR V2
+    /// deflate serialization, base64.
+    pub latency: String,
+    /// Latency from the actual send (what `service_time` summarizes).
+    pub service_time: String,
+}
+
+/// Why shard reports cannot be merged.
+#[derive(Debug, thiserror::Error)]
+pub enum MergeError {
+    #[error("nothing to merge")]
+    Empty,
+    #[error("{0} has no histograms: run each shard with --shard I/N (and --json)")]
+    NoHistograms(String),
+    #[error("{0}: its histogram does not decode: {1}")]
+    Decode(String, String),
+    #[error("the shards loaded different URLs ({0} and {1})")]
+    Urls(String, String),
+}
+
+/// The histogram as text.
+pub fn encode(h: &Histogram<u64>) -> String {
+    let mut bytes = Vec::new();
+    V2DeflateSerializer::new()
+        .serialize(h, &mut bytes)
+        .expect("serializing into memory does not fail");
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// The histogram [`encode`] wrote.
+pub fn decode(text: &str) -> Result<Histogram<u64>, String> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .map_err(|e| e.to_string())?;
+    Deserializer::new()
+        .deserialize(&mut &bytes[..])
+        .map_err(|e| format!("{e:?}"))
+}
+
+/// Adds shard reports into one: histograms and counts summed, throughput
+/// summed over the common window (the shortest shard's), timelines added
+/// second by second. A shard that measured for a shorter time than the
+/// others is named in the warnings, not averaged away.
+pub fn merge(named: &[(String, LoadReport)]) -> Result<LoadReport, MergeError> {
+    let (first_name, first) = named.first().ok_or(MergeError::Empty)?;
+    let mut latency: Option<Histogram<u64>> = None;
+    let mut service: Option<Histogram<u64>> = None;
+    for (name, r) in named {
+        if r.url != first.url {
+            return Err(MergeError::Urls(first.url.clone(), r.url.clone()));
+        }
+        let h = r
+            .histograms
+            .as_ref()
+            .ok_or_else(|| MergeError::NoHistograms(name.clone()))?;
+        let decoded = |t: &str| decode(t).map_err(|e| MergeError::Decode(name.clone(), e));
+        let (l, s) = (decoded(&h.latency)?, decoded(&h.service_time)?);
+        match (&mut latency, &mut service) {
+            (Some(al), Some(asv)) => {
+                al.add(&l)
+                    .map_err(|e| MergeError::Decode(name.clone(), format!("{e:?}")))?;
+                asv.add(&s)
+                    .map_err(|e| MergeError::Decode(name.clone(), format!("{e:?}")))?;
+            }
+            _ => {
+                latency = Some(l);
+                service = Some(s);
+            }
+        }
+    }
+    let (latency, service) = (latency.expect("one shard"), service.expect("one shard"));
+    let window = named
+        .iter()
+        .map(|(_, r)| r.elapsed_s)
+        .fold(f64::INFINITY, f64::min);
+    let longest = named.iter().map(|(_, r)| r.elapsed_s).fold(0.0, f64::max);
+    let mut out = first.clone();
+    out.elapsed_s = window;
+    out.completed = named.iter().map(|(_, r)| r.completed).sum();
+    out.errors = named.iter().map(|(_, r)| r.errors).sum();
+    out.bytes = named.iter().map(|(_, r)| r.bytes).sum();
+    // Each shard's rate over its own window, summed: a shard's rate does not
+    // change with the others' length.
+    out.requests_per_s = named.iter().map(|(_, r)| r.requests_per_s).sum();
+    out.goodput_per_s = named.iter().map(|(_, r)| r.goodput_per_s).sum();
+    out.bytes_per_s = named.iter().map(|(_, r)| r.bytes_per_s).sum();
+    out.latency = Latency::from_histogram(&latency);
+    out.service_time = Latency::from_histogram(&service);
+    out.status = sum_maps(named.iter().map(|(_, r)| &r.status));
+    out.error_kinds = sum_maps(named.iter().map(|(_, r)| &r.error_kinds));
+    out.verification.checked = named.iter().map(|(_, r)| r.verification.checked).sum();
+    out.verification.failed = named.iter().map(|(_, r)| r.verification.failed).sum();
+    out.generator.cpu_seconds = named.iter().map(|(_, r)| r.generator.cpu_seconds).sum();
+    out.generator.capacity_cpus = named.iter().map(|(_, r)| r.generator.capacity_cpus).sum();
+    out.generator.saturated = named.iter().any(|(_, r)| r.generator.saturated);
+    out.generator.utilization = named
+        .iter()
+        .map(|(_, r)| r.generator.utilization)
+        .fold(0.0, f64::max);
+    out.timeline = add_timelines(named.iter().map(|(_, r)| &r.timeline));
+    out.shard = None;
+    out.histograms = Some(Histograms {
+        latency: encode(&latency),
+        service_time: encode(&service),
+    });
+    out.warnings = named
+        .iter()
+        .flat_map(|(n, r)| r.warnings.iter().map(move |w| format!("{n}: {w}")))
+        .collect();
+    for (name, r) in named {
+        if r.elapsed_s < longest - 0.5 {
+            out.warnings.push(format!(
+                "{name} measured {:.1} s, the longest shard {longest:.1} s: it started late or ended early",
+                r.elapsed_s
+            ));
+        }
+    }
+    out.warnings.push(format!(
+        "merged from {} shards: {}",
+        named.len(),
+        named
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    if named.iter().any(|(_, r)| r.aborted.is_some()) {
+        out.aborted = Some("a shard ended early (see warnings)".into());
+    }
+    let _ = first_name;
+    Ok(out)
+}
+
+fn sum_maps<'a>(maps: impl Iterator<Item = &'a BTreeMap<String, u64>>) -> BTreeMap<String, u64> {
+    let mut out = BTreeMap::new();
+    for m in maps {
+        for (k, v) in m {
+            *out.entry(k.clone()).or_insert(0) += v;
+        }
+    }
+    out
+}
+
+/// Second i of the merge is second i of every shard (they started together,
+/// at `--start-at`): counts add; a second's percentiles cannot be added
+/// without its histogram, so the merge keeps the highest of the shards'.
+fn add_timelines<'a>(lines: impl Iterator<Item = &'a Vec<TimelinePoint>>) -> Vec<TimelinePoint> {
+    let mut out: Vec<TimelinePoint> = Vec::new();
+    for line in lines {
+        for (i, p) in line.iter().enumerate() {
+            match out.get_mut(i) {
+                None => out.push(p.clone()),
+                Some(o) => {
+                    o.requests += p.requests;
+                    o.errors += p.errors;
+                    o.p50_us = o.p50_us.max(p.p50_us);
+                    o.p99_us = o.p99_us.max(p.p99_us);
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::record::histogram;
+
+    #[test]
+    fn shards_split_connections_and_rate_evenly() {
+        let shards: Vec<Shard> = (0..3).map(|i| Shard { index: i, count: 3 }).collect();
+        let conns: Vec<usize> = shards.iter().map(|s| s.connections(64)).collect();
+        assert_eq!(conns, [22, 21, 21]);
+        assert_eq!(conns.iter().sum::<usize>(), 64);
+        assert!((shards[1].rate(300.0) - 100.0).abs() < 1e-9);
+        assert!((shards[2].phase() - 2.0 / 3.0).abs() < 1e-9);
+        assert_eq!(
+            "1/4".parse::<Shard>().unwrap(),
+            Shard { index: 1, count: 4 }
+        );
+        for bad in ["4/4", "1", "a/b", "0/0"] {
+            assert!(bad.parse::<Shard>().is_err(), "{bad}");
+        }
+    }
+
+    /// One recorded run's samples dealt out to N shards: the merge of the
+    /// shards' encoded histograms has every percentile and count of the
+    /// histogram that held them all.
+    #[test]
+    fn the_merge_of_shard_histograms_is_exact() {
+        let mut whole = histogram();
+        let mut shards: Vec<Histogram<u64>> = (0..4).map(|_| histogram()).collect();
+        let mut x: u64 = 0x9E37_79B9;
+        for i in 0..200_000u64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            // Heavy-tailed microseconds: mostly 100 µs–2 ms, a few seconds.
+            let v = 100 + (x % 1_900) + if x % 997 == 0 { x % 3_000_000 } else { 0 };
+            whole.record(v).unwrap();
+            shards[(i % 4) as usize].record(v).unwrap();
+        }
+        let mut merged = decode(&encode(&shards[0])).unwrap();
+        for s in &shards[1..] {
+            merged.add(decode(&encode(s)).unwrap()).unwrap();
+        }
+        assert_eq!(merged.len(), whole.len());
+        assert_eq!(
+            Latency::from_histogram(&merged),
+            Latency::from_histogram(&whole)
+        );
+        for q in [0.0, 50.0, 90.0, 99.0, 99.9, 99.99, 100.0] {
+            assert_eq!(
+                merged.value_at_percentile(q),
+                whole.value_at_percentile(q),
+                "p{q}"
+            );
+        }
+    }
+}
