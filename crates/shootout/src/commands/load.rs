@@ -30,12 +30,13 @@ pub async fn load(args: LoadArgs) -> anyhow::Result<bool> {
     let connections = args
         .shard
         .map_or(args.connections, |s| s.connections(args.connections));
-    anyhow::ensure!(
-        connections > 0,
-        "--shard {}: -c {} leaves this shard no connection",
-        args.shard.map(|s| s.to_string()).unwrap_or_default(),
-        args.connections
-    );
+    if let Some(shard) = args.shard {
+        anyhow::ensure!(
+            connections > 0 || args.connections == 0,
+            "--shard {shard}: -c {} leaves this shard no connection (give each shard at least one)",
+            args.connections
+        );
+    }
     let model = match args.rate {
         Some(rate) => Model::Open {
             rate: args.shard.map_or(rate, |s| s.rate(rate)),
