@@ -51,6 +51,17 @@ fn wait_until(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
     }
 }
 
+/// Held by the tests whose contender is built with `npm ci` in
+/// `contenders/node-fastify` (node-fastify itself, and the db-fixture
+/// manifests that borrow its node_modules): `npm ci` deletes node_modules
+/// first, so a build running beside another test's service pulls the
+/// modules from under it.
+static NODE_FASTIFY: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn node_fastify() -> std::sync::MutexGuard<'static, ()> {
+    NODE_FASTIFY.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 fn free_port() -> u16 {
     shootout::supervise::free_port().unwrap()
 }
@@ -249,6 +260,7 @@ fn the_machines_postgresql_is_used_with_postgres_system() {
 
 #[test]
 fn verify_rejects_a_contender_that_loses_orders_on_restart() {
+    let _builds = node_fastify();
     let out = shootout()
         .args(["verify", "forget-on-restart", "--json", "--contenders-dir"])
         .arg(fixtures())
@@ -279,6 +291,7 @@ fn verify_rejects_a_contender_that_loses_orders_on_restart() {
 
 #[test]
 fn the_audit_catches_orders_acknowledged_before_commit_and_rolled_back() {
+    let _builds = node_fastify();
     let tmp = tempfile::tempdir().unwrap();
     let out = shootout()
         .args(["run", "--quick", "--scenarios", "orders-db"])
@@ -295,7 +308,7 @@ fn the_audit_catches_orders_acknowledged_before_commit_and_rolled_back() {
     let trial = &results["scenarios"][0]["cells"][0]["trials"][0];
     let audit = &trial["audit"];
     let lost = audit["lost"].as_u64().unwrap();
-    assert!(lost > 0, "the audit found the rolled-back orders: {audit}");
+    assert!(lost > 0, "the audit found the rolled-back orders: {trial}");
     assert_eq!(trial["metrics"]["orders_lost"].as_f64(), Some(lost as f64));
     assert!(
         trial["sanity"]
@@ -310,6 +323,7 @@ fn the_audit_catches_orders_acknowledged_before_commit_and_rolled_back() {
 
 #[test]
 fn node_fastify_runs_one_worker_per_cpu_with_a_database_and_one_process_without() {
+    let _builds = node_fastify();
     let available = shootout::supervise::CpuSet::available();
     if available.len() < 2 {
         eprintln!("skipped: needs two CPUs");

@@ -236,8 +236,18 @@ fn sigkill_to_the_harness_leaves_no_contender_alive() {
     assert_no_survivors(&groups);
 }
 
+/// Held by the tests that build node-fastify: its build (`npm ci`) deletes
+/// node_modules first, so it must not run beside another test's
+/// node-fastify process.
+static NODE_FASTIFY: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn node_fastify() -> std::sync::MutexGuard<'static, ()> {
+    NODE_FASTIFY.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 #[test]
 fn cold_start_of_the_reference_contenders_is_measured_and_ordered() {
+    let _builds = node_fastify();
     let out = shootout()
         .args(["coldstart", "--runs", "3", "--json"])
         .output()
@@ -281,6 +291,7 @@ fn cold_start_of_the_reference_contenders_is_measured_and_ordered() {
 
 #[test]
 fn footprint_writes_valid_oci_layouts_and_counts_dependencies() {
+    let _builds = node_fastify();
     let images = tempfile::tempdir().unwrap();
     let out = shootout()
         .args([
