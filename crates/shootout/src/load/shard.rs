@@ -115,7 +115,7 @@ pub fn decode(text: &str) -> Result<Histogram<u64>, String> {
 /// second by second. A shard that measured for a shorter time than the
 /// others is named in the warnings, not averaged away.
 pub fn merge(named: &[(String, LoadReport)]) -> Result<LoadReport, MergeError> {
-    let (first_name, first) = named.first().ok_or(MergeError::Empty)?;
+    let (_, first) = named.first().ok_or(MergeError::Empty)?;
     let mut latency: Option<Histogram<u64>> = None;
     let mut service: Option<Histogram<u64>> = None;
     for (name, r) in named {
@@ -200,7 +200,6 @@ pub fn merge(named: &[(String, LoadReport)]) -> Result<LoadReport, MergeError> {
     if named.iter().any(|(_, r)| r.aborted.is_some()) {
         out.aborted = Some("a shard ended early (see warnings)".into());
     }
-    let _ = first_name;
     Ok(out)
 }
 

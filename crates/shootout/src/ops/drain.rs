@@ -63,14 +63,11 @@ async fn client(addr: SocketAddr, request: Request, stop: Arc<AtomicBool>) -> Ta
                     tally.answered_before += 1;
                 }
             }
+            // Failed before SIGTERM: the service is not healthy, and this
+            // client measures nothing; after it: in flight, and lost.
             _ => {
-                tally.in_flight_at_term = during || tally.in_flight_at_term;
+                tally.in_flight_at_term |= during;
                 tally.lost = during;
-                if !during {
-                    // Refused before SIGTERM: the service is not healthy;
-                    // not a drain measure.
-                    return tally;
-                }
                 break;
             }
         }

@@ -46,10 +46,6 @@ struct Config {
     env: Vec<String>,
 }
 
-fn blob(layout: &Path, descriptor: &Value) -> Result<Vec<u8>, OpsError> {
-    super::oci::read_blob(layout, descriptor)
-}
-
 /// Unpacks the layers whose role `keep` accepts into `root`; returns the
 /// config and the roles unpacked.
 fn unpack(
@@ -61,10 +57,12 @@ fn unpack(
         &std::fs::read(layout.join("index.json")).map_err(|e| format!("index.json: {e}"))?,
     )
     .map_err(|e| format!("index.json: {e}"))?;
-    let manifest: Value = serde_json::from_slice(&blob(layout, &index["manifests"][0])?)
-        .map_err(|e| format!("manifest: {e}"))?;
-    let config: Value = serde_json::from_slice(&blob(layout, &manifest["config"])?)
-        .map_err(|e| format!("config: {e}"))?;
+    let manifest: Value =
+        serde_json::from_slice(&super::oci::read_blob(layout, &index["manifests"][0])?)
+            .map_err(|e| format!("manifest: {e}"))?;
+    let config: Value =
+        serde_json::from_slice(&super::oci::read_blob(layout, &manifest["config"])?)
+            .map_err(|e| format!("config: {e}"))?;
     let mut roles = Vec::new();
     for layer in manifest["layers"]
         .as_array()
@@ -77,7 +75,7 @@ fn unpack(
         if !keep(&role) {
             continue;
         }
-        let compressed = blob(layout, layer)?;
+        let compressed = super::oci::read_blob(layout, layer)?;
         let mut tar = Vec::new();
         flate2::read::GzDecoder::new(&compressed[..])
             .read_to_end(&mut tar)
