@@ -1,5 +1,5 @@
 // The order-service contract (docs/contract.md) on Deno.serve, with a small
-// router over URLPattern. Listens on 127.0.0.1:$PORT; stops gracefully on SIGTERM.
+// router over URLPattern. Listens on $HOST:$PORT (127.0.0.1 unless told); stops gracefully on SIGTERM.
 
 import { hash, json } from './kernels.ts';
 import { orderError } from './validate.ts';
@@ -222,7 +222,7 @@ if (import.meta.main) {
   const upstreamUrl = (Deno.env.get('UPSTREAM_URL') ?? 'http://127.0.0.1:4100').replace(/\/+$/, '');
   const server = Deno.serve(
     {
-      hostname: '127.0.0.1',
+      hostname: Deno.env.get('HOST') || '127.0.0.1',
       port,
       onListen: ({ hostname, port }) =>
         console.error(`deno listening on http://${hostname}:${port} (deno ${Deno.version.deno}, parallelism=${navigator.hardwareConcurrency})`),

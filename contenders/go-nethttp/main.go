@@ -44,7 +44,7 @@ func main() {
 	}
 
 	srv := &http.Server{
-		Addr:              net.JoinHostPort("127.0.0.1", port),
+		Addr:              net.JoinHostPort(envOr("HOST", "127.0.0.1"), port),
 		Handler:           newServer(upstream, orders).routes(),
 		ReadHeaderTimeout: 10 * time.Second,
 		// A whole request, body included, must arrive within 10 s

@@ -96,7 +96,7 @@ function only(methods) {
 const LIMIT = /^[0-9]{1,3}$/;
 
 /** Starts the server on `port` (0 picks one), calling the upstream at `upstreamUrl`, keeping orders in `store`. */
-export function serve({ port, upstreamUrl, store = memoryStore() }) {
+export function serve({ port, hostname = '127.0.0.1', upstreamUrl, store = memoryStore() }) {
   /**
    * Calls the upstream and decodes its 200 JSON reply. `waitMs` is what the call asks
    * the upstream to take: the call is abandoned UPSTREAM_GRACE_MS later with a 504.
@@ -118,7 +118,7 @@ export function serve({ port, upstreamUrl, store = memoryStore() }) {
   }
 
   return Bun.serve({
-    hostname: '127.0.0.1',
+    hostname,
     port,
     routes: {
       '/health': only({ GET: () => new Response('ok', { headers: { 'content-type': 'text/plain' } }) }),

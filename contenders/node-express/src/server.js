@@ -1,4 +1,4 @@
-// Entry point: listens on 127.0.0.1:$PORT and shuts down gracefully on SIGTERM.
+// Entry point: listens on $HOST:$PORT (127.0.0.1 unless told) and shuts down gracefully on SIGTERM.
 
 import http from 'node:http';
 import { availableParallelism } from 'node:os';
@@ -24,8 +24,9 @@ server.on('error', (err) => {
   console.error(err);
   process.exit(1);
 });
-server.listen(port, '127.0.0.1', () => {
-  console.error(`node-express listening on http://127.0.0.1:${port} (node ${process.version}, heap_limit_mb=${Math.round(v8.getHeapStatistics().heap_size_limit / 2 ** 20)}, parallelism=${availableParallelism()})`);
+const host = process.env.HOST || '127.0.0.1';
+server.listen(port, host, () => {
+  console.error(`node-express listening on http://${host}:${port} (node ${process.version}, heap_limit_mb=${Math.round(v8.getHeapStatistics().heap_size_limit / 2 ** 20)}, parallelism=${availableParallelism()})`);
 });
 
 for (const signal of ['SIGTERM', 'SIGINT']) {

@@ -1,4 +1,4 @@
-// Entry point: listens on 127.0.0.1:$PORT and shuts down gracefully on SIGTERM.
+// Entry point: listens on $HOST:$PORT (127.0.0.1 unless told) and shuts down gracefully on SIGTERM.
 //
 // Node.js runs JavaScript on one thread, so a service is deployed as one
 // process per CPU. With CPUS above 1 and a shared store (PostgreSQL), the
@@ -52,7 +52,7 @@ async function runWorker() {
   const store = databaseUrl ? postgresStore({ connectionString: databaseUrl, max: poolSize }) : memoryStore();
   const app = buildApp({ upstreamUrl, store });
   try {
-    const address = await app.listen({ host: '127.0.0.1', port });
+    const address = await app.listen({ host: process.env.HOST || '127.0.0.1', port });
     if (workers === 1) {
       console.error(`node-fastify listening on ${address} (node ${process.version}, one process, heap_limit_mb=${Math.round(v8.getHeapStatistics().heap_size_limit / 2 ** 20)}, parallelism=${availableParallelism()})`);
     }

@@ -1,4 +1,4 @@
-// Entry point: listens on 127.0.0.1:$PORT and shuts down gracefully on SIGTERM.
+// Entry point: listens on $HOST:$PORT (127.0.0.1 unless told) and shuts down gracefully on SIGTERM.
 // One process: its CPU budget goes to the kernel pool's threads. Orders live
 // in PostgreSQL when DATABASE_URL is set, else in memory.
 
@@ -21,7 +21,7 @@ const app = buildApp({ upstreamUrl, kernels, store });
 app.addHook('onClose', async () => kernels.destroy());
 
 try {
-  const address = await app.listen({ host: '127.0.0.1', port });
+  const address = await app.listen({ host: process.env.HOST || '127.0.0.1', port });
   console.error(`node-workers listening on ${address} (node ${process.version}, kernel_workers=${kernels.options.maxThreads}, heap_limit_mb=${Math.round(v8.getHeapStatistics().heap_size_limit / 2 ** 20)}, parallelism=${availableParallelism()})`);
 } catch (err) {
   console.error(err);

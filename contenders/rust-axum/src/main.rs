@@ -1,6 +1,6 @@
 //! rust-axum: the order-service contract (docs/contract.md) on axum and tokio.
 
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 
 use tokio::net::TcpListener;
 
@@ -14,6 +14,8 @@ mod store;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let port: u16 = env_or("PORT", "8080").parse()?;
+    // 127.0.0.1 unless told (a pod listens on 0.0.0.0).
+    let host: std::net::IpAddr = env_or("HOST", "127.0.0.1").parse()?;
     let upstream = env_or("UPSTREAM_URL", "http://127.0.0.1:4100");
     let cpus: usize = env_or("CPUS", "1").parse().unwrap_or(1).max(1);
 
@@ -31,11 +33,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         _ => store::Store::Memory(Default::default()),
     };
-    runtime.block_on(serve(port, upstream, orders))
+    runtime.block_on(serve(SocketAddr::from((host, port)), upstream, orders))
 }
 
 async fn serve(
-    port: u16,
+    addr: SocketAddr,
     upstream: String,
     orders: store::Store,
 ) -> Result<(), Box<dyn std::error::Error>> {
@@ -46,7 +48,7 @@ async fn serve(
             .await
             .map_err(|e| format!("connecting to the database: {e}"))?;
     }
-    let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await?;
+    let listener = TcpListener::bind(addr).await?;
     eprintln!(
         "rust-axum listening on http://{} (workers={})",
         listener.local_addr()?,

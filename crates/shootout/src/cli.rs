@@ -424,6 +424,17 @@ pub struct RunArgs {
     /// itself. Without it, contenders are pinned to --service-cpus.
     #[arg(long, value_name = "cpu=Q,memory=Q")]
     pub limits: Option<crate::limits::Limits>,
+    /// Measure a service already running elsewhere (repeatable): verified
+    /// over the network first, then driven like a local contender; its CPU,
+    /// memory and the scenarios that start or stop it are not measured.
+    /// With --target, only the targets run unless --contenders names some.
+    #[arg(long, value_name = "NAME=URL")]
+    pub target: Vec<String>,
+    /// The upstream simulator the --target services call (what `shootout
+    /// up` prints as "upstream:", or a `shootout upstream`): verification
+    /// counts its calls and makes it fail.
+    #[arg(long, value_name = "URL", requires = "target")]
+    pub target_upstream: Option<String>,
     #[command(flatten)]
     pub common: ContenderArgs,
     #[command(flatten)]

@@ -375,7 +375,10 @@ impl Running {
             .state
             .clone()
             .unwrap_or_else(|| Upstream::new(AUTHORIZE_LATENCY));
-        verify::check_contract(self.addr, state, seed, database.map(Database::client)).await
+        verify::check_contract(
+            self.addr,
+            crate::upstream::Control::Local(state),
+            seed, database.map(Database::client)).await
     }
 
     /// Base URL, `http://127.0.0.1:PORT`.

@@ -54,6 +54,7 @@ pub mod http1;
 pub mod limits;
 pub mod load;
 pub mod ops;
+pub mod remote;
 pub mod report;
 pub mod rng;
 pub mod stats;

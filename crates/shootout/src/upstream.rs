@@ -70,6 +70,23 @@ impl Fault {
         .copied()
         .unwrap_or(Self::None)
     }
+
+    /// Its name on the control endpoint (`PUT /fault`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Unavailable => "unavailable",
+            Self::Error => "error",
+            Self::Garbage => "garbage",
+            Self::Slow => "slow",
+            Self::Reset => "reset",
+        }
+    }
+
+    /// The fault named `name`.
+    pub fn parse(name: &str) -> Option<Self> {
+        (0..=5).map(Self::from_u8).find(|f| f.name() == name)
+    }
 }
 
 /// Shared state: counters, the authorize latency and the fault switch.
@@ -114,6 +131,83 @@ impl Upstream {
 
     pub fn fault(&self) -> Fault {
         Fault::from_u8(self.fault.load(Ordering::SeqCst))
+    }
+}
+
+/// The verifier's hold on an upstream: in this process, or a simulator
+/// elsewhere (`shootout up`'s, `shootout upstream`'s, a pod's) reached
+/// through `GET /stats` and `PUT /fault`.
+#[derive(Debug, Clone)]
+pub enum Control {
+    Local(Arc<Upstream>),
+    Remote(SocketAddr),
+}
+
+/// A remote simulator that did not answer its control endpoint.
+#[derive(Debug, thiserror::Error)]
+#[error("the upstream simulator at {addr} did not answer {what}: {why}")]
+pub struct ControlError {
+    addr: SocketAddr,
+    what: &'static str,
+    why: String,
+}
+
+impl Control {
+    /// What it served so far.
+    pub async fn counters(&self) -> Result<Counters, ControlError> {
+        match self {
+            Self::Local(u) => Ok(u.counters()),
+            Self::Remote(addr) => {
+                let fail = |why: String| ControlError {
+                    addr: *addr,
+                    what: "GET /stats",
+                    why,
+                };
+                let r = crate::http1::send_once(
+                    *addr,
+                    &crate::http1::Request::get("/stats"),
+                    Duration::from_secs(5),
+                )
+                .await
+                .map_err(|e| fail(e.to_string()))?;
+                let v: serde_json::Value =
+                    serde_json::from_slice(&r.body).map_err(|e| fail(e.to_string()))?;
+                let n = |k: &str| v.get(k).and_then(serde_json::Value::as_u64);
+                match (r.status, n("delay"), n("authorize")) {
+                    (200, Some(delay), Some(authorize)) => Ok(Counters { delay, authorize }),
+                    _ => Err(fail(format!("{} {}", r.status, r.body_text()))),
+                }
+            }
+        }
+    }
+
+    /// From now on it misbehaves as `fault` says.
+    pub async fn set_fault(&self, fault: Fault) -> Result<(), ControlError> {
+        match self {
+            Self::Local(u) => {
+                u.set_fault(fault);
+                Ok(())
+            }
+            Self::Remote(addr) => {
+                let req = crate::http1::Request::new("PUT", "/fault").body(fault.name());
+                let r = crate::http1::send_once(*addr, &req, Duration::from_secs(5))
+                    .await
+                    .map_err(|e| ControlError {
+                        addr: *addr,
+                        what: "PUT /fault",
+                        why: e.to_string(),
+                    })?;
+                if r.status == 200 {
+                    Ok(())
+                } else {
+                    Err(ControlError {
+                        addr: *addr,
+                        what: "PUT /fault",
+                        why: format!("{} {}", r.status, r.body_text()),
+                    })
+                }
+            }
+        }
     }
 }
 
@@ -274,6 +368,25 @@ async fn handle(
             .header("content-type", "text/plain")
             .body(Full::new(Bytes::from_static(b"ok")))
             .expect("static response parts are valid"),
+        // The control endpoint a verifier on another machine uses
+        // ([`Control::Remote`]): the body names the fault.
+        (&Method::PUT, "/fault") => {
+            let body = req.into_body().collect().await.map(|b| b.to_bytes());
+            let name = body.ok().map(|b| String::from_utf8_lossy(&b).trim().to_owned());
+            match name.as_deref().and_then(Fault::parse) {
+                Some(fault) => {
+                    state.set_fault(fault);
+                    json(
+                        StatusCode::OK,
+                        serde_json::json!({ "fault": fault.name() }).to_string(),
+                    )
+                }
+                None => error(
+                    StatusCode::BAD_REQUEST,
+                    "the body names a fault: none, unavailable, error, garbage, slow or reset",
+                ),
+            }
+        }
         (&Method::GET, "/stats") => json(
             StatusCode::OK,
             serde_json::to_string(&state.counters()).unwrap_or_default(),

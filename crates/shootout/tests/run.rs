@@ -464,3 +464,139 @@ fn a_ledger_with_a_misspelt_or_impossible_metric_is_refused_before_measuring() {
         "{err}"
     );
 }
+
+/// A `shootout up` (or any server) in another process: the line of its
+/// stdout that contains `marker`, with the rest drained in the background.
+fn started(cmd: &mut std::process::Command, marker: &str) -> (std::process::Child, String) {
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let line = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find(|l| l.contains(marker))
+        .unwrap_or_else(|| panic!("no line containing {marker:?}"));
+    std::thread::spawn(move || lines.for_each(drop));
+    (child, line)
+}
+
+fn url_in(line: &str) -> String {
+    line.split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap()
+        .to_owned()
+}
+
+fn sigint(child: &mut std::process::Child) {
+    // SAFETY: plain syscall on our own child's pid.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let _ = child.wait();
+}
+
+/// `run --target`: services started outside this run (by `shootout up` in
+/// other processes, calling one `shootout upstream`) are verified over the
+/// network, the one that breaks the contract is skipped, the other is
+/// measured; what needs its process is said to be unavailable and the
+/// scenarios that start it are not run for it; the services keep running.
+#[test]
+fn run_target_measures_services_started_by_up_in_other_processes() {
+    let (mut upstream, line) = started(
+        shootout().args(["upstream", "--port", "0"]),
+        "listening on",
+    );
+    let upstream_url = url_in(&line);
+    let up = |name: &str| {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+            .to_string();
+        started(
+            shootout()
+                .args(["up", name, "--port", &port, "--upstream", &upstream_url])
+                .arg("--contenders-dir")
+                .arg(fixtures()),
+            "is up at",
+        )
+    };
+    let (mut ok, ok_line) = up("fixture-ok");
+    let (mut wrong, wrong_line) = up("wrong-hash");
+    let ok_url = url_in(&ok_line);
+
+    let scenarios = scenarios(&[("a.toml", JSON_SCENARIO), ("b.toml", COLDSTART_SCENARIO)]);
+    let out = tempfile::tempdir().unwrap();
+    let run = shootout()
+        .args(["run", "--quick", "--seed", "5", "--ledger", "none.toml"])
+        .arg("--target")
+        .arg(format!("fixture-ok={ok_url}"))
+        .arg("--target")
+        .arg(format!("wrong-hash={}", url_in(&wrong_line)))
+        .args(["--target-upstream", &upstream_url, "--scenarios-dir"])
+        .arg(scenarios.path())
+        .arg("--out")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (text(&run.stdout), text(&run.stderr));
+    assert!(run.status.success(), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    let results = read_results(out.path());
+    validate(&results);
+    let info = |name: &str| {
+        results["contenders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(info("fixture-ok")["verified"], true);
+    assert_eq!(info("fixture-ok")["remote"], ok_url.as_str());
+    assert_eq!(info("wrong-hash")["verified"], false);
+    assert!(
+        info("wrong-hash")["skipped"]
+            .as_str()
+            .unwrap()
+            .contains("cpu"),
+        "{}",
+        info("wrong-hash")
+    );
+    let scenario = |name: &str| {
+        results["scenarios"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    let cells = scenario("json")["cells"].as_array().unwrap().clone();
+    assert_eq!(cells.len(), 1, "only the verified target: {cells:?}");
+    let m = &cells[0]["trials"][0]["metrics"];
+    assert_eq!(cells[0]["contender"], "fixture-ok");
+    assert!(m["requests_per_s"].as_f64().unwrap() > 100.0, "{m}");
+    assert_eq!(m["verification_failures"], 0.0, "{m}");
+    assert!(m.get("cpu_ms_per_request").is_none(), "no process to sample: {m}");
+    assert!(m.get("rss_peak_mb").is_none(), "{m}");
+    assert!(scenario("coldstart")["cells"].as_array().unwrap().is_empty());
+    let notes = results["notes"].to_string();
+    assert!(notes.contains("fixture-ok is a remote target"), "{notes}");
+    assert!(notes.contains("coldstart: fixture-ok is a remote target, not measured"), "{notes}");
+
+    // The run neither stopped nor restarted them.
+    for (child, line) in [(&mut ok, &ok_line), (&mut wrong, &wrong_line)] {
+        assert!(child.try_wait().unwrap().is_none(), "{line}: it exited");
+    }
+    let mut conn = std::net::TcpStream::connect(ok_url.trim_start_matches("http://")).unwrap();
+    std::io::Write::write_all(
+        &mut conn,
+        b"GET /health HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+    )
+    .unwrap();
+    let mut answer = String::new();
+    std::io::Read::read_to_string(&mut conn, &mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    for child in [&mut ok, &mut wrong, &mut upstream] {
+        sigint(child);
+    }
+}

@@ -7,6 +7,7 @@ use super::{seed_or_clock, split};
 use crate::cli::RunArgs;
 use crate::contenders::{self, Contender};
 use crate::database::Database;
+use crate::remote::{Target, TargetError};
 use crate::report::{self, terminal::Style};
 use crate::suite::claims::Ledger;
 use crate::suite::runner;
@@ -37,7 +38,14 @@ pub async fn run(args: RunArgs) -> anyhow::Result<bool> {
     } else {
         None
     };
+    let targets = args
+        .target
+        .iter()
+        .map(|spec| Target::parse(spec, args.target_upstream.as_deref()))
+        .collect::<Result<Vec<_>, _>>()?;
     let chosen = match (args.contenders.as_slice(), &ledger) {
+        // Only the targets, unless --contenders names local ones too.
+        ([], _) if !targets.is_empty() => Vec::new(),
         ([all_of_them], _) if all_of_them == "all" => all,
         ([], Some(ledger)) if mode == Mode::Quick => {
             let named = ledger.contenders();
@@ -56,6 +64,14 @@ pub async fn run(args: RunArgs) -> anyhow::Result<bool> {
         }
         (names, _) => contenders::select(all, names)?,
     };
+    let mut names: Vec<&str> = chosen.iter().map(|c| c.name.as_str()).collect();
+    for t in &targets {
+        anyhow::ensure!(
+            !names.contains(&t.name.as_str()),
+            TargetError::Duplicate(t.name.clone())
+        );
+        names.push(&t.name);
+    }
     if !args.scenarios.is_empty() {
         let known: Vec<String> = scenarios.iter().map(|s| s.name.clone()).collect();
         for name in &args.scenarios {
@@ -86,6 +102,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<bool> {
     let opts = runner::Options {
         mode,
         contenders: chosen,
+        targets,
         scenarios,
         out: args.out.clone(),
         resume: args.resume,

@@ -143,6 +143,10 @@ pub struct ContenderInfo {
     /// Why it was left out of the database scenarios, if it was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub database_skipped: Option<String>,
+    /// The URL of a remote target (`run --target`): a service shootout
+    /// did not start, whose process-side metrics are unavailable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote: Option<String>,
 }
 
 /// The whole document.

@@ -12,7 +12,7 @@ use super::machine::{Machine, now_rfc3339};
 use super::progress::{RunProgress, UNKNOWN_TRIAL, expected};
 use super::results::{CellResult, ContenderInfo, Results, SCHEMA, ScenarioResult};
 use super::scenario::{Kind, LoadSpec, Mode, Scenario};
-use super::trial::{Setup, run_trial};
+use super::trial::{Setup, Subject, run_trial};
 use crate::contenders::Contender;
 use crate::gate::{self, Launch, Prepared, UpstreamPlan};
 
@@ -21,6 +21,8 @@ use crate::gate::{self, Launch, Prepared, UpstreamPlan};
 pub struct Options {
     pub mode: Mode,
     pub contenders: Vec<Contender>,
+    /// Services running elsewhere (`--target`).
+    pub targets: Vec<crate::remote::Target>,
     pub scenarios: Vec<Scenario>,
     pub out: PathBuf,
     pub resume: bool,
@@ -87,8 +89,38 @@ async fn admit(
         skipped: None,
         database_driver: contender.database.as_ref().map(|d| d.driver.clone()),
         database_skipped,
+        remote: None,
     };
     Ok((prepared, info))
+}
+
+/// Verifies a remote target over the network; its info either way.
+async fn admit_target(target: &crate::remote::Target, seed: u64) -> ContenderInfo {
+    eprintln!(
+        "shootout: verifying {} at {} against the contract…",
+        target.name, target.url
+    );
+    let checked = target.verify(seed).await;
+    let skipped = checked.failures.first().map(|f| {
+        format!(
+            "{} contract rule(s) broken, first in {}: {}",
+            checked.failures.len(),
+            f.group.name(),
+            f.rule
+        )
+    });
+    ContenderInfo {
+        name: target.name.clone(),
+        language: "remote".to_owned(),
+        framework: target.url.clone(),
+        runtime: None,
+        told: Default::default(),
+        verified: skipped.is_none(),
+        skipped,
+        database_driver: None,
+        database_skipped: None,
+        remote: Some(target.url.clone()),
+    }
 }
 
 fn fresh(opts: &Options) -> Results {
@@ -130,7 +162,9 @@ fn setup_for(setup: &Setup, results: &Results, contender: &str) -> Setup {
 /// Whether `contender` is measured in `scenario`: a database scenario
 /// needs a contender whose database mode passed verification. Why not,
 /// otherwise.
-fn takes_part(scenario: &Scenario, contender: &str, results: &Results) -> Result<(), String> {
+fn takes_part(scenario: &Scenario, subject: &Subject, results: &Results) -> Result<(), String> {
+    subject.can_run(scenario)?;
+    let contender = subject.name();
     if !scenario.database {
         return Ok(());
     }
@@ -208,13 +242,13 @@ pub async fn run(opts: &Options) -> anyhow::Result<Results> {
     let trials = results.trials;
 
     // Build and verify: a contender that fails is skipped with the reason.
-    let mut ready: Vec<Prepared> = Vec::new();
+    let mut ready: Vec<Subject> = Vec::new();
     for c in &opts.contenders {
         results.contenders.retain(|i| i.name != c.name);
         match admit(c, &opts.setup, opts.seed).await {
             Ok((prepared, info)) => {
                 results.contenders.push(info);
-                ready.push(prepared);
+                ready.push(Subject::Local(prepared));
             }
             Err(e) => {
                 let reason = match e.hint() {
@@ -232,9 +266,25 @@ pub async fn run(opts: &Options) -> anyhow::Result<Results> {
                     skipped: Some(reason),
                     database_driver: c.database.as_ref().map(|d| d.driver.clone()),
                     database_skipped: None,
+                    remote: None,
                 });
             }
         }
+    }
+    for t in &opts.targets {
+        results.contenders.retain(|i| i.name != t.name);
+        let info = admit_target(t, opts.seed).await;
+        match &info.skipped {
+            Some(why) => eprintln!("shootout: skipping {}: {why}", t.name),
+            None => {
+                let note = t.unavailable();
+                if !results.notes.contains(&note) {
+                    results.notes.push(note);
+                }
+                ready.push(Subject::Remote(t.clone()));
+            }
+        }
+        results.contenders.push(info);
     }
     anyhow::ensure!(
         !ready.is_empty(),
@@ -257,7 +307,7 @@ pub async fn run(opts: &Options) -> anyhow::Result<Results> {
 
     for s in &opts.scenarios {
         for p in &ready {
-            if let Err(note) = takes_part(s, &p.contender.name, &results) {
+            if let Err(note) = takes_part(s, p, &results) {
                 eprintln!("shootout: {note}");
                 if !results.notes.contains(&note) {
                     results.notes.push(note);
@@ -271,7 +321,7 @@ pub async fn run(opts: &Options) -> anyhow::Result<Results> {
         .map(|s| {
             let taking_part = ready
                 .iter()
-                .filter(|p| takes_part(s, &p.contender.name, &results).is_ok())
+                .filter(|p| takes_part(s, p, &results).is_ok())
                 .count();
             trials_for(s, trials) * taking_part
         })
@@ -288,8 +338,8 @@ pub async fn run(opts: &Options) -> anyhow::Result<Results> {
     for scenario in &opts.scenarios {
         for trial in 0..trials_for(scenario, trials) {
             for p in &ready {
-                if takes_part(scenario, &p.contender.name, &results).is_ok()
-                    && !results.has_trial(&scenario.name, &p.contender.name, trial)
+                if takes_part(scenario, p, &results).is_ok()
+                    && !results.has_trial(&scenario.name, p.name(), trial)
                 {
                     progress.remaining_s +=
                         expected(scenario).unwrap_or(UNKNOWN_TRIAL).as_secs_f64();
@@ -299,9 +349,9 @@ pub async fn run(opts: &Options) -> anyhow::Result<Results> {
     }
     for scenario in &opts.scenarios {
         for trial in 0..trials_for(scenario, trials) {
-            for (position, prepared) in rotation(&ready, trial).iter().enumerate() {
-                let name = &prepared.contender.name;
-                if takes_part(scenario, name, &results).is_err() {
+            for (position, subject) in rotation(&ready, trial).iter().enumerate() {
+                let name = &subject.name().to_owned();
+                if takes_part(scenario, subject, &results).is_err() {
                     continue;
                 }
                 if results.has_trial(&scenario.name, name, trial) {
@@ -315,7 +365,7 @@ pub async fn run(opts: &Options) -> anyhow::Result<Results> {
                 );
                 let began = Instant::now();
                 let setup = setup_for(&opts.setup, &results, name);
-                let t = run_trial(scenario, prepared, &setup, trial, position).await;
+                let t = run_trial(scenario, subject, &setup, trial, position).await;
                 if let Some(ticker) = ticker {
                     ticker.abort();
                 }

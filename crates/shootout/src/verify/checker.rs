@@ -3,14 +3,13 @@
 //! response, so a failure report says exactly what broke.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::http1::{self, Request, Response};
-use crate::upstream::Upstream;
+use crate::upstream::{Control, Counters, Fault};
 
 /// The contract's check groups, in report order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -84,7 +83,7 @@ pub struct Failure {
 #[derive(Debug)]
 pub struct Checker {
     pub addr: SocketAddr,
-    pub upstream: Arc<Upstream>,
+    pub upstream: Control,
     pub timeout: Duration,
     pub passed: std::collections::BTreeMap<Group, usize>,
     pub failures: Vec<Failure>,
@@ -98,7 +97,7 @@ pub struct Checker {
 pub use crate::contract::orders::{Broken, Rule, field};
 
 impl Checker {
-    pub fn new(addr: SocketAddr, upstream: Arc<Upstream>) -> Self {
+    pub fn new(addr: SocketAddr, upstream: Control) -> Self {
         Self {
             addr,
             upstream,
@@ -107,6 +106,29 @@ impl Checker {
             failures: Vec::new(),
             down: false,
             not_run: 0,
+        }
+    }
+
+    /// The upstream's counters; when its control endpoint fails, that is
+    /// a failure of the harness's, recorded as such.
+    pub async fn upstream_counters(&mut self, group: Group) -> Option<Counters> {
+        match self.upstream.counters().await {
+            Ok(c) => Some(c),
+            Err(e) => {
+                self.fail(group, format!("(harness) {e}"), String::new(), String::new());
+                None
+            }
+        }
+    }
+
+    /// Tells the upstream to misbehave (or stop); false when it could not.
+    pub async fn upstream_fault(&mut self, group: Group, fault: Fault) -> bool {
+        match self.upstream.set_fault(fault).await {
+            Ok(()) => true,
+            Err(e) => {
+                self.fail(group, format!("(harness) {e}"), String::new(), String::new());
+                false
+            }
         }
     }
 

@@ -11,11 +11,10 @@ pub mod orders;
 pub mod report;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 pub use checker::{Failure, Group};
 
-use crate::upstream::Upstream;
+use crate::upstream::Control;
 
 /// Results of every check group for one running contender.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -32,7 +31,7 @@ pub struct GroupResult {
 /// contender runs in its database mode and the database group runs too.
 pub async fn check_contract(
     addr: SocketAddr,
-    upstream: Arc<Upstream>,
+    upstream: Control,
     seed: u64,
     database: Option<&tokio_postgres::Client>,
 ) -> Checked {

@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use super::checker::{Broken, Checker, Group, Rng, error_body, json_body};
 pub use crate::contract::orders::{check_created, expected_reply, random_order};
 use crate::http1::Request;
+use crate::upstream::Fault;
 
 /// An order the harness created, with the reply it must keep returning.
 #[derive(Debug, Clone)]
@@ -38,7 +39,7 @@ pub async fn create(
 }
 
 pub async fn io(c: &mut Checker, rng: &mut Rng) {
-    let before = c.upstream.counters().delay;
+    let before = c.upstream_counters(Group::Io).await;
     let mut calls = 0;
     for ms in [0, 0, 1, 25] {
         let len = rng.range(1, 64) as usize;
@@ -53,7 +54,11 @@ pub async fn io(c: &mut Checker, rng: &mut Rng) {
             .is_some_and(|r| r.status == 200);
         calls += u64::from(ok);
     }
-    let after = c.upstream.counters().delay;
+    let Some(after) = c.upstream_counters(Group::Io).await else {
+        return;
+    };
+    let Some(before) = before else { return };
+    let (before, after) = (before.delay, after.delay);
     let req = Request::get("/io?…");
     let rule = if after - before == calls {
         Ok(())
@@ -69,7 +74,9 @@ pub async fn io(c: &mut Checker, rng: &mut Rng) {
 
 /// The upstream fails: `/io` and `POST /orders` are 502 with the error body.
 pub async fn upstream_failure(c: &mut Checker, rng: &mut Rng) {
-    c.upstream.set_failing(true);
+    if !c.upstream_fault(Group::Io, Fault::Unavailable).await {
+        return;
+    }
     c.check(Group::Io, Request::get("/io?ms=0&token=down"), |r| {
         error_body(r, 502).map_err(|e| Broken(format!("a failing upstream makes /io a 502: {e}")))
     })
@@ -84,11 +91,11 @@ pub async fn upstream_failure(c: &mut Checker, rng: &mut Rng) {
         },
     )
     .await;
-    c.upstream.set_failing(false);
+    c.upstream_fault(Group::Io, Fault::None).await;
 }
 
 pub async fn orders(c: &mut Checker, rng: &mut Rng) -> Vec<Created> {
-    let before = c.upstream.counters().authorize;
+    let before = c.upstream_counters(Group::Orders).await;
     let mut created = Vec::new();
     for i in 0..6 {
         let (order, total) = random_order(rng);
@@ -154,7 +161,11 @@ pub async fn orders(c: &mut Checker, rng: &mut Rng) -> Vec<Created> {
         None,
     );
 
-    let authorized = c.upstream.counters().authorize - before;
+    let (Some(before), Some(after)) = (before, c.upstream_counters(Group::Orders).await) else {
+        check_stored(c, Group::Orders, &created).await;
+        return created;
+    };
+    let authorized = after.authorize - before.authorize;
     let rule = if authorized == created.len() as u64 {
         Ok(())
     } else {

@@ -25,7 +25,8 @@ const SPARE_FILES: u64 = 512;
 /// The samplers watching the contender and its upstream.
 #[derive(Clone, Copy)]
 pub(super) struct Samplers<'a> {
-    pub service: &'a Sampler,
+    /// The service's process; none for a remote target.
+    pub service: Option<&'a Sampler>,
     pub upstream: Option<&'a Sampler>,
     /// PostgreSQL, when the scenario uses the database.
     pub database: Option<&'a Sampler>,
@@ -101,13 +102,13 @@ impl Run<'_> {
     async fn measured(&self, samplers: Samplers<'_>, setup: &Setup) -> anyhow::Result<Measured> {
         let skip = self.warmup.as_secs_f64() * 1e3;
         let length = self.duration.as_secs_f64() * 1e3;
-        let t0 = samplers.service.now_ms();
+        let t0 = samplers.service.map(Sampler::now_ms);
         let u0 = samplers.upstream.map(Sampler::now_ms);
         let d0 = samplers.database.map(Sampler::now_ms);
         let report = self.go(setup).await?;
-        let from = t0 + skip;
+        let from = t0.unwrap_or(0.0) + skip;
         let to = from + length;
-        let series = samplers.service.snapshot();
+        let series = samplers.service.map(Sampler::snapshot).unwrap_or_default();
         let upstream = match (samplers.upstream, u0) {
             (Some(u), Some(u0)) => summarize(&u.snapshot(), u0 + skip, u0 + skip + length),
             _ => None,
@@ -285,7 +286,9 @@ async fn sweep(
 ) -> anyhow::Result<()> {
     // The contender is idle and ready: its RSS now is the baseline.
     tokio::time::sleep(Duration::from_millis(150)).await;
-    let idle = samplers.service.snapshot().last().map(|s| s.rss_bytes);
+    let idle = samplers
+        .service
+        .and_then(|s| s.snapshot().last().map(|s| s.rss_bytes));
     let mut points = Vec::new();
     let mut rss_points = Vec::new();
     let mut per_request = None;

@@ -70,6 +70,46 @@ impl Setup {
     }
 }
 
+/// What a cell measures: a contender shootout starts, or a service that
+/// runs elsewhere.
+#[derive(Debug, Clone)]
+pub enum Subject {
+    Local(Prepared),
+    Remote(crate::remote::Target),
+}
+
+impl Subject {
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Local(p) => &p.contender.name,
+            Self::Remote(t) => &t.name,
+        }
+    }
+
+    /// Whether this subject can take part in `scenario`, and why not.
+    pub fn can_run(&self, scenario: &Scenario) -> Result<(), String> {
+        let Self::Remote(t) = self else {
+            return Ok(());
+        };
+        let why = if scenario.database {
+            Some("it needs the database shootout starts")
+        } else if scenario.limits.is_some() {
+            Some("it sets the service's cgroup limits")
+        } else if matches!(scenario.kind, Kind::Load { .. } | Kind::HeadOfLine { .. }) {
+            None
+        } else {
+            Some("it starts or stops the service")
+        };
+        match why {
+            Some(why) => Err(format!(
+                "{}: {} is a remote target, not measured: {why}",
+                scenario.name, t.name
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
 /// A trial being filled in.
 pub(crate) struct Record {
     pub metrics: BTreeMap<MetricKey, f64>,
@@ -86,10 +126,10 @@ impl Record {
     }
 }
 
-/// Runs trial `trial` of `scenario` for a prepared contender.
+/// Runs trial `trial` of `scenario` for a prepared contender or a target.
 pub async fn run_trial(
     scenario: &Scenario,
-    prepared: &Prepared,
+    subject: &Subject,
     setup: &Setup,
     trial: usize,
     position: usize,
@@ -104,20 +144,9 @@ pub async fn run_trial(
         runtime_chose: BTreeMap::new(),
     };
     let mut status = Status::Ok;
-    let result = match &scenario.kind {
-        Kind::Coldstart { runs } => coldstart(prepared, setup, *runs, &mut r).await,
-        Kind::Footprint { clean_build } => footprint(prepared, setup, *clean_build, &mut r).await,
-        Kind::Torture { overload } => torture(prepared, setup, *overload, &mut r).await,
-        Kind::Drain {
-            path,
-            connections,
-            grace_s,
-        } => {
-            let how = setup.launch(scenario);
-            let grace = Duration::from_secs_f64(*grace_s);
-            drain(prepared, &how, (path, *connections, grace), &mut r).await
-        }
-        _ => with_service(scenario, prepared, setup, &mut r, &mut status).await,
+    let result = match subject {
+        Subject::Local(prepared) => local(scenario, prepared, setup, &mut r, &mut status).await,
+        Subject::Remote(target) => remote(scenario, target, setup, &mut r).await,
     };
     let mut warnings = warning_lines(&r.sanity);
     warnings.append(&mut r.warnings);
@@ -143,6 +172,49 @@ pub async fn run_trial(
         audit: r.audit,
         runtime_chose: r.runtime_chose,
     }
+}
+
+/// A contender shootout starts itself.
+async fn local(
+    scenario: &Scenario,
+    prepared: &Prepared,
+    setup: &Setup,
+    r: &mut Record,
+    status: &mut Status,
+) -> anyhow::Result<()> {
+    match &scenario.kind {
+        Kind::Coldstart { runs } => coldstart(prepared, setup, *runs, r).await,
+        Kind::Footprint { clean_build } => footprint(prepared, setup, *clean_build, r).await,
+        Kind::Torture { overload } => torture(prepared, setup, *overload, r).await,
+        Kind::Drain {
+            path,
+            connections,
+            grace_s,
+        } => {
+            let how = setup.launch(scenario);
+            let grace = Duration::from_secs_f64(*grace_s);
+            drain(prepared, &how, (path, *connections, grace), r).await
+        }
+        _ => with_service(scenario, prepared, setup, r, status).await,
+    }
+}
+
+/// A service running elsewhere: driven and checked at the generator, with
+/// no process to sample, start or stop (the runner gives it only the
+/// scenarios that need none).
+async fn remote(
+    scenario: &Scenario,
+    target: &crate::remote::Target,
+    setup: &Setup,
+    r: &mut Record,
+) -> anyhow::Result<()> {
+    let samplers = drive::Samplers {
+        service: None,
+        upstream: None,
+        gc: None,
+        database: None,
+    };
+    drive::drive(scenario, &target.url, samplers, setup, r).await
 }
 
 /// Cold starts are measured by a fresh `shootout coldstart` process, the
@@ -445,7 +517,7 @@ async fn with_service(
         .as_ref()
         .map(|p| Sampler::start(p.pid, SAMPLE_EVERY, Some(setup.generator_cpus.clone())));
     let samplers = drive::Samplers {
-        service: &sampler,
+        service: Some(&sampler),
         upstream: upstream_sampler.as_ref(),
         gc: running.gc.as_ref(),
         database: database_sampler.as_ref(),
