@@ -327,6 +327,11 @@ pub struct LoadArgs {
     /// $(( $(date +%s) + 5 ))): a barrier for shards on several hosts.
     #[arg(long, value_name = "UNIX_SECONDS")]
     pub start_at: Option<f64>,
+    /// A reference clock (a `shootout upstream` that every shard reaches):
+    /// this shard measures its clock's offset against it, waits for
+    /// --start-at on the reference's clock, and records the offset.
+    #[arg(long, value_name = "URL")]
+    pub clock_ref: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -493,9 +498,13 @@ pub struct UpArgs {
     pub contender: String,
     #[command(flatten)]
     pub common: ContenderArgs,
-    /// Port on 127.0.0.1 for the contender.
+    /// Port for the contender.
     #[arg(long, short, default_value_t = 8080)]
     pub port: u16,
+    /// Address it listens on (its `HOST`): 0.0.0.0 to be reached from other
+    /// hosts, network namespaces or pods.
+    #[arg(long, value_name = "IP", default_value = "127.0.0.1")]
+    pub host: std::net::IpAddr,
     /// Base URL of an upstream already running [default: start a private one].
     #[arg(long, value_name = "URL")]
     pub upstream: Option<String>,
@@ -505,9 +514,14 @@ pub struct UpArgs {
 
 #[derive(Debug, Args)]
 pub struct UpstreamArgs {
-    /// Port on 127.0.0.1 (0 picks a free one).
+    /// Port (0 picks a free one).
     #[arg(long, short, default_value_t = 4100)]
     pub port: u16,
+    /// Address to listen on: 0.0.0.0 to serve other hosts, network
+    /// namespaces or pods (its `PUT /fault` lets them break it: keep it on a
+    /// test network).
+    #[arg(long, value_name = "IP", default_value = "127.0.0.1")]
+    pub host: std::net::IpAddr,
     /// Latency of POST /authorize, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 2)]
     pub authorize_ms: u64,

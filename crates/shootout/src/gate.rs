@@ -202,6 +202,8 @@ pub struct Launch {
     pub database: Option<String>,
     /// Run it under these cgroup limits instead of pinned to `cpus`.
     pub limits: Option<crate::limits::Limits>,
+    /// The address it listens on (`HOST`): 127.0.0.1 when `None`.
+    pub host: Option<std::net::IpAddr>,
 }
 
 impl Launch {
@@ -253,6 +255,7 @@ impl Prepared {
             &self.runtime,
             port,
             Peers {
+                host: how.host,
                 upstream: &upstream.url,
                 database: how
                     .database
@@ -378,7 +381,10 @@ impl Running {
         verify::check_contract(
             self.addr,
             crate::upstream::Control::Local(state),
-            seed, database.map(Database::client)).await
+            seed,
+            database.map(Database::client),
+        )
+        .await
     }
 
     /// Base URL, `http://127.0.0.1:PORT`.

@@ -5,7 +5,8 @@
 //! latency. It counts what it served so the verifier can prove a contender
 //! really called it, and it can be told to misbehave ([`Fault`]) so the
 //! verifier and `shootout torture` can check the contenders' 502 and 504
-//! paths.
+//! paths. `GET /stats`, `PUT /fault` and `GET /clock` serve a harness on
+//! another host (a remote target's verifier, load shards' clocks).
 
 use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
@@ -236,7 +237,11 @@ pub async fn start(addr: SocketAddr, state: Arc<Upstream>) -> std::io::Result<Ru
     // A deep accept queue: a contender under 10,000 concurrent requests opens
     // thousands of upstream connections at once, and tokio's default backlog
     // (1,024) would turn the surplus into SYN retries the contender pays for.
-    let socket = tokio::net::TcpSocket::new_v4()?;
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
     socket.set_reuseaddr(true)?;
     socket.bind(addr)?;
     let listener = socket.listen(65_535)?;
@@ -372,7 +377,9 @@ async fn handle(
         // ([`Control::Remote`]): the body names the fault.
         (&Method::PUT, "/fault") => {
             let body = req.into_body().collect().await.map(|b| b.to_bytes());
-            let name = body.ok().map(|b| String::from_utf8_lossy(&b).trim().to_owned());
+            let name = body
+                .ok()
+                .map(|b| String::from_utf8_lossy(&b).trim().to_owned());
             match name.as_deref().and_then(Fault::parse) {
                 Some(fault) => {
                     state.set_fault(fault);
@@ -387,6 +394,12 @@ async fn handle(
                 ),
             }
         }
+        // A reference clock for load shards on several hosts
+        // (`shootout load --clock-ref`): this host's wall clock.
+        (&Method::GET, "/clock") => json(
+            StatusCode::OK,
+            serde_json::json!({ "unix_us": crate::load::clock::unix_us() }).to_string(),
+        ),
         (&Method::GET, "/stats") => json(
             StatusCode::OK,
             serde_json::to_string(&state.counters()).unwrap_or_default(),

@@ -433,3 +433,136 @@ fn two_shards_merge_into_what_the_server_counted() {
     assert_eq!(s0["model"]["rate"], 200.0);
     assert_eq!(s0["shard"]["count"], 2);
 }
+
+/// The first stdout line of `child` containing `marker`; the rest drained.
+fn line_with(child: &mut std::process::Child, marker: &str) -> String {
+    use std::io::BufRead;
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let line = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find(|l| l.contains(marker))
+        .unwrap_or_else(|| panic!("no line containing {marker:?}"));
+    std::thread::spawn(move || lines.for_each(drop));
+    line
+}
+
+fn get_json(addr: &str, path: &str) -> serde_json::Value {
+    use std::io::{Read, Write};
+    let mut conn = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        conn,
+        "GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).unwrap();
+    serde_json::from_str(answer.split_once("\r\n\r\n").unwrap().1).unwrap()
+}
+
+/// Three hosts on one machine (network namespaces joined by veth pairs to
+/// a bridge): the contender and its upstream on one, a load shard on each
+/// of the others. The shards measure their clocks against the upstream's,
+/// start at one barrier, and their merge has exactly the requests the
+/// contender made of its upstream.
+#[test]
+fn shards_in_network_namespaces_merge_into_what_the_contender_counted() {
+    let Some(net) = common::netns::Net::new(3) else {
+        return;
+    };
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_shootout"));
+    let spawn = |host: usize, args: &[&str]| {
+        net.command(host, bin)
+            .args(args)
+            .current_dir(common::repo())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let mut upstream = spawn(0, &["upstream", "--host", "0.0.0.0", "--port", "4100"]);
+    line_with(&mut upstream, "listening on");
+    let fixtures = common::fixtures();
+    let mut service = spawn(
+        0,
+        &[
+            "up",
+            "fixture-ok",
+            "--host",
+            "0.0.0.0",
+            "--port",
+            "8080",
+            "--upstream",
+            "http://127.0.0.1:4100",
+            "--contenders-dir",
+            fixtures.to_str().unwrap(),
+        ],
+    );
+    line_with(&mut service, "is up at");
+    let (svc, reference) = (
+        format!("{}:8080", net.addr(0)),
+        format!("http://{}:4100", net.addr(0)),
+    );
+    let url = format!("http://{svc}/io?ms=1&token=shard");
+    let start_at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+        + 2.0;
+    let dir = tempfile::tempdir().unwrap();
+    let shards: Vec<_> = (0..2)
+        .map(|i| {
+            let out = std::fs::File::create(dir.path().join(format!("s{i}.json"))).unwrap();
+            net.command(1 + i, bin)
+                .args(["load", &url, "--rate", "300", "-c", "16", "-d", "2s"])
+                .args(["--warmup", "0s", "--json", "--shard", &format!("{i}/2")])
+                .args([
+                    "--start-at",
+                    &start_at.to_string(),
+                    "--clock-ref",
+                    &reference,
+                ])
+                .stdout(out)
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut s in shards {
+        assert!(s.wait().unwrap().success());
+    }
+    // Read from the machine's own namespace, through the bridge.
+    let served = get_json(&format!("{}:4100", net.addr(0)), "/stats")["delay"]
+        .as_u64()
+        .unwrap();
+    let merged = shootout()
+        .arg("merge")
+        .arg(dir.path().join("s0.json"))
+        .arg(dir.path().join("s1.json"))
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(merged.status.success(), "{}", text(&merged.stderr));
+    let m: serde_json::Value = serde_json::from_slice(&merged.stdout).unwrap();
+    assert_eq!(m["status"]["200"].as_u64(), Some(served), "{m}");
+    assert_eq!(m["completed"].as_u64().unwrap(), served, "{m}");
+    assert!(served > 400, "{served} requests");
+    let rate = m["requests_per_s"].as_f64().unwrap();
+    assert!((rate - 300.0).abs() < 20.0, "merged {rate} req/s, want 300");
+    // One kernel, one clock: each shard's offset is within its uncertainty.
+    let lines = m["shards"].as_array().unwrap();
+    assert_eq!(lines.len(), 2);
+    for l in lines {
+        let c = &l["clock"];
+        let (offset, within) = (
+            c["offset_ms"].as_f64().unwrap(),
+            c["uncertainty_ms"].as_f64().unwrap(),
+        );
+        assert!(offset.abs() <= within + 0.01, "{l}");
+        assert!(l["start_ms"].as_f64().unwrap() < 100.0, "{l}");
+    }
+    for child in [&mut service, &mut upstream] {
+        // SAFETY: plain syscall on our own child's pid.
+        unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+        let _ = child.wait();
+    }
+}

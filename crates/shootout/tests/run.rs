@@ -468,7 +468,11 @@ fn a_ledger_with_a_misspelt_or_impossible_metric_is_refused_before_measuring() {
 /// A `shootout up` (or any server) in another process: the line of its
 /// stdout that contains `marker`, with the rest drained in the background.
 fn started(cmd: &mut std::process::Command, marker: &str) -> (std::process::Child, String) {
-    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let line = lines
         .by_ref()
@@ -499,10 +503,8 @@ fn sigint(child: &mut std::process::Child) {
 /// scenarios that start it are not run for it; the services keep running.
 #[test]
 fn run_target_measures_services_started_by_up_in_other_processes() {
-    let (mut upstream, line) = started(
-        shootout().args(["upstream", "--port", "0"]),
-        "listening on",
-    );
+    let (mut upstream, line) =
+        started(shootout().args(["upstream", "--port", "0"]), "listening on");
     let upstream_url = url_in(&line);
     let up = |name: &str| {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -576,12 +578,23 @@ fn run_target_measures_services_started_by_up_in_other_processes() {
     assert_eq!(cells[0]["contender"], "fixture-ok");
     assert!(m["requests_per_s"].as_f64().unwrap() > 100.0, "{m}");
     assert_eq!(m["verification_failures"], 0.0, "{m}");
-    assert!(m.get("cpu_ms_per_request").is_none(), "no process to sample: {m}");
+    assert!(
+        m.get("cpu_ms_per_request").is_none(),
+        "no process to sample: {m}"
+    );
     assert!(m.get("rss_peak_mb").is_none(), "{m}");
-    assert!(scenario("coldstart")["cells"].as_array().unwrap().is_empty());
+    assert!(
+        scenario("coldstart")["cells"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
     let notes = results["notes"].to_string();
     assert!(notes.contains("fixture-ok is a remote target"), "{notes}");
-    assert!(notes.contains("coldstart: fixture-ok is a remote target, not measured"), "{notes}");
+    assert!(
+        notes.contains("coldstart: fixture-ok is a remote target, not measured"),
+        "{notes}"
+    );
 
     // The run neither stopped nor restarted them.
     for (child, line) in [(&mut ok, &ok_line), (&mut wrong, &wrong_line)] {

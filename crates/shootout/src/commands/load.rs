@@ -44,6 +44,20 @@ pub async fn load(args: LoadArgs) -> anyhow::Result<bool> {
         },
         None => Model::Closed { connections },
     };
+    // Measured before the barrier, so that the barrier is the reference's.
+    let clock = match &args.clock_ref {
+        Some(url) => {
+            let reference = Target::parse(url)?;
+            let addr = reference.addr;
+            let host = reference.authority.clone();
+            Some(tokio::task::spawn_blocking(move || load::clock::estimate(addr, &host)).await??)
+        }
+        None => None,
+    };
+    let start_at = match (args.start_at, &clock) {
+        (Some(at), Some(c)) => Some(c.local_time_of(at)),
+        (at, _) => at,
+    };
     let config = LoadConfig {
         mix: Mix::single(Template::fixed(
             &method,
@@ -64,7 +78,7 @@ pub async fn load(args: LoadArgs) -> anyhow::Result<bool> {
         check_every: 1,
         progress: !args.json,
         shard: args.shard,
-        start_at: args.start_at,
+        start_at,
     };
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let flag = stop.clone();
@@ -73,7 +87,8 @@ pub async fn load(args: LoadArgs) -> anyhow::Result<bool> {
             flag.store(true, std::sync::atomic::Ordering::Relaxed);
         }
     });
-    let report = tokio::task::spawn_blocking(move || load::run(config, stop)).await??;
+    let mut report = tokio::task::spawn_blocking(move || load::run(config, stop)).await??;
+    report.clock = clock;
     print_json_or_text(args.json, &report, || load::report::render(&report))?;
     Ok(report.aborted.is_none())
 }

@@ -55,6 +55,7 @@ pub async fn torture(args: TortureArgs) -> anyhow::Result<bool> {
             trace_gc: false,
             database: None,
             limits: None,
+            host: None,
         };
         let generator = (!args.no_overload).then_some(&generator);
         match torture::battery(&prepared, &how, generator, db).await {

@@ -33,6 +33,7 @@ pub async fn up(args: UpArgs) -> anyhow::Result<bool> {
             trace_gc: false,
             database: database.as_ref().map(|d| d.url.clone()),
             limits: None,
+            host: Some(args.host),
         })
         .await
         .map_err(|e| anyhow::anyhow!("starting {}: {e}", contender.name))?;
@@ -87,7 +88,12 @@ pub async fn up(args: UpArgs) -> anyhow::Result<bool> {
 /// The variables a contender was told, without the obvious ones.
 pub(super) fn env_summary(env: &std::collections::BTreeMap<String, String>) -> String {
     env.iter()
-        .filter(|(k, _)| !matches!(k.as_str(), "PORT" | "UPSTREAM_URL" | "DATABASE_URL"))
+        .filter(|(k, _)| {
+            !matches!(
+                k.as_str(),
+                "PORT" | "HOST" | "UPSTREAM_URL" | "DATABASE_URL"
+            )
+        })
         .map(|(k, v)| format!("{k}={v}"))
         .collect::<Vec<_>>()
         .join(" ")

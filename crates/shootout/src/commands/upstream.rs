@@ -10,9 +10,10 @@ use crate::upstream::{self, Upstream};
 
 pub async fn upstream(args: UpstreamArgs) -> anyhow::Result<bool> {
     let state = Upstream::new(Duration::from_millis(args.authorize_ms));
-    let running = upstream::start(([127, 0, 0, 1], args.port).into(), state)
+    let addr = std::net::SocketAddr::from((args.host, args.port));
+    let running = upstream::start(addr, state)
         .await
-        .with_context(|| format!("binding 127.0.0.1:{}", args.port))?;
+        .with_context(|| format!("binding {addr}"))?;
     println!("upstream simulator listening on {}", running.url());
     let _ = std::io::stdout().flush();
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;

@@ -127,6 +127,7 @@ async fn check_mode(
         trace_gc: false,
         database: database.map(|d| d.url.clone()),
         limits: None,
+        host: None,
     };
     let running = match prepared.start(&how).await {
         Ok(r) => r,

@@ -4,6 +4,7 @@
 //! check of the generator's own CPU so a saturated generator is reported.
 //! `docs/loadgen.md` explains the design and its measured speed.
 
+pub mod clock;
 pub mod config;
 pub mod conn;
 pub mod record;
@@ -72,6 +73,7 @@ pub fn run(config: LoadConfig, stop: Arc<AtomicBool>) -> Result<LoadReport, Load
     if let Some(at) = config.start_at {
         wait_until(at, &stop);
     }
+    let started_unix_s = clock::unix_us() as f64 / 1e6;
     let config = Arc::new(config);
     let workers = config.workers();
     let shared = Arc::new(Shared::new(&config));
@@ -158,7 +160,7 @@ pub fn run(config: LoadConfig, stop: Arc<AtomicBool>) -> Result<LoadReport, Load
         (Stop::Duration(d), None) => Some(d),
         _ => None,
     };
-    Ok(build_report(
+    let mut report = build_report(
         &config,
         merged,
         timeline,
@@ -166,7 +168,9 @@ pub fn run(config: LoadConfig, stop: Arc<AtomicBool>) -> Result<LoadReport, Load
         cpu,
         workers,
         aborted,
-    ))
+    );
+    report.started_unix_s = Some(started_unix_s);
+    Ok(report)
 }
 
 /// The measured window, and the wall time until the last answer.
@@ -265,6 +269,9 @@ fn build_report(
         latency: report::Latency::from_histogram(&merged.corrected),
         service_time: report::Latency::from_histogram(&merged.uncorrected),
         shard: config.shard,
+        started_unix_s: None,
+        clock: None,
+        shards: Vec::new(),
         histograms: config.shard.map(|_| shard::Histograms {
             latency: shard::encode(&merged.corrected),
             service_time: shard::encode(&merged.uncorrected),

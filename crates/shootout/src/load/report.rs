@@ -165,6 +165,16 @@ pub struct LoadReport {
     /// written by shards.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub histograms: Option<super::shard::Histograms>,
+    /// When the load started (after `--start-at`), this host's wall clock,
+    /// Unix seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_unix_s: Option<f64>,
+    /// This run's clock against `--clock-ref`'s, when it was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock: Option<super::clock::ClockOffset>,
+    /// A merge's shards, one line each (`shootout merge`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shards: Vec<super::shard::ShardLine>,
 }
 
 fn ms(us: u64) -> String {
@@ -341,6 +351,30 @@ pub fn render(r: &LoadReport) -> String {
             ""
         }
     );
+    if let Some(c) = &r.clock {
+        let _ = writeln!(
+            out,
+            "  Clock:        {:+.3} ms ± {:.3} ms against --clock-ref ({} round trips)",
+            c.offset_ms, c.uncertainty_ms, c.samples
+        );
+    }
+    for s in &r.shards {
+        let _ = writeln!(
+            out,
+            "  Shard {:<7} {} requests, {:.2}/s over {:.2}s{}{}  ({})",
+            s.shard.map_or("?".into(), |s| s.to_string()),
+            thousands(s.completed),
+            s.requests_per_s,
+            s.elapsed_s,
+            s.start_ms
+                .map(|ms| format!(", started +{ms:.1} ms"))
+                .unwrap_or_default(),
+            s.clock
+                .map(|c| format!(", clock {:+.3} ± {:.3} ms", c.offset_ms, c.uncertainty_ms))
+                .unwrap_or_default(),
+            s.name
+        );
+    }
     if let Some(reason) = &r.aborted {
         let _ = writeln!(
             out,

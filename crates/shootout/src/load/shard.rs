@@ -20,6 +20,26 @@ use serde::{Deserialize, Serialize};
 use super::record::TimelinePoint;
 use super::report::{Latency, LoadReport};
 
+/// Shards whose starts differ by more than this are said to: a tenth of a
+/// timeline second.
+const START_SPREAD_MS: f64 = 100.0;
+
+/// One shard of a merge, as the merged result lists it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
+pub struct ShardLine {
+    /// Where it came from (the file given to `shootout merge`).
+    pub name: String,
+    pub shard: Option<Shard>,
+    pub completed: u64,
+    pub requests_per_s: f64,
+    pub elapsed_s: f64,
+    /// Its clock against the reference, when it measured it.
+    pub clock: Option<super::clock::ClockOffset>,
+    /// When it started, on the reference's clock when it has an offset,
+    /// milliseconds after the first shard to start.
+    pub start_ms: Option<f64>,
+}
+
 /// Shard `index` of `count`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Shard {
@@ -172,6 +192,33 @@ pub fn merge(named: &[(String, LoadReport)]) -> Result<LoadReport, MergeError> {
         .fold(0.0, f64::max);
     out.timeline = add_timelines(named.iter().map(|(_, r)| &r.timeline));
     out.shard = None;
+    out.clock = None;
+    let starts: Vec<Option<f64>> = named
+        .iter()
+        .map(|(_, r)| {
+            let offset_s = r.clock.map_or(0.0, |c| c.offset_ms / 1e3);
+            r.started_unix_s.map(|t| t + offset_s)
+        })
+        .collect();
+    let first_start = starts
+        .iter()
+        .flatten()
+        .copied()
+        .fold(f64::INFINITY, f64::min);
+    out.started_unix_s = first_start.is_finite().then_some(first_start);
+    out.shards = named
+        .iter()
+        .zip(&starts)
+        .map(|((name, r), start)| ShardLine {
+            name: name.clone(),
+            shard: r.shard,
+            completed: r.completed,
+            requests_per_s: r.requests_per_s,
+            elapsed_s: r.elapsed_s,
+            clock: r.clock,
+            start_ms: start.map(|t| (t - first_start) * 1e3),
+        })
+        .collect();
     out.histograms = Some(Histograms {
         latency: encode(&latency),
         service_time: encode(&service),
@@ -180,6 +227,20 @@ pub fn merge(named: &[(String, LoadReport)]) -> Result<LoadReport, MergeError> {
         .iter()
         .flat_map(|(n, r)| r.warnings.iter().map(move |w| format!("{n}: {w}")))
         .collect();
+    let spread_ms = out
+        .shards
+        .iter()
+        .filter_map(|s| s.start_ms)
+        .fold(0.0, f64::max);
+    if spread_ms > START_SPREAD_MS {
+        out.warnings.push(format!(
+            "the shards started {spread_ms:.0} ms apart: their seconds do not line up in the timeline (give them one --start-at, and --clock-ref when their hosts' clocks may differ)"
+        ));
+    }
+    if named.iter().any(|(_, r)| r.clock.is_some()) && named.iter().any(|(_, r)| r.clock.is_none())
+    {
+        out.warnings.push("some shards measured their clock against --clock-ref and some did not: their start times are not comparable".into());
+    }
     for (name, r) in named {
         if r.elapsed_s < longest - 0.5 {
             out.warnings.push(format!(

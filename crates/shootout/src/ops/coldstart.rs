@@ -134,6 +134,7 @@ pub fn measure_once(
         runtime,
         port,
         Peers {
+            host: None,
             upstream: "http://127.0.0.1:9",
             database: None,
         },

@@ -54,6 +54,7 @@ async fn admit(
         trace_gc: false,
         database: None,
         limits: setup.limits,
+        host: None,
     };
     let conditions = prepared.admit(&how, seed, None).await?;
     // Its database mode is verified too when a scenario will measure it.
@@ -248,7 +249,7 @@ pub async fn run(opts: &Options) -> anyhow::Result<Results> {
         match admit(c, &opts.setup, opts.seed).await {
             Ok((prepared, info)) => {
                 results.contenders.push(info);
-                ready.push(Subject::Local(prepared));
+                ready.push(Subject::Local(Box::new(prepared)));
             }
             Err(e) => {
                 let reason = match e.hint() {

@@ -45,6 +45,9 @@ pub struct Launched {
 /// The services a contender talks to.
 #[derive(Debug, Clone, Copy)]
 pub struct Peers<'a> {
+    /// The address it listens on (`HOST`): 127.0.0.1 when `None`. Always
+    /// set, so that a `HOST` in shootout's own environment never leaks in.
+    pub host: Option<std::net::IpAddr>,
     /// Base URL of the upstream simulator (`UPSTREAM_URL`).
     pub upstream: &'a str,
     /// `DATABASE_URL` and `DB_POOL_SIZE`, for a contender with a database
@@ -66,6 +69,8 @@ pub fn service_command(
 ) -> (std::process::Command, BTreeMap<String, String>) {
     let mut env = BTreeMap::new();
     env.insert("PORT".to_owned(), port.to_string());
+    let host = peers.host.unwrap_or(Ipv4Addr::LOCALHOST.into());
+    env.insert("HOST".to_owned(), host.to_string());
     env.insert("UPSTREAM_URL".to_owned(), peers.upstream.to_owned());
     if tell_budget {
         env.insert("CPUS".to_owned(), cpus.len().to_string());
@@ -96,6 +101,12 @@ pub async fn launch(
     trace_gc: bool,
     limits: Option<crate::limits::Limits>,
 ) -> Result<Launched, SuperviseError> {
+    // Where shootout reaches it: its own address, or loopback when it
+    // listens on every address.
+    let reach = match peers.host {
+        Some(ip) if !ip.is_unspecified() => ip,
+        _ => Ipv4Addr::LOCALHOST.into(),
+    };
     let (mut cmd, mut env) =
         service_command(contender, runtime, port, peers, cpus, limits.is_none());
     let gc = match (&contender.gc_trace, trace_gc) {
@@ -121,7 +132,7 @@ pub async fn launch(
         None => Service::spawn_traced(&contender.name, cmd, Some(cpus), gc)?,
     };
     let cgroup = service.cgroup.as_ref().map(|c| c.version);
-    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    let addr = SocketAddr::from((reach, port));
     let ready_after = service
         .wait_ready(addr, ready_timeout, Duration::from_millis(5))
         .await?;

@@ -115,7 +115,12 @@ impl Checker {
         match self.upstream.counters().await {
             Ok(c) => Some(c),
             Err(e) => {
-                self.fail(group, format!("(harness) {e}"), String::new(), String::new());
+                self.fail(
+                    group,
+                    format!("(harness) {e}"),
+                    String::new(),
+                    String::new(),
+                );
                 None
             }
         }
@@ -126,7 +131,12 @@ impl Checker {
         match self.upstream.set_fault(fault).await {
             Ok(()) => true,
             Err(e) => {
-                self.fail(group, format!("(harness) {e}"), String::new(), String::new());
+                self.fail(
+                    group,
+                    format!("(harness) {e}"),
+                    String::new(),
+                    String::new(),
+                );
                 false
             }
         }

@@ -4,6 +4,8 @@
 #![allow(dead_code)]
 
 pub mod fixture_server;
+#[allow(dead_code)]
+pub mod netns;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};

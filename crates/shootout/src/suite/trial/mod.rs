@@ -59,6 +59,7 @@ impl Setup {
             trace_gc: false,
             database: None,
             limits: scenario.limits.or(self.limits),
+            host: None,
         }
     }
 
@@ -74,7 +75,7 @@ impl Setup {
 /// runs elsewhere.
 #[derive(Debug, Clone)]
 pub enum Subject {
-    Local(Prepared),
+    Local(Box<Prepared>),
     Remote(crate::remote::Target),
 }
 
@@ -427,6 +428,7 @@ async fn torture(
         trace_gc: false,
         database: None,
         limits: None,
+        host: None,
     };
     let generator = overload.then_some(&setup.generator_cpus);
     // In its database mode when it has one (the runner leaves the database
