@@ -253,6 +253,13 @@ pub struct VerifyArgs {
     pub json: bool,
     #[command(flatten)]
     pub database: DatabaseArgs,
+    /// Verify a service running elsewhere over the network instead
+    /// (repeatable); the contract's database group is not checked.
+    #[arg(long, value_name = "NAME=URL", conflicts_with = "contenders")]
+    pub target: Vec<String>,
+    /// The upstream simulator the --target services call.
+    #[arg(long, value_name = "URL", requires = "target")]
+    pub target_upstream: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -596,6 +596,28 @@ fn run_target_measures_services_started_by_up_in_other_processes() {
         "{notes}"
     );
 
+    // `verify --target` gives the same verdicts on its own.
+    let verify = |name: &str, url: &str| {
+        shootout()
+            .args(["verify", "--json", "--target"])
+            .arg(format!("{name}={url}"))
+            .args(["--target-upstream", &upstream_url])
+            .output()
+            .unwrap()
+    };
+    let good = verify("fixture-ok", &ok_url);
+    assert!(good.status.success(), "{}", text(&good.stderr));
+    assert_eq!(
+        common::stdout_json(&good)["contenders"][0]["outcome"],
+        "passed"
+    );
+    let bad = verify("wrong-hash", &url_in(&wrong_line));
+    assert!(!bad.status.success());
+    assert_eq!(
+        common::stdout_json(&bad)["contenders"][0]["outcome"],
+        "failed"
+    );
+
     // The run neither stopped nor restarted them.
     for (child, line) in [(&mut ok, &ok_line), (&mut wrong, &wrong_line)] {
         assert!(child.try_wait().unwrap().is_none(), "{line}: it exited");

@@ -8,6 +8,7 @@ use crate::cli::VerifyArgs;
 use crate::contenders::{self, Contender};
 use crate::database::Database;
 use crate::gate::{self, Launch, Prepared, UpstreamPlan};
+use crate::remote::Target;
 use crate::supervise::CpuSet;
 use crate::verify::report::{ContenderVerdict, Outcome, Report, SCHEMA, render};
 use crate::verify::{Failure, Group};
@@ -15,6 +16,9 @@ use crate::verify::{Failure, Group};
 pub async fn verify(args: VerifyArgs) -> anyhow::Result<bool> {
     let ci = in_ci();
     let seed = seed_or_clock(args.seed);
+    if !args.target.is_empty() {
+        return verify_targets(&args, seed, ci).await;
+    }
     let cpus = service_cpus(&args.common)?;
     let all = contenders::discover(&args.common.contenders_dir)?;
     let chosen = contenders::select(all, &args.contenders)?;
@@ -193,4 +197,40 @@ async fn check_mode(
     v.groups = groups;
     v.failures = failures;
     v
+}
+
+/// `--target`: services running elsewhere, checked over the network.
+async fn verify_targets(args: &VerifyArgs, seed: u64, ci: bool) -> anyhow::Result<bool> {
+    let mut verdicts = Vec::new();
+    for spec in &args.target {
+        let target = Target::parse(spec, args.target_upstream.as_deref())?;
+        eprintln!("shootout: verifying {} at {}…", target.name, target.url);
+        let checked = target.verify(seed).await;
+        verdicts.push(ContenderVerdict {
+            name: target.name.clone(),
+            language: "remote".to_owned(),
+            framework: target.url.clone(),
+            outcome: if checked.failures.is_empty() {
+                Outcome::Passed
+            } else {
+                Outcome::Failed
+            },
+            reason: None,
+            hint: None,
+            runtime: None,
+            build_seconds: None,
+            ready_ms: None,
+            conditions: None,
+            groups: checked.groups,
+            failures: checked.failures,
+            not_run: checked.not_run,
+        });
+    }
+    let report = Report {
+        schema: SCHEMA,
+        seed,
+        contenders: verdicts,
+    };
+    print_json_or_text(args.json, &report, || render(&report))?;
+    Ok(report.success(ci))
 }
