@@ -11,9 +11,16 @@ pub fn merge(args: MergeArgs) -> anyhow::Result<bool> {
     for path in &args.files {
         let text =
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        let report: LoadReport = serde_json::from_str(&text).with_context(|| {
-            format!("{} is not a `shootout load --json` result", path.display())
-        })?;
+        // A shard's own JSON, or a log holding it (`kubectl logs`).
+        let report: LoadReport = match serde_json::from_str(&text) {
+            Ok(r) => r,
+            Err(e) => crate::load::shard::report_in_log(&text).map_err(|_| {
+                anyhow::anyhow!(
+                    "{} is not a `shootout load --json` result: {e}",
+                    path.display()
+                )
+            })?,
+        };
         shards.push((path.display().to_string(), report));
     }
     let merged = crate::load::shard::merge(&shards)?;

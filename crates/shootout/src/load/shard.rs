@@ -264,6 +264,23 @@ pub fn merge(named: &[(String, LoadReport)]) -> Result<LoadReport, MergeError> {
     Ok(out)
 }
 
+/// The `shootout load --json` result in a log (a pod's log, where stdout
+/// and stderr are one stream, or `kubectl logs` saved to a file): the
+/// first line that opens a JSON object, to the end of that object.
+pub fn report_in_log(log: &str) -> Result<LoadReport, String> {
+    let start = log
+        .match_indices('{')
+        .map(|(i, _)| i)
+        .find(|&i| i == 0 || log.as_bytes()[i - 1] == b'\n')
+        .ok_or("no JSON result in its log")?;
+    let mut stream = serde_json::Deserializer::from_str(&log[start..]).into_iter::<LoadReport>();
+    match stream.next() {
+        Some(Ok(r)) => Ok(r),
+        Some(Err(e)) => Err(format!("its log's JSON is not a load result: {e}")),
+        None => Err("no JSON result in its log".into()),
+    }
+}
+
 fn sum_maps<'a>(maps: impl Iterator<Item = &'a BTreeMap<String, u64>>) -> BTreeMap<String, u64> {
     let mut out = BTreeMap::new();
     for m in maps {

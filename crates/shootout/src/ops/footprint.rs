@@ -190,20 +190,20 @@ fn size(path: &Path) -> u64 {
     std::fs::metadata(path).map_or(0, |m| m.len())
 }
 
-/// Measures everything; writes the image layout into `image_dir`.
-pub fn measure(
-    contender: &Contender,
-    runtime: &Runtime,
-    image_dir: &Path,
-    clean: bool,
-) -> Result<Footprint, OpsError> {
-    let clean_build = if clean {
-        eprintln!("shootout: clean build of {}…", contender.name);
-        clean_build(contender, runtime)?
-    } else {
-        None
-    };
+/// A contender's deployable closure: its files, the runtime when it ships
+/// one, and the shared libraries of every ELF among them.
+struct Closure {
+    entries: Vec<Entry>,
+    entrypoint: Vec<String>,
+    env: Vec<String>,
+    app_files: usize,
+    app_bytes: u64,
+    runtime_bytes: Option<u64>,
+    libs: Vec<String>,
+    lib_bytes: u64,
+}
 
+fn closure(contender: &Contender, runtime: &Runtime) -> Result<Closure, OpsError> {
     let mut entries = Vec::new();
     let mut elves = Vec::new();
     let mut app_bytes = 0;
@@ -289,6 +289,90 @@ pub fn measure(
         .iter()
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
+    Ok(Closure {
+        entries,
+        entrypoint,
+        env,
+        app_files,
+        app_bytes,
+        runtime_bytes,
+        libs,
+        lib_bytes,
+    })
+}
+
+/// Writes `contender`'s OCI image layout into `dir` (what `shootout k8s
+/// push` sends), checked as a registry would.
+pub fn write_image(
+    contender: &Contender,
+    runtime: &Runtime,
+    dir: &Path,
+) -> Result<Image, OpsError> {
+    let c = closure(contender, runtime)?;
+    let image = oci::write(
+        dir,
+        &contender.name,
+        &c.entries,
+        &c.entrypoint,
+        "/app",
+        &c.env,
+    )
+    .map_err(|e| e.to_string())?;
+    oci::validate(dir)?;
+    Ok(image)
+}
+
+/// Writes shootout's own image into `dir`: this binary (the generator
+/// shards and the upstream simulator run it) on a system layer of its
+/// shared libraries, by the same code as the contenders' images.
+pub fn write_shootout_image(dir: &Path) -> Result<Image, OpsError> {
+    let exe = std::env::current_exe()
+        .and_then(std::fs::canonicalize)
+        .map_err(|e| format!("finding the shootout binary: {e}"))?;
+    let mut entries = vec![Entry {
+        path: crate::k8s::render::SHOOTOUT_PATH.to_owned(),
+        source: exe.clone(),
+        role: Role::App,
+    }];
+    for lib in shared_libraries(&exe) {
+        let real = std::fs::canonicalize(&lib).unwrap_or_else(|_| PathBuf::from(&lib));
+        entries.push(Entry {
+            path: lib,
+            source: real,
+            role: Role::System,
+        });
+    }
+    let entrypoint = [crate::k8s::render::SHOOTOUT_PATH.to_owned()];
+    let image =
+        oci::write(dir, "shootout", &entries, &entrypoint, "/", &[]).map_err(|e| e.to_string())?;
+    oci::validate(dir)?;
+    Ok(image)
+}
+
+/// Measures everything; writes the image layout into `image_dir`.
+pub fn measure(
+    contender: &Contender,
+    runtime: &Runtime,
+    image_dir: &Path,
+    clean: bool,
+) -> Result<Footprint, OpsError> {
+    let clean_build = if clean {
+        eprintln!("shootout: clean build of {}…", contender.name);
+        clean_build(contender, runtime)?
+    } else {
+        None
+    };
+
+    let Closure {
+        entries,
+        entrypoint,
+        env,
+        app_files,
+        app_bytes,
+        runtime_bytes,
+        libs,
+        lib_bytes,
+    } = closure(contender, runtime)?;
     eprintln!("shootout: writing the OCI image of {}…", contender.name);
     let image = oci::write(
         image_dir,

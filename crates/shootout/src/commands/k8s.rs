@@ -1,0 +1,273 @@
+//! `shootout k8s render|run|push`.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Context;
+
+use super::print_json_or_text;
+use crate::cli::{K8sCommand, K8sPlanArgs, K8sPushArgs, K8sRenderArgs, K8sRunArgs};
+use crate::contenders;
+use crate::k8s::render::{self, LoadPlan, Plan};
+use crate::k8s::{cluster, registry};
+
+pub async fn k8s(command: K8sCommand) -> anyhow::Result<bool> {
+    match command {
+        K8sCommand::Render(args) => render(&args),
+        K8sCommand::Run(args) => run(&args).await,
+        K8sCommand::Push(args) => push(&args).await,
+    }
+}
+
+/// A DNS label, as namespaces and object names must be.
+fn dns_label(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+fn plan(args: &K8sPlanArgs, start_at: f64) -> anyhow::Result<Plan> {
+    let all = contenders::discover(&args.contenders_dir)?;
+    let chosen = contenders::select(all, &args.contenders)?;
+    anyhow::ensure!(!chosen.is_empty(), "no contenders to put on the cluster");
+    anyhow::ensure!(
+        dns_label(&args.namespace),
+        "--namespace {:?} is not a DNS label (lower-case letters, digits and '-', at most 63)",
+        args.namespace
+    );
+    for c in &chosen {
+        // Jobs are named verify-NAME and load-NAME.
+        anyhow::ensure!(
+            dns_label(&c.name) && c.name.len() <= 56,
+            "contender {:?} cannot name Kubernetes objects (lower-case letters, digits and '-', at most 56)",
+            c.name
+        );
+    }
+    anyhow::ensure!(args.shards >= 1, "--shards must be at least 1");
+    anyhow::ensure!(
+        args.path.starts_with('/'),
+        "--path {:?} must start with /",
+        args.path
+    );
+    anyhow::ensure!(
+        args.connections >= args.shards,
+        "-c {} leaves some of the {} shards no connection",
+        args.connections,
+        args.shards
+    );
+    Ok(Plan {
+        namespace: args.namespace.clone(),
+        registry: args.registry.clone(),
+        tag: args.tag.clone(),
+        contenders: chosen.into_iter().map(|c| c.name).collect(),
+        limits: args.limits,
+        shards: args.shards,
+        shard_limits: args.shard_limits,
+        load: LoadPlan {
+            path: args.path.clone(),
+            connections: args.connections,
+            rate: args.rate,
+            duration: args.duration,
+            warmup: args.warmup,
+        },
+        start_at,
+        database: args.database,
+    })
+}
+
+fn write(path: &Path, objects: &[render::Object]) -> anyhow::Result<()> {
+    let text = serde_json::to_string_pretty(&render::list(objects))?;
+    std::fs::write(path, text + "\n").with_context(|| format!("writing {}", path.display()))
+}
+
+fn render(args: &K8sRenderArgs) -> anyhow::Result<bool> {
+    let now = crate::load::clock::unix_us() as f64 / 1e6;
+    let start_at = args
+        .start_at
+        .unwrap_or(now + args.start_in.as_secs_f64())
+        .round();
+    let plan = plan(&args.plan, start_at)?;
+    let manifests = render::render(&plan);
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("creating {}", args.out.display()))?;
+    write(&args.out.join("base.json"), &manifests.base)?;
+    for run in &manifests.runs {
+        let name = &run.contender;
+        write(
+            &args.out.join(format!("{name}.verify.json")),
+            &[render::Object::Job(run.verify.clone())],
+        )?;
+        write(
+            &args.out.join(format!("{name}.load.json")),
+            &[render::Object::Job(run.load.clone())],
+        )?;
+    }
+    let ns = &plan.namespace;
+    let dir = args.out.display();
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "wrote {} objects to {dir}/base.json and two Jobs per contender; the shards start at {start_at:.0} ({:.0} s from now)",
+        manifests.base.len(),
+        start_at - now
+    )?;
+    writeln!(out, "\nApply by hand, one contender at a time:")?;
+    writeln!(out, "  kubectl apply -f {dir}/base.json")?;
+    writeln!(
+        out,
+        "  kubectl -n {ns} wait --for=condition=Available deployment --all --timeout=5m"
+    )?;
+    for run in &manifests.runs {
+        let name = &run.contender;
+        writeln!(out, "  kubectl apply -f {dir}/{name}.verify.json")?;
+        writeln!(
+            out,
+            "  kubectl -n {ns} wait --for=condition=Complete job/verify-{name} --timeout=5m"
+        )?;
+        writeln!(out, "  kubectl apply -f {dir}/{name}.load.json")?;
+        writeln!(
+            out,
+            "  kubectl -n {ns} wait --for=condition=Complete job/load-{name} --timeout=30m"
+        )?;
+        for i in 0..plan.shards {
+            writeln!(
+                out,
+                "  kubectl -n {ns} logs -l job-name=load-{name},batch.kubernetes.io/job-completion-index={i} > {name}.shard-{i}.json"
+            )?;
+        }
+        writeln!(
+            out,
+            "  shootout merge {}",
+            (0..plan.shards)
+                .map(|i| format!("{name}.shard-{i}.json"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        )?;
+    }
+    writeln!(out, "  kubectl delete namespace {ns}")?;
+    writeln!(
+        out,
+        "\nThe barrier is fixed at render time: render again before each load Job, or let `shootout k8s run` set it as it creates each Job."
+    )?;
+    Ok(true)
+}
+
+async fn run(args: &K8sRunArgs) -> anyhow::Result<bool> {
+    let plan = plan(&args.plan, 0.0)?;
+    let opts = cluster::Options {
+        plan,
+        out: args.out.clone(),
+        lead: args.lead,
+        ready_timeout: args.ready_timeout,
+        keep: args.keep,
+    };
+    let outcomes = cluster::run(&opts).await?;
+    let ok = outcomes.iter().all(|o| o.result.is_ok());
+    let json: Vec<serde_json::Value> = outcomes
+        .iter()
+        .map(|o| match &o.result {
+            Ok(r) => serde_json::json!({ "contender": o.contender, "load": r }),
+            Err(e) => serde_json::json!({ "contender": o.contender, "error": e }),
+        })
+        .collect();
+    print_json_or_text(args.json, &json, || {
+        let mut text = String::new();
+        for o in &outcomes {
+            text.push_str(&format!("\n== {} ==\n", o.contender));
+            match &o.result {
+                Ok(r) => text.push_str(&crate::load::report::render(r)),
+                Err(e) => text.push_str(&format!("  not measured: {e}\n")),
+            }
+        }
+        text.push_str(&format!("\nresults: {}\n", args.out.display()));
+        text
+    })?;
+    Ok(ok)
+}
+
+async fn push(args: &K8sPushArgs) -> anyhow::Result<bool> {
+    let all = contenders::discover(&args.contenders_dir)?;
+    let chosen = contenders::select(all, &args.contenders)?;
+    let access = registry::Access {
+        insecure: args.insecure,
+    };
+    let mut failed = Vec::new();
+    // shootout's own image first: the generator shards and the upstream run it.
+    let own = args.images.join("shootout");
+    let image = tokio::task::spawn_blocking({
+        let own = own.clone();
+        move || crate::ops::footprint::write_shootout_image(&own)
+    })
+    .await??;
+    eprintln!(
+        "shootout: wrote shootout's own image ({:.1} MB)",
+        image.compressed_bytes as f64 / 1e6
+    );
+    let mut layouts = vec![("shootout".to_owned(), own)];
+    for c in &chosen {
+        let prepared = match crate::gate::prepare(c).await {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("shootout: skipping {}: {e}", c.name);
+                failed.push(format!("{}: {e}", c.name));
+                continue;
+            }
+        };
+        let dir = args.images.join(&c.name);
+        let (contender, runtime, at) = (c.clone(), prepared.runtime.clone(), dir.clone());
+        let written = tokio::task::spawn_blocking(move || {
+            crate::ops::footprint::write_image(&contender, &runtime, &at)
+        })
+        .await?;
+        match written {
+            Ok(_) => layouts.push((c.name.clone(), dir)),
+            Err(e) => failed.push(format!("{}: writing its image: {e}", c.name)),
+        }
+    }
+    let mut pushed = Vec::new();
+    for (name, dir) in &layouts {
+        let reference = render::image_ref(&args.registry, name, &args.tag);
+        eprintln!("shootout: pushing {reference}…");
+        match registry::push(dir, &reference, &access).await {
+            Ok(p) => pushed.push(p),
+            Err(e) => {
+                eprintln!("shootout: {e}");
+                failed.push(format!("{name}: {e}"));
+            }
+        }
+    }
+    print_json_or_text(args.json, &pushed, || {
+        let mut text = String::new();
+        for p in &pushed {
+            text.push_str(&format!(
+                "pushed {}  {}  {} blobs, {:.1} MB; read back, digests match\n",
+                p.reference,
+                p.manifest_digest,
+                p.blobs,
+                p.bytes as f64 / 1e6
+            ));
+        }
+        for f in &failed {
+            text.push_str(&format!("not pushed: {f}\n"));
+        }
+        text
+    })?;
+    Ok(failed.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dns_label;
+
+    #[test]
+    fn names_must_be_dns_labels() {
+        assert!(dns_label("go-nethttp"));
+        assert!(dns_label("shootout"));
+        for bad in ["", "Go", "a_b", "-a", "a-", &"x".repeat(64)] {
+            assert!(!dns_label(bad), "{bad}");
+        }
+    }
+}
