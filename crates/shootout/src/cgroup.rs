@@ -93,6 +93,57 @@ fn write(path: &Path, value: &str) -> Result<(), CgroupError> {
     fs::write(path, value).map_err(io_err(path))
 }
 
+/// The CPU quota this process runs under, in CPUs: the smallest of its
+/// cgroup's and its ancestors' CFS quotas (v1 `cpu.cfs_quota_us` or v2
+/// `cpu.max`); `None` when there is none. A pod's `limits.cpu` is one.
+pub fn own_cpu_quota() -> Option<f64> {
+    let text = std::fs::read_to_string("/proc/self/cgroup").ok()?;
+    let mut best: Option<f64> = None;
+    for line in text.lines() {
+        let mut parts = line.splitn(3, ':');
+        let (_, controllers, path) = (parts.next()?, parts.next()?, parts.next()?);
+        let (root, v1) = if controllers.split(',').any(|c| c == "cpu") {
+            (PathBuf::from(V1_CPU), true)
+        } else if controllers.is_empty() {
+            (PathBuf::from(V2), false)
+        } else {
+            continue;
+        };
+        let mut dir = root.join(path.trim_start_matches('/'));
+        loop {
+            let quota = if v1 {
+                let q = std::fs::read_to_string(dir.join("cpu.cfs_quota_us")).ok();
+                let p = std::fs::read_to_string(dir.join("cpu.cfs_period_us")).ok();
+                match (q, p) {
+                    (Some(q), Some(p)) => parse_quota(q.trim(), p.trim()),
+                    _ => None,
+                }
+            } else {
+                std::fs::read_to_string(dir.join("cpu.max"))
+                    .ok()
+                    .and_then(|m| {
+                        let (q, p) = m.trim().split_once(' ')?;
+                        parse_quota(q, p)
+                    })
+            };
+            if let Some(q) = quota {
+                best = Some(best.map_or(q, |b: f64| b.min(q)));
+            }
+            if dir == root || !dir.pop() {
+                break;
+            }
+        }
+    }
+    best
+}
+
+/// A quota and its period (`-1` or `max`: none) as CPUs.
+fn parse_quota(quota: &str, period: &str) -> Option<f64> {
+    let q: f64 = quota.parse().ok().filter(|q: &f64| *q > 0.0)?;
+    let p: f64 = period.parse().ok().filter(|p: &f64| *p > 0.0)?;
+    Some(q / p)
+}
+
 fn v2_root() -> Option<&'static str> {
     [V2, V2_UNIFIED].into_iter().find(|root| {
         fs::read_to_string(Path::new(root).join("cgroup.controllers")).is_ok_and(|c| {
@@ -275,6 +326,13 @@ impl Drop for Cgroup {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quotas_read_as_cpus() {
+        assert_eq!(parse_quota("50000", "100000"), Some(0.5));
+        assert_eq!(parse_quota("-1", "100000"), None);
+        assert_eq!(parse_quota("max", "100000"), None);
+    }
 
     #[test]
     fn usage_since_subtracts_counters_and_keeps_the_peak() {

@@ -204,11 +204,15 @@ fn build_report(
                 .sum(),
         ),
     };
-    let capacity = config
+    // Threads, pinned CPUs, and the CPU quota it runs under (a pod's
+    // limit), whichever is smallest: a throttled generator is saturated.
+    let threads = config
         .cpus
         .as_ref()
         .map_or(workers, |c| c.len().min(workers))
-        .max(1);
+        .max(1) as f64;
+    let quota = crate::cgroup::own_cpu_quota();
+    let capacity = quota.map_or(threads, |q| q.min(threads));
     let utilization = (cpu / (wall * capacity as f64)).clamp(0.0, 1.0);
     let saturated = utilization >= 0.9;
     let errors = merged.error_count();
@@ -299,6 +303,7 @@ fn build_report(
         generator: report::Generator {
             cpu_seconds: cpu,
             capacity_cpus: capacity,
+            cpu_quota: quota,
             utilization,
             saturated,
         },

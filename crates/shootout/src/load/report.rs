@@ -99,8 +99,12 @@ pub struct Verification {
 pub struct Generator {
     /// User + system CPU seconds of the whole generator process.
     pub cpu_seconds: f64,
-    /// CPUs it could use (workers, bounded by pinned CPUs).
-    pub capacity_cpus: usize,
+    /// CPUs it could use: workers, bounded by pinned CPUs and by its CPU
+    /// quota (a cgroup's, e.g. a pod's `limits.cpu`).
+    pub capacity_cpus: f64,
+    /// The CPU quota it ran under, in CPUs, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_quota: Option<f64>,
     /// `cpu_seconds / (elapsed × capacity)`, 0..1.
     pub utilization: f64,
     /// At 90% or more: the result is a floor for the server, not its capacity.
@@ -340,7 +344,7 @@ pub fn render(r: &LoadReport) -> String {
         "  Generator:    {:.0}% of {} CPU{}{}",
         r.generator.utilization * 100.0,
         r.generator.capacity_cpus,
-        if r.generator.capacity_cpus == 1 {
+        if r.generator.capacity_cpus == 1.0 {
             ""
         } else {
             "s"

@@ -185,6 +185,7 @@ pub fn merge(named: &[(String, LoadReport)]) -> Result<LoadReport, MergeError> {
     out.verification.failed = named.iter().map(|(_, r)| r.verification.failed).sum();
     out.generator.cpu_seconds = named.iter().map(|(_, r)| r.generator.cpu_seconds).sum();
     out.generator.capacity_cpus = named.iter().map(|(_, r)| r.generator.capacity_cpus).sum();
+    out.generator.cpu_quota = None;
     out.generator.saturated = named.iter().any(|(_, r)| r.generator.saturated);
     out.generator.utilization = named
         .iter()
