@@ -213,7 +213,7 @@ fn build_report(
         .max(1) as f64;
     let quota = crate::cgroup::own_cpu_quota();
     let capacity = quota.map_or(threads, |q| q.min(threads));
-    let utilization = (cpu / (wall * capacity as f64)).clamp(0.0, 1.0);
+    let utilization = (cpu / (wall * capacity)).clamp(0.0, 1.0);
     let saturated = utilization >= 0.9;
     let errors = merged.error_count();
     let completed = merged.completed();
