@@ -124,3 +124,11 @@ mod tests {
         assert!(b < a);
     }
 }
+
+/// Microseconds since the Unix epoch on this host's wall clock (the
+/// upstream's `GET /clock`, load shards' barriers).
+pub fn unix_us() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as u64)
+}

@@ -398,7 +398,7 @@ async fn handle(
         // (`shootout load --clock-ref`): this host's wall clock.
         (&Method::GET, "/clock") => json(
             StatusCode::OK,
-            serde_json::json!({ "unix_us": crate::load::clock::unix_us() }).to_string(),
+            serde_json::json!({ "unix_us": crate::timer::unix_us() }).to_string(),
         ),
         (&Method::GET, "/stats") => json(
             StatusCode::OK,

@@ -41,7 +41,7 @@ pub const SERVICE_PORT: i32 = 8080;
 /// The upstream simulator's port.
 pub const UPSTREAM_PORT: i32 = 4100;
 /// Where the shootout binary lives in its image.
-pub const SHOOTOUT_PATH: &str = "/usr/local/bin/shootout";
+pub use crate::ops::footprint::SHOOTOUT_PATH;
 /// The PostgreSQL image of the database scenarios.
 pub const POSTGRES_IMAGE: &str = "postgres:15";
 const PART_OF: &str = "app.kubernetes.io/part-of";

@@ -322,6 +322,9 @@ pub fn write_image(
     Ok(image)
 }
 
+/// Where the shootout binary lives in its own image.
+pub const SHOOTOUT_PATH: &str = "/usr/local/bin/shootout";
+
 /// Writes shootout's own image into `dir`: this binary (the generator
 /// shards and the upstream simulator run it) on a system layer of its
 /// shared libraries, by the same code as the contenders' images.
@@ -330,7 +333,7 @@ pub fn write_shootout_image(dir: &Path) -> Result<Image, OpsError> {
         .and_then(std::fs::canonicalize)
         .map_err(|e| format!("finding the shootout binary: {e}"))?;
     let mut entries = vec![Entry {
-        path: crate::k8s::render::SHOOTOUT_PATH.to_owned(),
+        path: SHOOTOUT_PATH.to_owned(),
         source: exe.clone(),
         role: Role::App,
     }];
@@ -342,7 +345,7 @@ pub fn write_shootout_image(dir: &Path) -> Result<Image, OpsError> {
             role: Role::System,
         });
     }
-    let entrypoint = [crate::k8s::render::SHOOTOUT_PATH.to_owned()];
+    let entrypoint = [SHOOTOUT_PATH.to_owned()];
     let image =
         oci::write(dir, "shootout", &entries, &entrypoint, "/", &[]).map_err(|e| e.to_string())?;
     oci::validate(dir)?;
