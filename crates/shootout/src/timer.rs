@@ -102,6 +102,14 @@ pub async fn sleep(duration: Duration) {
     let _ = rx.await;
 }
 
+/// Microseconds since the Unix epoch on this host's wall clock (the
+/// upstream's `GET /clock`, load shards' barriers).
+pub fn unix_us() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as u64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,12 +131,4 @@ mod tests {
         assert!(a.duration_since(start) >= Duration::from_millis(30));
         assert!(b < a);
     }
-}
-
-/// Microseconds since the Unix epoch on this host's wall clock (the
-/// upstream's `GET /clock`, load shards' barriers).
-pub fn unix_us() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_micros() as u64)
 }
