@@ -1,7 +1,8 @@
 //! `shootout k8s` without a cluster: the rendered manifests read back into
 //! the typed API objects with unknown fields rejected (and snapshot-tested),
 //! and `k8s push` against a real registry on 127.0.0.1 (Debian's
-//! docker-registry, started here), read back with a client of our own.
+//! docker-registry, started here): each image started from its own layers
+//! first, then pushed, then read back with a client of our own.
 
 #![allow(clippy::unwrap_used)]
 
@@ -272,6 +273,8 @@ async fn push_sends_the_images_to_a_registry_and_they_come_back_identical() {
         let want = index["manifests"][0]["digest"].as_str().unwrap();
         assert_eq!(p["manifest_digest"], want, "{p}");
         assert_eq!(p["verified"], true);
+        // Started from its own layers before it was pushed.
+        assert!(p["ran_ms"].as_f64().is_some(), "{p}");
 
         let repo = if name == "shootout" {
             "shootout".to_owned()

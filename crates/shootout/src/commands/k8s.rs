@@ -229,10 +229,24 @@ async fn push(args: &K8sPushArgs) -> anyhow::Result<bool> {
     }
     let mut pushed = Vec::new();
     for (name, dir) in &layouts {
+        // Only images that run are pushed.
+        let ran = match ran(name, dir).await {
+            Ok(ms) => ms,
+            Err(e) => {
+                eprintln!("shootout: {name}: its image does not run: {e}");
+                failed.push(format!("{name}: its image does not run: {e}"));
+                continue;
+            }
+        };
         let reference = render::image_ref(&args.registry, name, &args.tag);
-        eprintln!("shootout: pushing {reference}…");
+        eprintln!(
+            "shootout: {name}'s image answered {ran:.0} ms after its start; pushing {reference}…"
+        );
         match registry::push(dir, &reference, &access).await {
-            Ok(p) => pushed.push(p),
+            Ok(mut p) => {
+                p.ran_ms = Some(ran);
+                pushed.push(p);
+            }
             Err(e) => {
                 eprintln!("shootout: {e}");
                 failed.push(format!("{name}: {e}"));
@@ -243,11 +257,12 @@ async fn push(args: &K8sPushArgs) -> anyhow::Result<bool> {
         let mut text = String::new();
         for p in &pushed {
             text.push_str(&format!(
-                "pushed {}  {}  {} blobs, {:.1} MB; read back, digests match\n",
+                "pushed {}  {}  {} blobs, {:.1} MB; it ran ({:.0} ms to its first answer); read back, digests match\n",
                 p.reference,
                 p.manifest_digest,
                 p.blobs,
-                p.bytes as f64 / 1e6
+                p.bytes as f64 / 1e6,
+                p.ran_ms.unwrap_or(0.0)
             ));
         }
         for f in &failed {
@@ -256,6 +271,23 @@ async fn push(args: &K8sPushArgs) -> anyhow::Result<bool> {
         text
     })?;
     Ok(failed.is_empty())
+}
+
+/// Starts the image at `dir` from its own layers (shootout's as the
+/// upstream simulator, a contender's as itself); milliseconds to its first
+/// good answer.
+async fn ran(name: &str, dir: &Path) -> anyhow::Result<f64> {
+    let port = crate::supervise::process::free_port()?;
+    let start = if name == "shootout" {
+        crate::ops::image::start_shootout(dir, port).await?
+    } else {
+        let timeout = std::time::Duration::from_secs(30);
+        crate::ops::image::start(dir, &|_| true, None, port, timeout).await?
+    };
+    match (start.answered, start.ready_ms) {
+        (true, Some(ms)) => Ok(ms),
+        _ => anyhow::bail!("{}", start.error.unwrap_or_default()),
+    }
 }
 
 #[cfg(test)]

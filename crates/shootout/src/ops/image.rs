@@ -131,30 +131,20 @@ fn furnish(root: &Path) -> Result<(), OpsError> {
     Ok(())
 }
 
-/// Unpacks the image at `layout` (only the layers `keep` accepts) and starts
-/// it on `port`, pinned to `cpus`; checks `/health` and `/json` and stops it.
-pub async fn start(
-    layout: &Path,
-    keep: &dyn Fn(&str) -> bool,
-    cpus: Option<&CpuSet>,
-    port: u16,
-    ready_timeout: Duration,
-) -> Result<ImageStart, OpsError> {
-    let root = tempfile::Builder::new()
-        .prefix("shootout-rootfs-")
-        .tempdir()
-        .map_err(|e| e.to_string())?;
-    let (config, layers) = unpack(layout, root.path(), keep)?;
+/// The command that runs the image unpacked into `root` (its entrypoint
+/// followed by `args`), with nothing from the host's environment.
+fn command(root: &Path, config: &Config, args: &[String]) -> Result<Command, OpsError> {
     if config.entrypoint.is_empty() {
         return Err("the image's config has no Entrypoint".into());
     }
-    furnish(root.path())?;
+    furnish(root)?;
     let mut cmd = Command::new("unshare");
     cmd.args(["--mount", "--pid", "--fork", "--kill-child", "--mount-proc"])
-        .arg(format!("--root={}", root.path().display()))
+        .arg(format!("--root={}", root.display()))
         .arg(format!("--wd={}", config.workdir))
         .arg("--")
         .args(&config.entrypoint)
+        .args(args)
         .env_clear();
     cmd.env(
         "PATH",
@@ -166,6 +156,71 @@ pub async fn start(
             cmd.env(k, v);
         }
     }
+    Ok(cmd)
+}
+
+fn rootfs() -> Result<tempfile::TempDir, OpsError> {
+    tempfile::Builder::new()
+        .prefix("shootout-rootfs-")
+        .tempdir()
+        .map_err(|e| e.to_string().into())
+}
+
+/// shootout's own image (the one `k8s push` sends for the generator shards
+/// and the upstream simulator): started from its layers as `shootout
+/// upstream --port PORT`, its `/health` and `/clock` must answer.
+pub async fn start_shootout(layout: &Path, port: u16) -> Result<ImageStart, OpsError> {
+    let root = rootfs()?;
+    let (config, layers) = unpack(layout, root.path(), &|_| true)?;
+    let args = ["upstream".to_owned(), "--port".to_owned(), port.to_string()];
+    let cmd = command(root.path(), &config, &args)?;
+    let mut service = Service::spawn("image", cmd, None).map_err(|e| e.to_string())?;
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let ready = service
+        .wait_ready(addr, Duration::from_secs(10), Duration::from_millis(5))
+        .await;
+    let outcome = match ready {
+        Err(e) => ImageStart {
+            layers,
+            answered: false,
+            ready_ms: None,
+            error: Some(format!(
+                "the image did not start: {e}; output:\n{}",
+                service.tail()
+            )),
+        },
+        Ok(after) => {
+            let clock =
+                http1::send_once(addr, &Request::get("/clock"), Duration::from_secs(5)).await;
+            let good = clock.as_ref().is_ok_and(|r| {
+                r.status == 200
+                    && serde_json::from_slice::<Value>(&r.body)
+                        .is_ok_and(|v| v["unix_us"].as_u64().is_some())
+            });
+            ImageStart {
+                layers,
+                answered: good,
+                ready_ms: Some(after.as_secs_f64() * 1e3),
+                error: (!good).then(|| format!("/clock did not answer: {clock:?}")),
+            }
+        }
+    };
+    service.stop(Duration::from_secs(5)).await;
+    Ok(outcome)
+}
+
+/// Unpacks the image at `layout` (only the layers `keep` accepts) and starts
+/// it on `port`, pinned to `cpus`; checks `/health` and `/json` and stops it.
+pub async fn start(
+    layout: &Path,
+    keep: &dyn Fn(&str) -> bool,
+    cpus: Option<&CpuSet>,
+    port: u16,
+    ready_timeout: Duration,
+) -> Result<ImageStart, OpsError> {
+    let root = rootfs()?;
+    let (config, layers) = unpack(layout, root.path(), keep)?;
+    let mut cmd = command(root.path(), &config, &[])?;
     // The upstream is not needed: /health and /json never call it.
     cmd.env("PORT", port.to_string())
         .env("UPSTREAM_URL", "http://127.0.0.1:9");
