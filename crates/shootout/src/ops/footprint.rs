@@ -332,9 +332,20 @@ pub fn write_shootout_image(dir: &Path) -> Result<Image, OpsError> {
     let exe = std::env::current_exe()
         .and_then(std::fs::canonicalize)
         .map_err(|e| format!("finding the shootout binary: {e}"))?;
+    // Without its debug information when binutils' strip is there (the
+    // release build's line tables are most of its 126 MB), as images ship.
+    let scratch = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let stripped = scratch.path().join("shootout");
+    let shipped = std::process::Command::new("strip")
+        .args(["--strip-debug", "-o"])
+        .arg(&stripped)
+        .arg(&exe)
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
     let mut entries = vec![Entry {
         path: SHOOTOUT_PATH.to_owned(),
-        source: exe.clone(),
+        source: if shipped { stripped } else { exe.clone() },
         role: Role::App,
     }];
     for lib in shared_libraries(&exe) {
