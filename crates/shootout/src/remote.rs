@@ -75,10 +75,10 @@ impl Target {
         })
     }
 
-    /// The whole contract over the network (without the database group:
-    /// shootout has no connection to the target's database).
+    /// The whole contract over the network, in either storage mode
+    /// ([`verify::check_remote`]).
     pub async fn verify(&self, seed: u64) -> Checked {
-        verify::check_contract(self.addr, Control::Remote(self.upstream), seed, None).await
+        verify::check_remote(self.addr, Control::Remote(self.upstream), seed).await
     }
 
     /// What a cell of this target does not have, for the run's notes.
