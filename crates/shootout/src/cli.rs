@@ -392,6 +392,7 @@ pub struct K8sPlanArgs {
     /// The images' tag.
     #[arg(long, default_value = "latest")]
     pub tag: String,
+    /// The namespace everything goes in (deleted after `k8s run`).
     #[arg(long, default_value = "shootout")]
     pub namespace: String,
     /// Each contender's resources.limits (requests are set equal).
@@ -420,8 +421,10 @@ pub struct K8sPlanArgs {
     /// Requests per second in all (open model), split among the shards.
     #[arg(long, value_name = "R", value_parser = parse_rate)]
     pub rate: Option<f64>,
+    /// How long each shard measures, after its warm-up.
     #[arg(short = 'd', long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
     pub duration: std::time::Duration,
+    /// Load applied before measuring, excluded from every figure.
     #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration_or_zero)]
     pub warmup: std::time::Duration,
     /// Run PostgreSQL and give the contenders DATABASE_URL.
