@@ -95,8 +95,9 @@ pub enum Command {
     /// Merge the results of load shards into one, exactly.
     ///
     /// The shards' latency histograms are added (the merged percentiles are
-    /// those of one histogram holding every sample), counts and throughputs
-    /// summed, timelines added second by second. A shard that measured a
+    /// those of one histogram holding every sample), counts summed,
+    /// throughput summed over the window every shard measured in, timelines
+    /// added second by second. A shard that started late or measured a
     /// shorter window than the others is named, not averaged away.
     ///
     /// Example:

@@ -316,37 +316,9 @@ mod tests {
     use super::*;
     use k8s_openapi::api::batch::v1::{JobCondition, JobStatus};
 
-    /// A real (small) load result: 20 requests to the upstream simulator.
-    fn small_report() -> LoadReport {
-        use crate::load::{LoadConfig, Mix, Model, Stop, Target, Template};
-        let rt = tokio::runtime::Runtime::new().unwrap();
-        let state = crate::upstream::Upstream::new(Duration::from_millis(1));
-        let server = rt
-            .block_on(crate::upstream::start(([127, 0, 0, 1], 0).into(), state))
-            .unwrap();
-        let target = Target::parse(&format!("{}/health", server.url())).unwrap();
-        let config = LoadConfig {
-            mix: Mix::single(Template::fixed("GET", &target.path, vec![], None)),
-            target,
-            model: Model::Closed { connections: 2 },
-            stop: Stop::Requests(20),
-            warmup: Duration::ZERO,
-            timeout: Duration::from_secs(5),
-            keepalive: true,
-            threads: 1,
-            cpus: None,
-            check_every: 1,
-            progress: false,
-            shard: Some("0/2".parse().unwrap()),
-            start_at: None,
-        };
-        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        crate::load::run(config, stop).unwrap()
-    }
-
     #[test]
     fn a_shard_result_is_found_in_a_log_with_other_lines() {
-        let report = small_report();
+        let report = crate::load::shard::tests::small_report();
         assert_eq!(report.completed, 20);
         let log = format!(
             "shootout: waiting for the barrier\n{}\nshootout: done\n",

@@ -131,9 +131,10 @@ pub fn decode(text: &str) -> Result<Histogram<u64>, String> {
 }
 
 /// Adds shard reports into one: histograms and counts summed, throughput
-/// summed over the common window (the shortest shard's), timelines added
-/// second by second. A shard that measured for a shorter time than the
-/// others is named in the warnings, not averaged away.
+/// summed over the common window (the span every shard measured in, on the
+/// reference's clock, from their per-second timelines), timelines added
+/// second by second. A shard that started late or measured for a shorter
+/// time than the others is named in the warnings, not averaged away.
 pub fn merge(named: &[(String, LoadReport)]) -> Result<LoadReport, MergeError> {
     let (_, first) = named.first().ok_or(MergeError::Empty)?;
     let mut latency: Option<Histogram<u64>> = None;
@@ -172,11 +173,41 @@ pub fn merge(named: &[(String, LoadReport)]) -> Result<LoadReport, MergeError> {
     out.completed = named.iter().map(|(_, r)| r.completed).sum();
     out.errors = named.iter().map(|(_, r)| r.errors).sum();
     out.bytes = named.iter().map(|(_, r)| r.bytes).sum();
-    // Each shard's rate over its own window, summed: a shard's rate does not
-    // change with the others' length.
-    out.requests_per_s = named.iter().map(|(_, r)| r.requests_per_s).sum();
-    out.goodput_per_s = named.iter().map(|(_, r)| r.goodput_per_s).sum();
-    out.bytes_per_s = named.iter().map(|(_, r)| r.bytes_per_s).sum();
+    // Throughput over the window every shard measured in: what the shards
+    // applied together. Without start times (results from before they were
+    // recorded), each shard's rate over its own window, summed.
+    let common = common_window(named);
+    match &common {
+        Some(c) if c.seconds > 0.0 => {
+            // Each shard's share of its own rates, as its requests in the
+            // common window are of its requests per second overall.
+            let share = |r: &LoadReport, n: f64| {
+                if r.requests_per_s > 0.0 {
+                    n / c.seconds / r.requests_per_s
+                } else {
+                    0.0
+                }
+            };
+            out.elapsed_s = c.seconds;
+            out.requests_per_s = c.requests.iter().sum::<f64>() / c.seconds;
+            out.goodput_per_s = named
+                .iter()
+                .zip(&c.requests)
+                .map(|((_, r), n)| r.goodput_per_s * share(r, *n))
+                .sum();
+            out.bytes_per_s = named
+                .iter()
+                .zip(&c.requests)
+                .map(|((_, r), n)| r.bytes_per_s * share(r, *n))
+                .sum();
+        }
+        _ => {
+            out.requests_per_s = named.iter().map(|(_, r)| r.requests_per_s).sum();
+            out.goodput_per_s = named.iter().map(|(_, r)| r.goodput_per_s).sum();
+            out.bytes_per_s = named.iter().map(|(_, r)| r.bytes_per_s).sum();
+        }
+    }
+
     out.latency = Latency::from_histogram(&latency);
     out.service_time = Latency::from_histogram(&service);
     out.status = sum_maps(named.iter().map(|(_, r)| &r.status));
@@ -228,6 +259,12 @@ pub fn merge(named: &[(String, LoadReport)]) -> Result<LoadReport, MergeError> {
         .iter()
         .flat_map(|(n, r)| r.warnings.iter().map(move |w| format!("{n}: {w}")))
         .collect();
+    if common.as_ref().is_some_and(|c| c.seconds <= 0.0) {
+        out.warnings.push(
+            "the shards' measured windows did not overlap: the rate is each shard's own, summed"
+                .into(),
+        );
+    }
     let spread_ms = out
         .shards
         .iter()
@@ -282,6 +319,46 @@ pub fn report_in_log(log: &str) -> Result<LoadReport, String> {
     }
 }
 
+/// The window every shard measured in, on the reference's clock, and each
+/// shard's requests inside it (from its per-second timeline, the seconds at
+/// the edges prorated).
+struct Common {
+    seconds: f64,
+    requests: Vec<f64>,
+}
+
+fn common_window(named: &[(String, LoadReport)]) -> Option<Common> {
+    let spans: Vec<(f64, f64)> = named
+        .iter()
+        .map(|(_, r)| {
+            let offset = r.clock.map_or(0.0, |c| c.offset_ms / 1e3);
+            let from = r.started_unix_s? + offset + r.warmup_s;
+            Some((from, from + r.elapsed_s))
+        })
+        .collect::<Option<_>>()?;
+    let from = spans.iter().map(|s| s.0).fold(f64::NEG_INFINITY, f64::max);
+    let to = spans.iter().map(|s| s.1).fold(f64::INFINITY, f64::min);
+    let requests = named
+        .iter()
+        .zip(&spans)
+        .map(|((_, r), (start, _))| {
+            let (lo, hi) = (from - start, to - start);
+            r.timeline
+                .iter()
+                .map(|p| {
+                    let (a, b) = (p.second as f64, p.second as f64 + 1.0);
+                    let overlap = (b.min(hi) - a.max(lo)).max(0.0);
+                    p.requests as f64 * overlap
+                })
+                .sum()
+        })
+        .collect();
+    Some(Common {
+        seconds: to - from,
+        requests,
+    })
+}
+
 fn sum_maps<'a>(maps: impl Iterator<Item = &'a BTreeMap<String, u64>>) -> BTreeMap<String, u64> {
     let mut out = BTreeMap::new();
     for m in maps {
@@ -314,9 +391,86 @@ fn add_timelines<'a>(lines: impl Iterator<Item = &'a Vec<TimelinePoint>>) -> Vec
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::load::record::histogram;
+    use std::time::Duration;
+
+    /// A real (small) load result: 20 requests to the upstream simulator.
+    pub(crate) fn small_report() -> LoadReport {
+        use crate::load::{LoadConfig, Mix, Model, Stop, Target, Template};
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let state = crate::upstream::Upstream::new(Duration::from_millis(1));
+        let server = rt
+            .block_on(crate::upstream::start(([127, 0, 0, 1], 0).into(), state))
+            .unwrap();
+        let target = Target::parse(&format!("{}/health", server.url())).unwrap();
+        let config = LoadConfig {
+            mix: Mix::single(Template::fixed("GET", &target.path, vec![], None)),
+            target,
+            model: Model::Closed { connections: 2 },
+            stop: Stop::Requests(20),
+            warmup: Duration::ZERO,
+            timeout: Duration::from_secs(5),
+            keepalive: true,
+            threads: 1,
+            cpus: None,
+            check_every: 1,
+            progress: false,
+            shard: Some("0/2".parse().unwrap()),
+            start_at: None,
+        };
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        crate::load::run(config, stop).unwrap()
+    }
+
+    /// Shard 1 starts a second after shard 0: the merged rate is what both
+    /// sent in the three seconds they measured together, not the sum of
+    /// their own rates; windows that never overlap are said so.
+    #[test]
+    fn throughput_is_summed_over_the_common_window() {
+        let measured = small_report();
+        let shard = |start: f64| {
+            let mut r = measured.clone();
+            r.started_unix_s = Some(start);
+            r.warmup_s = 0.0;
+            r.elapsed_s = 4.0;
+            r.requests_per_s = 100.0;
+            r.goodput_per_s = 100.0;
+            r.timeline = (0..4)
+                .map(|second| TimelinePoint {
+                    second,
+                    requests: 100,
+                    errors: 0,
+                    p50_us: None,
+                    p99_us: None,
+                })
+                .collect();
+            r
+        };
+        let merged = merge(&[("a".into(), shard(1000.0)), ("b".into(), shard(1001.0))]).unwrap();
+        assert!(
+            (merged.elapsed_s - 3.0).abs() < 1e-9,
+            "{}",
+            merged.elapsed_s
+        );
+        assert!((merged.requests_per_s - 200.0).abs() < 1e-9);
+        assert!((merged.goodput_per_s - 200.0).abs() < 1e-9);
+        assert_eq!(merged.shards[1].start_ms.map(f64::round), Some(1000.0));
+        assert!(
+            merged
+                .warnings
+                .iter()
+                .any(|w| w.contains("started 1000 ms apart"))
+        );
+
+        let apart = merge(&[("a".into(), shard(1000.0)), ("b".into(), shard(1010.0))]).unwrap();
+        assert!(
+            (apart.requests_per_s - 200.0).abs() < 1e-9,
+            "each shard's own rate, summed"
+        );
+        assert!(apart.warnings.iter().any(|w| w.contains("did not overlap")));
+    }
 
     #[test]
     fn shards_split_connections_and_rate_evenly() {
