@@ -222,7 +222,6 @@ pub fn merge(named: &[(String, LoadReport)]) -> Result<LoadReport, MergeError> {
         .iter()
         .map(|(_, r)| r.generator.utilization)
         .fold(0.0, f64::max);
-    out.timeline = add_timelines(named.iter().map(|(_, r)| &r.timeline));
     out.shard = None;
     out.clock = None;
     let starts: Vec<Option<f64>> = named
@@ -238,6 +237,12 @@ pub fn merge(named: &[(String, LoadReport)]) -> Result<LoadReport, MergeError> {
         .copied()
         .fold(f64::INFINITY, f64::min);
     out.started_unix_s = first_start.is_finite().then_some(first_start);
+    // Second i of the merge is the same wall-clock second for every shard:
+    // a shard that started a whole second late joins at second 1.
+    out.timeline = add_timelines(named.iter().zip(&starts).map(|((_, r), start)| {
+        let late = start.map_or(0.0, |t| t - first_start);
+        (&r.timeline, late.round().max(0.0) as u64)
+    }));
     out.shards = named
         .iter()
         .zip(&starts)
@@ -369,15 +374,26 @@ fn sum_maps<'a>(maps: impl Iterator<Item = &'a BTreeMap<String, u64>>) -> BTreeM
     out
 }
 
-/// Second i of the merge is second i of every shard (they started together,
-/// at `--start-at`): counts add; a second's percentiles cannot be added
-/// without its histogram, so the merge keeps the highest of the shards'.
-fn add_timelines<'a>(lines: impl Iterator<Item = &'a Vec<TimelinePoint>>) -> Vec<TimelinePoint> {
-    let mut out: Vec<TimelinePoint> = Vec::new();
-    for line in lines {
-        for (i, p) in line.iter().enumerate() {
-            match out.get_mut(i) {
-                None => out.push(p.clone()),
+/// Adds timelines, each shifted by its shard's whole seconds of lateness:
+/// counts add; a second's percentiles cannot be added without its
+/// histogram, so the merge keeps the highest of the shards'.
+fn add_timelines<'a>(
+    lines: impl Iterator<Item = (&'a Vec<TimelinePoint>, u64)>,
+) -> Vec<TimelinePoint> {
+    let mut out: BTreeMap<u64, TimelinePoint> = BTreeMap::new();
+    for (line, shift) in lines {
+        for p in line {
+            let second = p.second + shift;
+            match out.get_mut(&second) {
+                None => {
+                    out.insert(
+                        second,
+                        TimelinePoint {
+                            second,
+                            ..p.clone()
+                        },
+                    );
+                }
                 Some(o) => {
                     o.requests += p.requests;
                     o.errors += p.errors;
@@ -387,7 +403,7 @@ fn add_timelines<'a>(lines: impl Iterator<Item = &'a Vec<TimelinePoint>>) -> Vec
             }
         }
     }
-    out
+    out.into_values().collect()
 }
 
 #[cfg(test)]
