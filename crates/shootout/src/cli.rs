@@ -30,7 +30,7 @@ pub enum Command {
     /// ledger: each claim SUPPORTED, REFUTED or INCONCLUSIVE with its numbers.
     ///
     /// Examples:
-    ///   shootout run --quick                          # about 8 minutes, 1 trial, the claims' contenders
+    ///   shootout run --quick                          # about 10 minutes, 1 trial, the claims' contenders
     ///   shootout run --quick --contenders all         # every contender under contenders/
     ///   shootout run --scenarios json,cpu-hash        # 3 trials each
     ///   shootout run --full --out results/today       # 5 trials, longer phases
@@ -562,7 +562,7 @@ pub struct FootprintArgs {
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Short phases and one trial per cell (about 8 minutes for the claims' five contenders).
+    /// Short phases and one trial per cell (about 10 minutes for the claims' five contenders).
     #[arg(long, conflicts_with = "full")]
     pub quick: bool,
     /// Long phases and five trials per cell.
