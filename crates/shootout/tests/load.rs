@@ -391,37 +391,16 @@ fn two_shards_merge_into_what_the_server_counted() {
         .block_on(upstream::start(([127, 0, 0, 1], 0).into(), state.clone()))
         .unwrap();
     let url = format!("{}/delay?ms=1&token=shard", server.url());
-    let start_at = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs_f64()
-        + 1.5;
+    let start_at = barrier(1.5);
     let dir = tempfile::tempdir().unwrap();
-    let shards: Vec<_> = (0..2)
-        .map(|i| {
-            let out = std::fs::File::create(dir.path().join(format!("s{i}.json"))).unwrap();
-            shootout()
-                .args(["load", &url, "--rate", "400", "-c", "16", "-d", "2s"])
-                .args(["--warmup", "0s", "--json", "--shard", &format!("{i}/2")])
-                .args(["--start-at", &start_at.to_string()])
-                .stdout(out)
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    for mut s in shards {
-        assert!(s.wait().unwrap().success());
-    }
+    let m = two_shards(dir.path(), |i| {
+        let mut cmd = shootout();
+        cmd.args(["load", &url, "--rate", "400", "-c", "16", "-d", "2s"])
+            .args(["--warmup", "0s", "--json", "--shard", &format!("{i}/2")])
+            .args(["--start-at", &start_at]);
+        cmd
+    });
     let served = state.counters().delay;
-    let merged = shootout()
-        .arg("merge")
-        .arg(dir.path().join("s0.json"))
-        .arg(dir.path().join("s1.json"))
-        .arg("--json")
-        .output()
-        .unwrap();
-    assert!(merged.status.success(), "{}", text(&merged.stderr));
-    let m: serde_json::Value = serde_json::from_slice(&merged.stdout).unwrap();
     assert_eq!(m["completed"].as_u64().unwrap(), served, "{m}");
     assert_eq!(m["latency"]["count"].as_u64().unwrap(), served);
     let rate = m["requests_per_s"].as_f64().unwrap();
@@ -434,17 +413,38 @@ fn two_shards_merge_into_what_the_server_counted() {
     assert_eq!(s0["shard"]["count"], 2);
 }
 
-/// The first stdout line of `child` containing `marker`; the rest drained.
-fn line_with(child: &mut std::process::Child, marker: &str) -> String {
-    use std::io::BufRead;
-    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let line = lines
-        .by_ref()
-        .map_while(Result::ok)
-        .find(|l| l.contains(marker))
-        .unwrap_or_else(|| panic!("no line containing {marker:?}"));
-    std::thread::spawn(move || lines.for_each(drop));
-    line
+/// A `--start-at` `secs` from now.
+fn barrier(secs: f64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    (now.as_secs_f64() + secs).to_string()
+}
+
+/// Runs shards 0 and 1 (`shard(i)`, writing to `dir`/sI.json), waits for
+/// both and returns `shootout merge --json` of the two.
+fn two_shards(
+    dir: &std::path::Path,
+    shard: impl Fn(usize) -> std::process::Command,
+) -> serde_json::Value {
+    let running: Vec<_> = (0..2)
+        .map(|i| {
+            let out = std::fs::File::create(dir.join(format!("s{i}.json"))).unwrap();
+            shard(i).stdout(out).spawn().unwrap()
+        })
+        .collect();
+    for mut s in running {
+        assert!(s.wait().unwrap().success());
+    }
+    let merged = shootout()
+        .arg("merge")
+        .arg(dir.join("s0.json"))
+        .arg(dir.join("s1.json"))
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(merged.status.success(), "{}", text(&merged.stderr));
+    serde_json::from_slice(&merged.stdout).unwrap()
 }
 
 fn get_json(addr: &str, path: &str) -> serde_json::Value {
@@ -481,7 +481,7 @@ fn shards_in_network_namespaces_merge_into_what_the_contender_counted() {
             .unwrap()
     };
     let mut upstream = spawn(0, &["upstream", "--host", "0.0.0.0", "--port", "4100"]);
-    line_with(&mut upstream, "listening on");
+    common::wait_for_line(&mut upstream, "listening on");
     let fixtures = common::fixtures();
     let mut service = spawn(
         0,
@@ -498,51 +498,25 @@ fn shards_in_network_namespaces_merge_into_what_the_contender_counted() {
             fixtures.to_str().unwrap(),
         ],
     );
-    line_with(&mut service, "is up at");
+    common::wait_for_line(&mut service, "is up at");
     let (svc, reference) = (
         format!("{}:8080", net.addr(0)),
         format!("http://{}:4100", net.addr(0)),
     );
     let url = format!("http://{svc}/io?ms=1&token=shard");
-    let start_at = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs_f64()
-        + 2.0;
+    let start_at = barrier(2.0);
     let dir = tempfile::tempdir().unwrap();
-    let shards: Vec<_> = (0..2)
-        .map(|i| {
-            let out = std::fs::File::create(dir.path().join(format!("s{i}.json"))).unwrap();
-            net.command(1 + i, bin)
-                .args(["load", &url, "--rate", "300", "-c", "16", "-d", "2s"])
-                .args(["--warmup", "0s", "--json", "--shard", &format!("{i}/2")])
-                .args([
-                    "--start-at",
-                    &start_at.to_string(),
-                    "--clock-ref",
-                    &reference,
-                ])
-                .stdout(out)
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    for mut s in shards {
-        assert!(s.wait().unwrap().success());
-    }
+    let m = two_shards(dir.path(), |i| {
+        let mut cmd = net.command(1 + i, bin);
+        cmd.args(["load", &url, "--rate", "300", "-c", "16", "-d", "2s"])
+            .args(["--warmup", "0s", "--json", "--shard", &format!("{i}/2")])
+            .args(["--start-at", &start_at, "--clock-ref", &reference]);
+        cmd
+    });
     // Read from the machine's own namespace, through the bridge.
     let served = get_json(&format!("{}:4100", net.addr(0)), "/stats")["delay"]
         .as_u64()
         .unwrap();
-    let merged = shootout()
-        .arg("merge")
-        .arg(dir.path().join("s0.json"))
-        .arg(dir.path().join("s1.json"))
-        .arg("--json")
-        .output()
-        .unwrap();
-    assert!(merged.status.success(), "{}", text(&merged.stderr));
-    let m: serde_json::Value = serde_json::from_slice(&merged.stdout).unwrap();
     assert_eq!(m["status"]["200"].as_u64(), Some(served), "{m}");
     assert_eq!(m["completed"].as_u64().unwrap(), served, "{m}");
     assert!(served > 400, "{served} requests");

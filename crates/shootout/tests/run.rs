@@ -473,13 +473,7 @@ fn started(cmd: &mut std::process::Command, marker: &str) -> (std::process::Chil
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let line = lines
-        .by_ref()
-        .map_while(Result::ok)
-        .find(|l| l.contains(marker))
-        .unwrap_or_else(|| panic!("no line containing {marker:?}"));
-    std::thread::spawn(move || lines.for_each(drop));
+    let line = common::wait_for_line(&mut child, marker);
     (child, line)
 }
 

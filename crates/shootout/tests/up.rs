@@ -5,29 +5,14 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{fixtures, shootout};
+use common::{fixtures, shootout, wait_for_line};
 use shootout::http1::{Request, send_once};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Reads stdout lines until one contains `marker`; returns that line.
-fn wait_for_line(child: &mut Child, marker: &str) -> String {
-    let stdout = child.stdout.take().expect("piped stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let line = lines
-        .by_ref()
-        .map_while(Result::ok)
-        .find(|l| l.contains(marker))
-        .unwrap_or_else(|| panic!("no line containing {marker:?}"));
-    // Keep draining so the child never blocks on a full pipe.
-    std::thread::spawn(move || lines.for_each(drop));
-    line
-}
 
 fn interrupt(child: &Child) {
     // SAFETY: plain syscall on our own child's pid.

@@ -30,8 +30,8 @@ fn dns_label(s: &str) -> bool {
 }
 
 fn plan(args: &K8sPlanArgs, start_at: f64) -> anyhow::Result<Plan> {
-    let all = contenders::discover(&args.contenders_dir)?;
-    let chosen = contenders::select(all, &args.contenders)?;
+    let all = contenders::discover(&args.images.contenders_dir)?;
+    let chosen = contenders::select(all, &args.images.contenders)?;
     anyhow::ensure!(!chosen.is_empty(), "no contenders to put on the cluster");
     anyhow::ensure!(
         dns_label(&args.namespace),
@@ -60,8 +60,8 @@ fn plan(args: &K8sPlanArgs, start_at: f64) -> anyhow::Result<Plan> {
     );
     Ok(Plan {
         namespace: args.namespace.clone(),
-        registry: args.registry.clone(),
-        tag: args.tag.clone(),
+        registry: args.images.registry.clone(),
+        tag: args.images.tag.clone(),
         contenders: chosen.into_iter().map(|c| c.name).collect(),
         limits: args.limits,
         shards: args.shards,
@@ -189,14 +189,14 @@ async fn run(args: &K8sRunArgs) -> anyhow::Result<bool> {
 }
 
 async fn push(args: &K8sPushArgs) -> anyhow::Result<bool> {
-    let all = contenders::discover(&args.contenders_dir)?;
-    let chosen = contenders::select(all, &args.contenders)?;
+    let all = contenders::discover(&args.images.contenders_dir)?;
+    let chosen = contenders::select(all, &args.images.contenders)?;
     let access = registry::Access {
         insecure: args.insecure,
     };
     let mut failed = Vec::new();
     // shootout's own image first: the generator shards and the upstream run it.
-    let own = args.images.join("shootout");
+    let own = args.layouts.join("shootout");
     let image = tokio::task::spawn_blocking({
         let own = own.clone();
         move || crate::ops::footprint::write_shootout_image(&own)
@@ -216,7 +216,7 @@ async fn push(args: &K8sPushArgs) -> anyhow::Result<bool> {
                 continue;
             }
         };
-        let dir = args.images.join(&c.name);
+        let dir = args.layouts.join(&c.name);
         let (contender, runtime, at) = (c.clone(), prepared.runtime.clone(), dir.clone());
         let written = tokio::task::spawn_blocking(move || {
             crate::ops::footprint::write_image(&contender, &runtime, &at)
@@ -238,7 +238,7 @@ async fn push(args: &K8sPushArgs) -> anyhow::Result<bool> {
                 continue;
             }
         };
-        let reference = render::image_ref(&args.registry, name, &args.tag);
+        let reference = render::image_ref(&args.images.registry, name, &args.images.tag);
         eprintln!(
             "shootout: {name}'s image answered {ran:.0} ms after its start; pushing {reference}…"
         );

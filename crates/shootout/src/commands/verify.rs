@@ -48,12 +48,22 @@ pub async fn verify(args: VerifyArgs) -> anyhow::Result<bool> {
     if let Some(db) = database {
         db.stop().await;
     }
+    print_report(verdicts, seed, args.json, ci)
+}
+
+/// Prints the verdicts (text or `--json`); whether they all passed.
+fn print_report(
+    contenders: Vec<ContenderVerdict>,
+    seed: u64,
+    json: bool,
+    ci: bool,
+) -> anyhow::Result<bool> {
     let report = Report {
         schema: SCHEMA,
         seed,
-        contenders: verdicts,
+        contenders,
     };
-    print_json_or_text(args.json, &report, || render(&report))?;
+    print_json_or_text(json, &report, || render(&report))?;
     Ok(report.success(ci))
 }
 
@@ -226,11 +236,5 @@ async fn verify_targets(args: &VerifyArgs, seed: u64, ci: bool) -> anyhow::Resul
             not_run: checked.not_run,
         });
     }
-    let report = Report {
-        schema: SCHEMA,
-        seed,
-        contenders: verdicts,
-    };
-    print_json_or_text(args.json, &report, || render(&report))?;
-    Ok(report.success(ci))
+    print_report(verdicts, seed, args.json, ci)
 }

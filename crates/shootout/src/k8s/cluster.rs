@@ -76,42 +76,33 @@ pub fn job_state(job: &Job, pods: usize) -> JobState {
     }
 }
 
+/// Server-side apply of one object through `api`.
+async fn patch<K>(api: Api<K>, object: &K, name: &str) -> kube::Result<()>
+where
+    K: kube::Resource + Clone + serde::de::DeserializeOwned + serde::Serialize + std::fmt::Debug,
+{
+    api.patch(
+        name,
+        &PatchParams::apply(MANAGER).force(),
+        &Patch::Apply(object),
+    )
+    .await
+    .map(drop)
+}
+
 async fn apply(client: &Client, ns: &str, object: &Object) -> kube::Result<()> {
-    let params = PatchParams::apply(MANAGER).force();
-    let name = object.name();
+    let (c, name) = (client.clone(), object.name());
     match object {
-        Object::Namespace(o) => {
-            Api::<Namespace>::all(client.clone())
-                .patch(name, &params, &Patch::Apply(o))
-                .await?;
-        }
-        Object::ConfigMap(o) => {
-            Api::<ConfigMap>::namespaced(client.clone(), ns)
-                .patch(name, &params, &Patch::Apply(o))
-                .await?;
-        }
-        Object::Deployment(o) => {
-            Api::<Deployment>::namespaced(client.clone(), ns)
-                .patch(name, &params, &Patch::Apply(o))
-                .await?;
-        }
-        Object::StatefulSet(o) => {
-            Api::<StatefulSet>::namespaced(client.clone(), ns)
-                .patch(name, &params, &Patch::Apply(o))
-                .await?;
-        }
-        Object::Service(o) => {
-            Api::<Service>::namespaced(client.clone(), ns)
-                .patch(name, &params, &Patch::Apply(o))
-                .await?;
-        }
-        Object::Job(o) => {
-            Api::<Job>::namespaced(client.clone(), ns)
-                .create(&PostParams::default(), o)
-                .await?;
-        }
+        Object::Namespace(o) => patch(Api::<Namespace>::all(c), o, name).await,
+        Object::ConfigMap(o) => patch(Api::<ConfigMap>::namespaced(c, ns), o, name).await,
+        Object::Deployment(o) => patch(Api::<Deployment>::namespaced(c, ns), o, name).await,
+        Object::StatefulSet(o) => patch(Api::<StatefulSet>::namespaced(c, ns), o, name).await,
+        Object::Service(o) => patch(Api::<Service>::namespaced(c, ns), o, name).await,
+        Object::Job(o) => Api::<Job>::namespaced(c, ns)
+            .create(&PostParams::default(), o)
+            .await
+            .map(drop),
     }
-    Ok(())
 }
 
 /// Waits until every Deployment and StatefulSet of the base has a ready

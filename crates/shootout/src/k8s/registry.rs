@@ -15,7 +15,8 @@ use oci_client::secrets::RegistryAuth;
 use oci_client::{Client, Reference, RegistryOperation};
 use serde::Serialize;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
+
+use crate::ops::oci::digest_of as sha256;
 
 const MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 
@@ -62,14 +63,24 @@ pub struct Pushed {
     pub ran_ms: Option<f64>,
 }
 
-fn sha256(bytes: &[u8]) -> String {
-    format!(
-        "sha256:{}",
-        Sha256::digest(bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    )
+/// The digests a manifest names: its config's, then its layers'.
+fn blob_digests(manifest: &Value) -> Vec<String> {
+    std::iter::once(&manifest["config"])
+        .chain(manifest["layers"].as_array().into_iter().flatten())
+        .map(|d| d["digest"].as_str().unwrap_or("").to_owned())
+        .collect()
+}
+
+/// A registry call's error, said with the image and what was being done.
+fn failed<'a>(
+    reference: &'a str,
+    what: &'static str,
+) -> impl Fn(oci_client::errors::OciDistributionError) -> RegistryError + 'a {
+    move |e| RegistryError::Registry {
+        reference: reference.to_owned(),
+        what,
+        why: e.to_string(),
+    }
 }
 
 fn loopback(registry: &str) -> bool {
@@ -125,10 +136,7 @@ fn read_layout(dir: &Path) -> Result<Layout, RegistryError> {
     let descriptor = &index["manifests"][0];
     let manifest = crate::ops::oci::read_blob(dir, descriptor).map_err(|e| fail(e.to_string()))?;
     let parsed: Value = serde_json::from_slice(&manifest).map_err(|e| fail(e.to_string()))?;
-    let mut blobs = vec![parsed["config"]["digest"].as_str().unwrap_or("").to_owned()];
-    for layer in parsed["layers"].as_array().into_iter().flatten() {
-        blobs.push(layer["digest"].as_str().unwrap_or("").to_owned());
-    }
+    let blobs = blob_digests(&parsed);
     if blobs.iter().any(String::is_empty) {
         return Err(fail(
             "its manifest has a descriptor without a digest".into(),
@@ -151,13 +159,7 @@ pub async fn push(dir: &Path, reference: &str, access: &Access) -> Result<Pushed
     let image = parse(reference)?;
     let layout = read_layout(dir)?;
     let client = client(&image, access);
-    let fail = |what: &'static str| {
-        move |e: oci_client::errors::OciDistributionError| RegistryError::Registry {
-            reference: reference.to_owned(),
-            what,
-            why: e.to_string(),
-        }
-    };
+    let fail = |what| failed(reference, what);
     let auth = credentials();
     client
         .auth(&image, &auth, RegistryOperation::Push)
@@ -234,13 +236,7 @@ pub struct Pulled {
 pub async fn pull_digests(reference: &str, access: &Access) -> Result<Pulled, RegistryError> {
     let image = parse(reference)?;
     let client = client(&image, access);
-    let fail = |what: &'static str| {
-        move |e: oci_client::errors::OciDistributionError| RegistryError::Registry {
-            reference: reference.to_owned(),
-            what,
-            why: e.to_string(),
-        }
-    };
+    let fail = |what| failed(reference, what);
     let (manifest, _) = client
         .pull_manifest_raw(&image, &credentials(), &[MANIFEST])
         .await
@@ -250,10 +246,7 @@ pub async fn pull_digests(reference: &str, access: &Access) -> Result<Pulled, Re
         what: "reading the manifest",
         why: e.to_string(),
     })?;
-    let mut names = vec![parsed["config"]["digest"].as_str().unwrap_or("").to_owned()];
-    for layer in parsed["layers"].as_array().into_iter().flatten() {
-        names.push(layer["digest"].as_str().unwrap_or("").to_owned());
-    }
+    let names = blob_digests(&parsed);
     let mut blobs = Vec::new();
     for name in &names {
         let mut data = Vec::new();

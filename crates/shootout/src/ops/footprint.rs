@@ -265,13 +265,9 @@ fn closure(contender: &Contender, runtime: &Runtime) -> Result<Closure, OpsError
     libs.dedup();
     let mut lib_bytes = 0;
     for lib in &libs {
-        let real = std::fs::canonicalize(lib).unwrap_or_else(|_| PathBuf::from(lib));
-        lib_bytes += size(&real);
-        entries.push(Entry {
-            path: lib.clone(),
-            source: real,
-            role: Role::System,
-        });
+        let entry = library_entry(lib);
+        lib_bytes += size(&entry.source);
+        entries.push(entry);
     }
 
     let entrypoint: Vec<String> = contender
@@ -301,14 +297,20 @@ fn closure(contender: &Contender, runtime: &Runtime) -> Result<Closure, OpsError
     })
 }
 
-/// Writes `contender`'s OCI image layout into `dir` (what `shootout k8s
-/// push` sends), checked as a registry would.
-pub fn write_image(
-    contender: &Contender,
-    runtime: &Runtime,
-    dir: &Path,
-) -> Result<Image, OpsError> {
-    let c = closure(contender, runtime)?;
+/// A shared library in the system layer, at its path, from the file its
+/// symlinks lead to.
+fn library_entry(lib: &str) -> Entry {
+    Entry {
+        path: lib.to_owned(),
+        source: std::fs::canonicalize(lib).unwrap_or_else(|_| PathBuf::from(lib)),
+        role: Role::System,
+    }
+}
+
+/// Writes the closure `c` of `contender` as an OCI image layout into
+/// `dir`, checked as a registry would.
+fn write_closure(contender: &Contender, c: &Closure, dir: &Path) -> Result<Image, OpsError> {
+    eprintln!("shootout: writing the OCI image of {}…", contender.name);
     let image = oci::write(
         dir,
         &contender.name,
@@ -320,6 +322,16 @@ pub fn write_image(
     .map_err(|e| e.to_string())?;
     oci::validate(dir)?;
     Ok(image)
+}
+
+/// Writes `contender`'s OCI image layout into `dir` (what `shootout k8s
+/// push` sends).
+pub fn write_image(
+    contender: &Contender,
+    runtime: &Runtime,
+    dir: &Path,
+) -> Result<Image, OpsError> {
+    write_closure(contender, &closure(contender, runtime)?, dir)
 }
 
 /// Where the shootout binary lives in its own image.
@@ -348,14 +360,7 @@ pub fn write_shootout_image(dir: &Path) -> Result<Image, OpsError> {
         source: if shipped { stripped } else { exe.clone() },
         role: Role::App,
     }];
-    for lib in shared_libraries(&exe) {
-        let real = std::fs::canonicalize(&lib).unwrap_or_else(|_| PathBuf::from(&lib));
-        entries.push(Entry {
-            path: lib,
-            source: real,
-            role: Role::System,
-        });
-    }
+    entries.extend(shared_libraries(&exe).iter().map(|lib| library_entry(lib)));
     let entrypoint = [SHOOTOUT_PATH.to_owned()];
     let image =
         oci::write(dir, "shootout", &entries, &entrypoint, "/", &[]).map_err(|e| e.to_string())?;
@@ -377,27 +382,16 @@ pub fn measure(
         None
     };
 
+    let c = closure(contender, runtime)?;
+    let image = write_closure(contender, &c, image_dir)?;
     let Closure {
-        entries,
-        entrypoint,
-        env,
         app_files,
         app_bytes,
         runtime_bytes,
         libs,
         lib_bytes,
-    } = closure(contender, runtime)?;
-    eprintln!("shootout: writing the OCI image of {}…", contender.name);
-    let image = oci::write(
-        image_dir,
-        &contender.name,
-        &entries,
-        &entrypoint,
-        "/app",
-        &env,
-    )
-    .map_err(|e| e.to_string())?;
-    oci::validate(image_dir)?;
+        ..
+    } = c;
 
     let (image_start, app_layer_start, image_start_error) = match start_image(&image) {
         Ok((whole, app)) => (Some(whole), app, None),

@@ -166,18 +166,20 @@ fn rootfs() -> Result<tempfile::TempDir, OpsError> {
         .map_err(|e| e.to_string().into())
 }
 
-/// shootout's own image (the one `k8s push` sends for the generator shards
-/// and the upstream simulator): started from its layers as `shootout
-/// upstream --port PORT`, its `/health` and `/clock` must answer.
-pub async fn start_shootout(layout: &Path, port: u16) -> Result<ImageStart, OpsError> {
-    let root = rootfs()?;
-    let (config, layers) = unpack(layout, root.path(), &|_| true)?;
-    let args = ["upstream".to_owned(), "--port".to_owned(), port.to_string()];
-    let cmd = command(root.path(), &config, &args)?;
-    let mut service = Service::spawn("image", cmd, None).map_err(|e| e.to_string())?;
+/// Spawns `cmd` (an image's command), waits for `GET /health` on `port`,
+/// then asks `path` and applies `good` to its JSON body; stops it.
+async fn serve_and_ask(
+    cmd: Command,
+    cpus: Option<&CpuSet>,
+    port: u16,
+    ready_timeout: Duration,
+    layers: Vec<String>,
+    (path, good): (&str, fn(&Value) -> bool),
+) -> Result<ImageStart, OpsError> {
+    let mut service = Service::spawn("image", cmd, cpus).map_err(|e| e.to_string())?;
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let ready = service
-        .wait_ready(addr, Duration::from_secs(10), Duration::from_millis(5))
+        .wait_ready(addr, ready_timeout, Duration::from_millis(5))
         .await;
     let outcome = match ready {
         Err(e) => ImageStart {
@@ -190,23 +192,41 @@ pub async fn start_shootout(layout: &Path, port: u16) -> Result<ImageStart, OpsE
             )),
         },
         Ok(after) => {
-            let clock =
-                http1::send_once(addr, &Request::get("/clock"), Duration::from_secs(5)).await;
-            let good = clock.as_ref().is_ok_and(|r| {
-                r.status == 200
-                    && serde_json::from_slice::<Value>(&r.body)
-                        .is_ok_and(|v| v["unix_us"].as_u64().is_some())
+            let answer = http1::send_once(addr, &Request::get(path), Duration::from_secs(5)).await;
+            let answered = answer.as_ref().is_ok_and(|r| {
+                r.status == 200 && serde_json::from_slice::<Value>(&r.body).is_ok_and(|v| good(&v))
             });
             ImageStart {
                 layers,
-                answered: good,
+                answered,
                 ready_ms: Some(after.as_secs_f64() * 1e3),
-                error: (!good).then(|| format!("/clock did not answer: {clock:?}")),
+                error: (!answered)
+                    .then(|| format!("{path} did not answer as the contract says: {answer:?}")),
             }
         }
     };
     service.stop(Duration::from_secs(5)).await;
     Ok(outcome)
+}
+
+/// shootout's own image (the one `k8s push` sends for the generator shards
+/// and the upstream simulator): started from its layers as `shootout
+/// upstream --port PORT`, its `/health` and `/clock` must answer.
+pub async fn start_shootout(layout: &Path, port: u16) -> Result<ImageStart, OpsError> {
+    let root = rootfs()?;
+    let (config, layers) = unpack(layout, root.path(), &|_| true)?;
+    let args = ["upstream".to_owned(), "--port".to_owned(), port.to_string()];
+    let cmd = command(root.path(), &config, &args)?;
+    let clock = |v: &Value| v["unix_us"].as_u64().is_some();
+    serve_and_ask(
+        cmd,
+        None,
+        port,
+        Duration::from_secs(10),
+        layers,
+        ("/clock", clock),
+    )
+    .await
 }
 
 /// Unpacks the image at `layout` (only the layers `keep` accepts) and starts
@@ -224,34 +244,6 @@ pub async fn start(
     // The upstream is not needed: /health and /json never call it.
     cmd.env("PORT", port.to_string())
         .env("UPSTREAM_URL", "http://127.0.0.1:9");
-    let mut service = Service::spawn("image", cmd, cpus).map_err(|e| e.to_string())?;
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let ready = service
-        .wait_ready(addr, ready_timeout, Duration::from_millis(5))
-        .await;
-    let outcome = match ready {
-        Err(e) => ImageStart {
-            layers,
-            answered: false,
-            ready_ms: None,
-            error: Some(format!("the image did not start: {e}")),
-        },
-        Ok(after) => {
-            let json = http1::send_once(addr, &Request::get("/json"), Duration::from_secs(5)).await;
-            let good = json.as_ref().is_ok_and(|r| {
-                r.status == 200
-                    && serde_json::from_slice::<Value>(&r.body).ok()
-                        == Some(serde_json::json!({"message": "Hello, World!"}))
-            });
-            ImageStart {
-                layers,
-                answered: good,
-                ready_ms: Some(after.as_secs_f64() * 1e3),
-                error: (!good)
-                    .then(|| format!("/json did not answer as the contract says: {json:?}")),
-            }
-        }
-    };
-    service.stop(Duration::from_secs(5)).await;
-    Ok(outcome)
+    let hello = |v: &Value| *v == serde_json::json!({"message": "Hello, World!"});
+    serve_and_ask(cmd, cpus, port, ready_timeout, layers, ("/json", hello)).await
 }

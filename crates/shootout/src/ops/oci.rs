@@ -103,6 +103,11 @@ fn hex(digest: &[u8]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// `sha256:` and the hex SHA-256 of `bytes`: a blob's digest.
+pub fn digest_of(bytes: &[u8]) -> String {
+    format!("sha256:{}", hex(&Sha256::digest(bytes)))
+}
+
 fn write_blob(blobs: &Path, bytes: &[u8]) -> io::Result<(String, u64)> {
     let digest = hex(&Sha256::digest(bytes));
     std::fs::write(blobs.join(&digest), bytes)?;

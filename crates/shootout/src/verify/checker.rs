@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::http1::{self, Request, Response};
-use crate::upstream::{Control, Counters, Fault};
+use crate::upstream::{Control, ControlError, Counters, Fault};
 
 /// The contract's check groups, in report order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -112,34 +112,24 @@ impl Checker {
     /// The upstream's counters; when its control endpoint fails, that is
     /// a failure of the harness's, recorded as such.
     pub async fn upstream_counters(&mut self, group: Group) -> Option<Counters> {
-        match self.upstream.counters().await {
-            Ok(c) => Some(c),
-            Err(e) => {
-                self.fail(
-                    group,
-                    format!("(harness) {e}"),
-                    String::new(),
-                    String::new(),
-                );
-                None
-            }
-        }
+        let counted = self.upstream.counters().await;
+        self.harness(group, counted)
     }
 
     /// Tells the upstream to misbehave (or stop); false when it could not.
     pub async fn upstream_fault(&mut self, group: Group, fault: Fault) -> bool {
-        match self.upstream.set_fault(fault).await {
-            Ok(()) => true,
-            Err(e) => {
-                self.fail(
-                    group,
-                    format!("(harness) {e}"),
-                    String::new(),
-                    String::new(),
-                );
-                false
-            }
-        }
+        let told = self.upstream.set_fault(fault).await;
+        self.harness(group, told).is_some()
+    }
+
+    /// The value of a step of the harness's own; its error recorded as a
+    /// `(harness)` failure of `group`.
+    fn harness<T>(&mut self, group: Group, step: Result<T, ControlError>) -> Option<T> {
+        step.map_err(|e| {
+            let rule = format!("(harness) {e}");
+            self.fail(group, rule, String::new(), String::new());
+        })
+        .ok()
     }
 
     pub fn pass(&mut self, group: Group) {

@@ -38,3 +38,20 @@ pub fn stdout_json(out: &Output) -> serde_json::Value {
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
+
+/// Reads `child`'s piped stdout until a line contains `marker`; returns
+/// that line and keeps draining the rest, so the child never blocks on a
+/// full pipe.
+#[allow(dead_code)]
+pub fn wait_for_line(child: &mut std::process::Child, marker: &str) -> String {
+    use std::io::BufRead;
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut lines = std::io::BufReader::new(stdout).lines();
+    let line = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find(|l| l.contains(marker))
+        .unwrap_or_else(|| panic!("no line containing {marker:?}"));
+    std::thread::spawn(move || lines.for_each(drop));
+    line
+}

@@ -1,0 +1,153 @@
+//! `shootout k8s render|run|push` options.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+use crate::units::{parse_duration, parse_duration_or_zero, parse_rate};
+
+/// The images on the cluster: which contenders, and where `k8s push` puts
+/// them.
+#[derive(Debug, Args)]
+pub struct K8sImagesArgs {
+    /// Contenders, comma-separated [default: all].
+    #[arg(long, value_name = "A,B", value_delimiter = ',')]
+    pub contenders: Vec<String>,
+    /// Folder holding one sub-folder per contender.
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "contenders",
+        env = "SHOOTOUT_CONTENDERS"
+    )]
+    pub contenders_dir: PathBuf,
+    /// The registry the images are pushed to and pulled from
+    /// (REGISTRY[/PREFIX]); plain HTTP on loopback.
+    #[arg(
+        long,
+        value_name = "HOST[:PORT][/PREFIX]",
+        default_value = "127.0.0.1:5000"
+    )]
+    pub registry: String,
+    /// The images' tag.
+    #[arg(long, default_value = "latest")]
+    pub tag: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum K8sCommand {
+    /// Write the manifests: typed Kubernetes objects, as JSON that `kubectl
+    /// apply -f` takes (base.json, then per contender NAME.verify.json and
+    /// NAME.load.json, to apply one contender at a time).
+    Render(K8sRenderArgs),
+    /// Apply them to the cluster of the current kubeconfig context, verify
+    /// and load each contender in turn, merge the shards, delete the namespace.
+    Run(K8sRunArgs),
+    /// Write the contenders' and shootout's own OCI images and push them to
+    /// a registry; each is pulled back and its digests compared.
+    Push(K8sPushArgs),
+}
+
+/// What goes on the cluster.
+#[derive(Debug, Args)]
+pub struct K8sPlanArgs {
+    #[command(flatten)]
+    pub images: K8sImagesArgs,
+    /// The namespace everything goes in (deleted after `k8s run`).
+    #[arg(long, default_value = "shootout")]
+    pub namespace: String,
+    /// Each contender's resources.limits (requests are set equal).
+    #[arg(
+        long,
+        value_name = "cpu=Q,memory=Q",
+        default_value = "cpu=1,memory=512Mi"
+    )]
+    pub limits: crate::limits::Limits,
+    /// Generator pods (shards).
+    #[arg(long, default_value_t = 2)]
+    pub shards: usize,
+    /// Each generator pod's resources.limits.
+    #[arg(
+        long,
+        value_name = "cpu=Q,memory=Q",
+        default_value = "cpu=1,memory=256Mi"
+    )]
+    pub shard_limits: crate::limits::Limits,
+    /// What the shards request: path and query.
+    #[arg(long, default_value = "/json")]
+    pub path: String,
+    /// Connections in all, split among the shards.
+    #[arg(short = 'c', long, default_value_t = 256)]
+    pub connections: usize,
+    /// Requests per second in all (open model), split among the shards.
+    #[arg(long, value_name = "R", value_parser = parse_rate)]
+    pub rate: Option<f64>,
+    /// How long each shard measures, after its warm-up.
+    #[arg(short = 'd', long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    pub duration: std::time::Duration,
+    /// Load applied before measuring, excluded from every figure.
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration_or_zero)]
+    pub warmup: std::time::Duration,
+    /// Run PostgreSQL and give the contenders DATABASE_URL.
+    #[arg(long)]
+    pub database: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct K8sRenderArgs {
+    #[command(flatten)]
+    pub plan: K8sPlanArgs,
+    /// Where the manifests go.
+    #[arg(long, value_name = "DIR", default_value = "target/shootout/k8s")]
+    pub out: PathBuf,
+    /// The shards' barrier, Unix seconds [default: now + --start-in].
+    #[arg(long, value_name = "UNIX_SECONDS")]
+    pub start_at: Option<f64>,
+    /// The barrier this long after rendering, when --start-at is not given.
+    #[arg(long, value_name = "DURATION", default_value = "2m", value_parser = parse_duration)]
+    pub start_in: std::time::Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct K8sRunArgs {
+    #[command(flatten)]
+    pub plan: K8sPlanArgs,
+    /// Where each contender's merged result and its shards go.
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "target/shootout/k8s-results"
+    )]
+    pub out: PathBuf,
+    /// From creating a load Job to its barrier (pods scheduled, images pulled).
+    #[arg(long, value_name = "DURATION", default_value = "45s", value_parser = parse_duration)]
+    pub lead: std::time::Duration,
+    /// How long the Deployments may take to become available.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
+    pub ready_timeout: std::time::Duration,
+    /// Leave the namespace in place afterwards.
+    #[arg(long)]
+    pub keep: bool,
+    /// Print the merged results as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct K8sPushArgs {
+    #[command(flatten)]
+    pub images: K8sImagesArgs,
+    /// Plain HTTP off loopback too.
+    #[arg(long)]
+    pub insecure: bool,
+    /// Where the OCI layouts are written first.
+    #[arg(
+        long = "images",
+        value_name = "DIR",
+        default_value = "target/shootout/k8s-images"
+    )]
+    pub layouts: PathBuf,
+    /// Print what was pushed as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
