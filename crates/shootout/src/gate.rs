@@ -84,9 +84,7 @@ pub fn resolve_blocking(contender: &Contender) -> Result<Prepared, GateError> {
     Ok(Prepared {
         contender: contender.clone(),
         runtime,
-        built: Built {
-            wall: Duration::ZERO,
-        },
+        built: Built::default(),
     })
 }
 
@@ -107,11 +105,19 @@ pub async fn prepare(contender: &Contender) -> Result<Prepared, GateError> {
 /// [`prepare`] for threads outside the async runtime.
 pub fn prepare_blocking(contender: &Contender) -> Result<Prepared, GateError> {
     let mut prepared = resolve_blocking(contender)?;
-    eprintln!(
-        "shootout: building {} ({} {})…",
-        contender.name, prepared.runtime.name, prepared.runtime.version
-    );
     prepared.built = build::build(contender, &prepared.runtime)?;
+    let how = if prepared.built.reused {
+        "built before, sources unchanged"
+    } else {
+        "built"
+    };
+    eprintln!(
+        "shootout: {} ({} {}): {how} in {:.1} s",
+        contender.name,
+        prepared.runtime.name,
+        prepared.runtime.version,
+        prepared.built.wall.as_secs_f64()
+    );
     Ok(prepared)
 }
 

@@ -51,7 +51,6 @@ pub mod contract;
 pub mod database;
 pub mod gate;
 pub mod http1;
-pub mod k8s;
 pub mod limits;
 pub mod load;
 pub mod ops;
@@ -93,7 +92,6 @@ pub async fn run(cli: cli::Cli) -> anyhow::Result<bool> {
         }
         cli::Command::Load(args) => commands::load(args).await,
         cli::Command::Merge(args) => commands::merge(args),
-        cli::Command::K8s(command) => commands::k8s(command).await,
         cli::Command::Coldstart(args) => {
             supervise::registry::exit_on_signals();
             commands::coldstart(args).await

@@ -237,11 +237,15 @@ fn an_external_database_is_used_and_its_schema_dropped_afterwards() {
 
 #[test]
 fn the_machines_postgresql_is_used_with_postgres_system() {
-    let Ok(system) = Binaries::find(Source::System) else {
-        // .ci/run installs Debian's postgresql, so CI always runs the rest.
-        eprintln!("skipped: no PostgreSQL on this machine");
+    let system = Binaries::find(Source::System);
+    if !common::prerequisite::available(
+        "the machine's PostgreSQL",
+        system.as_ref().err().map(ToString::to_string),
+        "apt-get install postgresql (.ci/run installs it)",
+    ) {
         return;
-    };
+    }
+    let Ok(system) = system else { return };
     let out = shootout()
         .args(["verify", "go-nethttp", "--json", "--postgres", "system"])
         .output()

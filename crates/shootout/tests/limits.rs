@@ -63,9 +63,11 @@ fn run_quick(scenario: &str, contenders: &str, extra: &[&str]) -> (Value, tempfi
 
 #[test]
 fn limits_are_applied_unannounced_and_an_oom_kill_is_reported_as_such() {
-    if !cgroups_writable() {
-        // Said, not hidden: this machine cannot make cgroups.
-        eprintln!("SKIPPED: no writable cgroup hierarchy here");
+    if !common::prerequisite::available(
+        "a writable cgroup hierarchy",
+        (!cgroups_writable()).then(|| "cannot create a cgroup under /sys/fs/cgroup".to_owned()),
+        "run as root with cgroup v1 cpu and memory, or v2, mounted writable",
+    ) {
         return;
     }
     let (results, out) = run_quick(

@@ -64,6 +64,18 @@ fn chromium() -> Option<PathBuf> {
         .find_map(|name| shootout::contenders::toolchain::which(name))
 }
 
+/// Chromium, or skipped outside CI (a failure under CI) with the hint.
+fn browser() -> Option<PathBuf> {
+    let found = chromium();
+    common::prerequisite::available(
+        "Chromium",
+        found.is_none().then(|| "no chromium on PATH".to_owned()),
+        "apt-get install chromium (.ci/run installs it)",
+    )
+    .then_some(found)
+    .flatten()
+}
+
 fn run_chromium(browser: &PathBuf, page: &std::path::Path, extra: &[&str]) -> (String, String) {
     let profile = tempfile::tempdir().unwrap();
     let out = Command::new(browser)
@@ -88,14 +100,7 @@ fn run_chromium(browser: &PathBuf, page: &std::path::Path, extra: &[&str]) -> (S
 
 #[test]
 fn html_report_opens_offline_in_headless_chromium() {
-    let Some(browser) = chromium() else {
-        assert!(
-            std::env::var("CI").is_err(),
-            "CI must install chromium (.ci/run does)"
-        );
-        eprintln!("skipped: no chromium on PATH (apt-get install chromium)");
-        return;
-    };
+    let Some(browser) = browser() else { return };
     let (results, evaluation) = fixture();
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("report");
     std::fs::create_dir_all(&dir).unwrap();
@@ -175,7 +180,7 @@ fn html_report_opens_offline_in_headless_chromium() {
 #[test]
 fn a_page_that_makes_a_request_is_caught() {
     // The check above can fail: a page with an external image logs a CSP violation.
-    let Some(browser) = chromium() else { return };
+    let Some(browser) = browser() else { return };
     let (results, evaluation) = fixture();
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("bad.html");

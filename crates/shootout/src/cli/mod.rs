@@ -4,9 +4,6 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-mod k8s;
-pub use k8s::{K8sCommand, K8sImagesArgs, K8sPlanArgs, K8sPushArgs, K8sRenderArgs, K8sRunArgs};
-
 use crate::supervise::CpuSet;
 use crate::units::{parse_duration, parse_duration_or_zero, parse_header, parse_rate};
 
@@ -110,19 +107,6 @@ pub enum Command {
     ///   wait; shootout merge s0.json s1.json
     #[command(verbatim_doc_comment)]
     Merge(MergeArgs),
-    /// Run the comparison on a Kubernetes cluster (docs/distributed.md).
-    ///
-    /// When one machine is not enough (the load generator saturates before
-    /// the service): the contenders as Deployments with the same
-    /// resources.limits, the load generator as an Indexed Job whose pods are
-    /// shards, their histograms merged exactly.
-    ///
-    /// Examples:
-    ///   shootout k8s push --registry registry.example:5000
-    ///   shootout k8s render --registry registry.example:5000 --shards 4 --out k8s/
-    ///   shootout k8s run --registry registry.example:5000 --shards 4 --path /json -c 512
-    #[command(verbatim_doc_comment, subcommand)]
-    K8s(K8sCommand),
     /// Measure cold start: spawn to first 200 on /health and to first correct /json.
     ///
     /// Readiness is probed every 200 us by connect-and-request; each run's

@@ -5,7 +5,6 @@
 mod claims;
 mod coldstart;
 mod footprint;
-mod k8s;
 mod load;
 mod merge;
 mod report;
@@ -21,7 +20,6 @@ mod verify;
 pub use claims::claims;
 pub use coldstart::coldstart;
 pub use footprint::footprint;
-pub use k8s::k8s;
 pub use load::load;
 pub use merge::merge;
 pub use report::report;

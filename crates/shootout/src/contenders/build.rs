@@ -5,6 +5,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use super::manifest::Contender;
+use super::sources;
 use super::toolchain::Runtime;
 
 /// A failed build, with the end of its output.
@@ -24,9 +25,14 @@ pub enum BuildError {
 }
 
 /// A successful build.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Built {
     pub wall: Duration,
+    /// The SHA-256 of the contender's sources ([`super::sources::hash`]);
+    /// empty when they could not be read.
+    pub source_hash: String,
+    /// The last good build was current, so none ran.
+    pub reused: bool,
 }
 
 /// A command for `contender`: run in its folder, with its runtime first on PATH
@@ -51,17 +57,36 @@ fn resolve_program(dir: &Path, program: &str) -> std::path::PathBuf {
     }
 }
 
-/// Runs the manifest's build command, if any.
+/// Runs the manifest's build command, if any, unless the last good build
+/// is current (same sources, runtime, command and environment, artifact in
+/// place).
 pub fn build(contender: &Contender, runtime: &Runtime) -> Result<Built, BuildError> {
     let start = Instant::now();
+    let source_hash = sources::hash(&contender.dir).unwrap_or_default();
     let Some(argv) = &contender.build else {
         return Ok(Built {
             wall: start.elapsed(),
+            source_hash,
+            reused: false,
         });
     };
+    if !source_hash.is_empty() && sources::is_current(contender, runtime, &source_hash) {
+        return Ok(Built {
+            wall: start.elapsed(),
+            source_hash,
+            reused: true,
+        });
+    }
+    sources::forget(contender);
+    eprintln!("shootout: building {}…", contender.name);
     run_to_completion(contender, runtime, argv)?;
+    if !source_hash.is_empty() {
+        sources::record(contender, runtime, &source_hash);
+    }
     Ok(Built {
         wall: start.elapsed(),
+        source_hash,
+        reused: false,
     })
 }
 

@@ -2,6 +2,7 @@
 
 pub mod build;
 pub mod manifest;
+pub mod sources;
 pub mod toolchain;
 
 pub use manifest::{Contender, discover};

@@ -158,6 +158,10 @@ pub fn resolve(req: &RuntimeRequirement, cache: &Path) -> Result<Runtime, Toolch
         }),
         _ if npm_runtime(&req.name).is_some() => {
             let npm = npm_runtime(&req.name).expect("checked");
+            // Contenders are built side by side: one provides a runtime at a
+            // time, and the others find it in the cache.
+            static PROVIDING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+            let _one_at_a_time = PROVIDING.lock().unwrap_or_else(|e| e.into_inner());
             provide_from_npm(req, npm, cache)
         }
         Some((_, version)) => Err(ToolchainError::TooOld {

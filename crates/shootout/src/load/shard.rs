@@ -413,7 +413,7 @@ pub(crate) mod tests {
     use std::time::Duration;
 
     /// A real (small) load result: 20 requests to the upstream simulator.
-    pub(crate) fn small_report() -> LoadReport {
+    fn small_report() -> LoadReport {
         use crate::load::{LoadConfig, Mix, Model, Stop, Target, Template};
         let rt = tokio::runtime::Runtime::new().unwrap();
         let state = crate::upstream::Upstream::new(Duration::from_millis(1));
@@ -538,5 +538,19 @@ pub(crate) mod tests {
                 "p{q}"
             );
         }
+    }
+
+    #[test]
+    fn a_shard_result_is_found_in_a_log_with_other_lines() {
+        let report = small_report();
+        assert_eq!(report.completed, 20);
+        let log = format!(
+            "shootout: waiting for the barrier\n{}\nshootout: done\n",
+            serde_json::to_string_pretty(&report).unwrap()
+        );
+        assert_eq!(report_in_log(&log).unwrap(), report);
+        assert!(report_in_log("nothing here\n").is_err());
+        let broken = report_in_log("{\"schema\": 1}\n").unwrap_err();
+        assert!(broken.contains("not a load result"), "{broken}");
     }
 }

@@ -324,7 +324,7 @@ fn write_closure(contender: &Contender, c: &Closure, dir: &Path) -> Result<Image
     Ok(image)
 }
 
-/// Writes `contender`'s OCI image layout into `dir` (what `shootout k8s
+/// Writes `contender`'s OCI image layout into `dir` (what `shootout-k8s
 /// push` sends).
 pub fn write_image(
     contender: &Contender,
@@ -337,13 +337,12 @@ pub fn write_image(
 /// Where the shootout binary lives in its own image.
 pub const SHOOTOUT_PATH: &str = "/usr/local/bin/shootout";
 
-/// Writes shootout's own image into `dir`: this binary (the generator
+/// Writes shootout's own image into `dir`: the `shootout` binary `exe` (the generator
 /// shards and the upstream simulator run it) on a system layer of its
 /// shared libraries, by the same code as the contenders' images.
-pub fn write_shootout_image(dir: &Path) -> Result<Image, OpsError> {
-    let exe = std::env::current_exe()
-        .and_then(std::fs::canonicalize)
-        .map_err(|e| format!("finding the shootout binary: {e}"))?;
+pub fn write_shootout_image(exe: &Path, dir: &Path) -> Result<Image, OpsError> {
+    let exe = std::fs::canonicalize(exe)
+        .map_err(|e| format!("finding the shootout binary {}: {e}", exe.display()))?;
     // Without its debug information when binutils' strip is there (the
     // release build's line tables are most of its 126 MB), as images ship.
     let scratch = tempfile::tempdir().map_err(|e| e.to_string())?;

@@ -261,7 +261,7 @@ fn write_layer(blobs: &Path, dir: &Path, entries: &[&Entry]) -> io::Result<Writt
 
 /// A blob of the layout `dir`, checked against its descriptor's digest and
 /// size.
-pub(crate) fn read_blob(dir: &Path, descriptor: &Value) -> Result<Vec<u8>, OpsError> {
+pub fn read_blob(dir: &Path, descriptor: &Value) -> Result<Vec<u8>, OpsError> {
     let digest = descriptor["digest"]
         .as_str()
         .ok_or("descriptor without digest")?;

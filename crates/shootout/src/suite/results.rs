@@ -147,6 +147,10 @@ pub struct ContenderInfo {
     /// did not start, whose process-side metrics are unavailable.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remote: Option<String>,
+    /// The SHA-256 of its sources (every file of its folder but build
+    /// outputs), as built for this run; null for a remote target.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_hash: Option<String>,
 }
 
 /// The whole document.

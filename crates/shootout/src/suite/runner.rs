@@ -39,13 +39,36 @@ pub fn rotation<T: Clone>(items: &[T], k: usize) -> Vec<T> {
     items[k..].iter().chain(&items[..k]).cloned().collect()
 }
 
-/// Builds and verifies one contender; `Err` says why it is skipped.
+/// Builds every contender at once (a build waits on the network or one
+/// toolchain while another compiles), each reused when its sources have not
+/// changed; in `contenders`' order.
+async fn prepare_all(contenders: &[Contender]) -> Vec<Result<Prepared, gate::GateError>> {
+    let started = Instant::now();
+    let mut builds = tokio::task::JoinSet::new();
+    for (i, c) in contenders.iter().enumerate() {
+        let c = c.clone();
+        builds.spawn(async move { (i, gate::prepare(&c).await) });
+    }
+    let mut done: Vec<_> = builds.join_all().await;
+    done.sort_by_key(|(i, _)| *i);
+    if !contenders.is_empty() {
+        eprintln!(
+            "shootout: {} contender(s) ready to verify after {:.1} s",
+            contenders.len(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    done.into_iter().map(|(_, p)| p).collect()
+}
+
+/// Verifies one built contender; `Err` says why it is skipped.
 async fn admit(
-    contender: &Contender,
+    prepared: Result<Prepared, gate::GateError>,
     setup: &Setup,
     seed: u64,
 ) -> Result<(Prepared, ContenderInfo), gate::GateError> {
-    let prepared = gate::prepare(contender).await?;
+    let prepared = prepared?;
+    let contender = &prepared.contender;
     let mut how = Launch {
         cpus: setup.service_cpus.clone(),
         port: None,
@@ -91,6 +114,7 @@ async fn admit(
         database_driver: contender.database.as_ref().map(|d| d.driver.clone()),
         database_skipped,
         remote: None,
+        source_hash: Some(prepared.built.source_hash.clone()).filter(|h| !h.is_empty()),
     };
     Ok((prepared, info))
 }
@@ -121,6 +145,7 @@ async fn admit_target(target: &crate::remote::Target, seed: u64) -> ContenderInf
         database_driver: None,
         database_skipped: None,
         remote: Some(target.url.clone()),
+        source_hash: None,
     }
 }
 
@@ -244,9 +269,10 @@ pub async fn run(opts: &Options) -> anyhow::Result<Results> {
 
     // Build and verify: a contender that fails is skipped with the reason.
     let mut ready: Vec<Subject> = Vec::new();
-    for c in &opts.contenders {
+    let built = prepare_all(&opts.contenders).await;
+    for (c, prepared) in opts.contenders.iter().zip(built) {
         results.contenders.retain(|i| i.name != c.name);
-        match admit(c, &opts.setup, opts.seed).await {
+        match admit(prepared, &opts.setup, opts.seed).await {
             Ok((prepared, info)) => {
                 results.contenders.push(info);
                 ready.push(Subject::Local(Box::new(prepared)));
@@ -268,6 +294,7 @@ pub async fn run(opts: &Options) -> anyhow::Result<Results> {
                     database_driver: c.database.as_ref().map(|d| d.driver.clone()),
                     database_skipped: None,
                     remote: None,
+                    source_hash: None,
                 });
             }
         }

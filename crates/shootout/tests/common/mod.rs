@@ -6,6 +6,7 @@
 pub mod fixture_server;
 #[allow(dead_code)]
 pub mod netns;
+pub mod prerequisite;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};

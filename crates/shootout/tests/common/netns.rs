@@ -29,11 +29,19 @@ fn ip(args: &[&str]) -> Result<(), String> {
 impl Net {
     /// `hosts` namespaces; the bridge is 10.213.X.1 and host `i` is
     /// 10.213.X.(i+2). `None` when this process may not make namespaces
-    /// (not root), said on stderr.
+    /// (not root, or no `ip`): skipped outside CI, a failure under it.
     pub fn new(hosts: usize) -> Option<Self> {
         // SAFETY: a plain getter.
-        if unsafe { libc::geteuid() } != 0 {
-            eprintln!("SKIPPED: network namespaces need root");
+        let root = unsafe { libc::geteuid() } == 0;
+        if !super::prerequisite::available(
+            "network namespaces",
+            (!root).then(|| "not root".to_owned()),
+            "run as root, with `ip` (iproute2; .ci/run installs it)",
+        ) || !super::prerequisite::available(
+            "network namespaces",
+            super::prerequisite::missing_program("ip"),
+            "apt-get install iproute2 (.ci/run installs it)",
+        ) {
             return None;
         }
         let id = std::process::id();

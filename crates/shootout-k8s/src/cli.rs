@@ -1,10 +1,10 @@
-//! `shootout k8s render|run|push` options.
+//! `shootout-k8s render|run|push` options. Doc comments here are the `--help` text.
 
 use std::path::PathBuf;
 
-use clap::{Args, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
-use crate::units::{parse_duration, parse_duration_or_zero, parse_rate};
+use shootout::units::{parse_duration, parse_duration_or_zero, parse_rate};
 
 /// The images on the cluster: which contenders, and where `k8s push` puts
 /// them.
@@ -32,6 +32,25 @@ pub struct K8sImagesArgs {
     /// The images' tag.
     #[arg(long, default_value = "latest")]
     pub tag: String,
+}
+
+/// shootout on a Kubernetes cluster, when one machine is not enough.
+///
+/// The load generator saturates before the service: run the contenders as
+/// Deployments with the same resources.limits, the load generator as an
+/// Indexed Job whose pods are shards, and merge their histograms exactly
+/// (docs/distributed.md). The images carry the `shootout` binary built
+/// beside this one (`cargo build --release -p shootout -p shootout-k8s`).
+///
+/// Examples:
+///   shootout-k8s push --registry registry.example:5000
+///   shootout-k8s render --registry registry.example:5000 --shards 4 --out k8s/
+///   shootout-k8s run --registry registry.example:5000 --shards 4 --path /json -c 512
+#[derive(Debug, Parser)]
+#[command(name = "shootout-k8s", version, verbatim_doc_comment)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: K8sCommand,
 }
 
 #[derive(Debug, Subcommand)]
@@ -62,7 +81,7 @@ pub struct K8sPlanArgs {
         value_name = "cpu=Q,memory=Q",
         default_value = "cpu=1,memory=512Mi"
     )]
-    pub limits: crate::limits::Limits,
+    pub limits: shootout::limits::Limits,
     /// Generator pods (shards).
     #[arg(long, default_value_t = 2)]
     pub shards: usize,
@@ -72,7 +91,7 @@ pub struct K8sPlanArgs {
         value_name = "cpu=Q,memory=Q",
         default_value = "cpu=1,memory=256Mi"
     )]
-    pub shard_limits: crate::limits::Limits,
+    pub shard_limits: shootout::limits::Limits,
     /// What the shards request: path and query.
     #[arg(long, default_value = "/json")]
     pub path: String,
@@ -147,6 +166,11 @@ pub struct K8sPushArgs {
         default_value = "target/shootout/k8s-images"
     )]
     pub layouts: PathBuf,
+    /// The `shootout` binary that goes into shootout's own image (the
+    /// upstream simulator and the generator shards run it) [default: the
+    /// `shootout` beside this binary, else the first on PATH].
+    #[arg(long, value_name = "PATH", env = "SHOOTOUT_BIN")]
+    pub shootout_bin: Option<PathBuf>,
     /// Print what was pushed as JSON on stdout.
     #[arg(long)]
     pub json: bool,

@@ -34,14 +34,14 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::{Deserialize, Serialize};
 
-use crate::limits::Limits;
+use shootout::limits::Limits;
 
 /// Port every contender listens on in its pod.
 pub const SERVICE_PORT: i32 = 8080;
 /// The upstream simulator's port.
 pub const UPSTREAM_PORT: i32 = 4100;
 /// Where the shootout binary lives in its image.
-pub use crate::ops::footprint::SHOOTOUT_PATH;
+pub use shootout::ops::footprint::SHOOTOUT_PATH;
 /// The PostgreSQL image of the database scenarios.
 pub const POSTGRES_IMAGE: &str = "postgres:15";
 const PART_OF: &str = "app.kubernetes.io/part-of";
@@ -333,7 +333,10 @@ fn base(plan: &Plan) -> Vec<Object> {
         if plan.database {
             vars.push(("DATABASE_URL", DATABASE_URL.to_owned()));
             let cpus = plan.limits.cpu.map_or(1, |c| c.ceil() as usize);
-            vars.push(("DB_POOL_SIZE", crate::database::pool_size(cpus).to_string()));
+            vars.push((
+                "DB_POOL_SIZE",
+                shootout::database::pool_size(cpus).to_string(),
+            ));
         }
         // Not told its CPU budget: as in a pod, its runtime finds its
         // limits itself (`--limits` locally does the same).
@@ -360,7 +363,7 @@ fn database(plan: &Plan) -> Vec<Object> {
         metadata: meta(plan, "postgres-schema", "database"),
         data: Some(BTreeMap::from([(
             "schema.sql".to_owned(),
-            include_str!("../../../../contract/schema.sql").to_owned(),
+            shootout::database::SCHEMA_SQL.to_owned(),
         )])),
         ..Default::default()
     };

@@ -3,7 +3,7 @@
 //! `shootout`), then one contender at a time: its verification Job, and
 //! only when that passed its load Job (the barrier set when it is created),
 //! each shard's JSON read from its pod's log, the shards merged exactly
-//! ([`crate::load::shard::merge`]), and at the end the namespace deleted.
+//! ([`shootout::load::shard::merge`]), and at the end the namespace deleted.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -14,8 +14,8 @@ use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Pod, Service};
 use kube::api::{DeleteParams, ListParams, LogParams, Patch, PatchParams, PostParams};
 use kube::{Api, Client};
 
-use super::render::{self, Object, Plan};
-use crate::load::report::LoadReport;
+use crate::render::{self, Object, Plan};
+use shootout::load::report::LoadReport;
 
 const MANAGER: &str = "shootout";
 const POLL: Duration = Duration::from_secs(2);
@@ -231,7 +231,7 @@ async fn measure(client: &Client, opts: &Options, contender: &str) -> Result<Loa
         .await
         .map_err(|e| format!("verification failed, not measured: {e:#}"))?;
     let mut plan = opts.plan.clone();
-    plan.start_at = crate::load::clock::unix_us() as f64 / 1e6 + opts.lead.as_secs_f64();
+    plan.start_at = shootout::load::clock::unix_us() as f64 / 1e6 + opts.lead.as_secs_f64();
     let jobs = render::contender_jobs(&plan, contender);
     eprintln!(
         "shootout: load on {contender}: {} shards, starting in {} s…",
@@ -245,12 +245,12 @@ async fn measure(client: &Client, opts: &Options, contender: &str) -> Result<Loa
     let mut shards = Vec::new();
     for (i, log) in logs.iter().enumerate() {
         let report =
-            crate::load::shard::report_in_log(log).map_err(|e| format!("shard {i}: {e}"))?;
+            shootout::load::shard::report_in_log(log).map_err(|e| format!("shard {i}: {e}"))?;
         let path = opts.out.join(format!("{contender}.shard-{i}.json"));
         write_json(&path, &report).map_err(|e| e.to_string())?;
         shards.push((format!("shard {i}"), report));
     }
-    let merged = crate::load::shard::merge(&shards).map_err(|e| e.to_string())?;
+    let merged = shootout::load::shard::merge(&shards).map_err(|e| e.to_string())?;
     write_json(&opts.out.join(format!("{contender}.json")), &merged).map_err(|e| e.to_string())?;
     Ok(merged)
 }
@@ -306,20 +306,6 @@ pub async fn run(opts: &Options) -> anyhow::Result<Vec<Outcome>> {
 mod tests {
     use super::*;
     use k8s_openapi::api::batch::v1::{JobCondition, JobStatus};
-
-    #[test]
-    fn a_shard_result_is_found_in_a_log_with_other_lines() {
-        let report = crate::load::shard::tests::small_report();
-        assert_eq!(report.completed, 20);
-        let log = format!(
-            "shootout: waiting for the barrier\n{}\nshootout: done\n",
-            serde_json::to_string_pretty(&report).unwrap()
-        );
-        assert_eq!(crate::load::shard::report_in_log(&log).unwrap(), report);
-        assert!(crate::load::shard::report_in_log("nothing here\n").is_err());
-        let broken = crate::load::shard::report_in_log("{\"schema\": 1}\n").unwrap_err();
-        assert!(broken.contains("not a load result"), "{broken}");
-    }
 
     #[test]
     fn a_job_is_done_when_every_index_succeeded_and_failed_at_the_first_failure() {

@@ -1,5 +1,5 @@
 //! `shootout k8s push`: OCI image layouts (the contenders' and shootout's
-//! own, written by [`crate::ops::oci`]) copied to a registry with
+//! own, written by [`shootout::ops::oci`]) copied to a registry with
 //! `oci-client`, blob by blob and byte for byte, so that the digests in the
 //! registry are the layout's; then read back and every digest checked.
 //!
@@ -16,7 +16,7 @@ use oci_client::{Client, Reference, RegistryOperation};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::ops::oci::digest_of as sha256;
+use shootout::ops::oci::digest_of as sha256;
 
 const MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 
@@ -134,7 +134,8 @@ fn read_layout(dir: &Path) -> Result<Layout, RegistryError> {
         .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
         .map_err(fail)?;
     let descriptor = &index["manifests"][0];
-    let manifest = crate::ops::oci::read_blob(dir, descriptor).map_err(|e| fail(e.to_string()))?;
+    let manifest =
+        shootout::ops::oci::read_blob(dir, descriptor).map_err(|e| fail(e.to_string()))?;
     let parsed: Value = serde_json::from_slice(&manifest).map_err(|e| fail(e.to_string()))?;
     let blobs = blob_digests(&parsed);
     if blobs.iter().any(String::is_empty) {

@@ -1,15 +1,15 @@
-//! `shootout k8s render|run|push`.
+//! `shootout-k8s render|run|push`.
 
 use std::io::Write;
 use std::path::Path;
 
 use anyhow::Context;
+use serde::Serialize;
 
-use super::print_json_or_text;
 use crate::cli::{K8sCommand, K8sPlanArgs, K8sPushArgs, K8sRenderArgs, K8sRunArgs};
-use crate::contenders;
-use crate::k8s::render::{self, LoadPlan, Plan};
-use crate::k8s::{cluster, registry};
+use crate::render::{self, LoadPlan, Plan};
+use crate::{cluster, registry};
+use shootout::contenders;
 
 pub async fn k8s(command: K8sCommand) -> anyhow::Result<bool> {
     match command {
@@ -17,6 +17,52 @@ pub async fn k8s(command: K8sCommand) -> anyhow::Result<bool> {
         K8sCommand::Run(args) => run(&args).await,
         K8sCommand::Push(args) => push(&args).await,
     }
+}
+
+fn print_json_or_text(
+    json: bool,
+    value: &impl Serialize,
+    text: impl FnOnce() -> String,
+) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut stdout, value)?;
+        writeln!(stdout)?;
+    } else {
+        write!(stdout, "{}", text())?;
+    }
+    Ok(())
+}
+
+/// The lean `shootout` binary that goes into shootout's own image: the one
+/// given, else the one beside this binary (cargo builds both into one
+/// folder), else the first on PATH.
+fn shootout_binary(given: Option<&Path>) -> anyhow::Result<std::path::PathBuf> {
+    if let Some(path) = given {
+        anyhow::ensure!(
+            path.is_file(),
+            "--shootout-bin {}: no such file",
+            path.display()
+        );
+        return Ok(path.to_owned());
+    }
+    let beside = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("shootout")))
+        .filter(|p| p.is_file());
+    let on_path = || {
+        std::env::var_os("PATH").and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|dir| dir.join("shootout"))
+                .find(|p| p.is_file())
+        })
+    };
+    beside.or_else(on_path).ok_or_else(|| {
+        anyhow::anyhow!(
+            "no `shootout` binary beside this one or on PATH to put in shootout's image\n  \
+             hint: cargo build --release -p shootout (or give --shootout-bin PATH)"
+        )
+    })
 }
 
 /// A DNS label, as namespaces and object names must be.
@@ -84,7 +130,7 @@ fn write(path: &Path, objects: &[render::Object]) -> anyhow::Result<()> {
 }
 
 fn render(args: &K8sRenderArgs) -> anyhow::Result<bool> {
-    let now = crate::load::clock::unix_us() as f64 / 1e6;
+    let now = shootout::load::clock::unix_us() as f64 / 1e6;
     let start_at = args
         .start_at
         .unwrap_or(now + args.start_in.as_secs_f64())
@@ -178,7 +224,7 @@ async fn run(args: &K8sRunArgs) -> anyhow::Result<bool> {
         for o in &outcomes {
             text.push_str(&format!("\n== {} ==\n", o.contender));
             match &o.result {
-                Ok(r) => text.push_str(&crate::load::report::render(r)),
+                Ok(r) => text.push_str(&shootout::load::report::render(r)),
                 Err(e) => text.push_str(&format!("  not measured: {e}\n")),
             }
         }
@@ -197,9 +243,10 @@ async fn push(args: &K8sPushArgs) -> anyhow::Result<bool> {
     let mut failed = Vec::new();
     // shootout's own image first: the generator shards and the upstream run it.
     let own = args.layouts.join("shootout");
+    let exe = shootout_binary(args.shootout_bin.as_deref())?;
     let image = tokio::task::spawn_blocking({
         let own = own.clone();
-        move || crate::ops::footprint::write_shootout_image(&own)
+        move || shootout::ops::footprint::write_shootout_image(&exe, &own)
     })
     .await??;
     eprintln!(
@@ -208,7 +255,7 @@ async fn push(args: &K8sPushArgs) -> anyhow::Result<bool> {
     );
     let mut layouts = vec![("shootout".to_owned(), own)];
     for c in &chosen {
-        let prepared = match crate::gate::prepare(c).await {
+        let prepared = match shootout::gate::prepare(c).await {
             Ok(p) => p,
             Err(e) => {
                 eprintln!("shootout: skipping {}: {e}", c.name);
@@ -219,7 +266,7 @@ async fn push(args: &K8sPushArgs) -> anyhow::Result<bool> {
         let dir = args.layouts.join(&c.name);
         let (contender, runtime, at) = (c.clone(), prepared.runtime.clone(), dir.clone());
         let written = tokio::task::spawn_blocking(move || {
-            crate::ops::footprint::write_image(&contender, &runtime, &at)
+            shootout::ops::footprint::write_image(&contender, &runtime, &at)
         })
         .await?;
         match written {
@@ -277,12 +324,12 @@ async fn push(args: &K8sPushArgs) -> anyhow::Result<bool> {
 /// upstream simulator, a contender's as itself); milliseconds to its first
 /// good answer.
 async fn ran(name: &str, dir: &Path) -> anyhow::Result<f64> {
-    let port = crate::supervise::process::free_port()?;
+    let port = shootout::supervise::process::free_port()?;
     let start = if name == "shootout" {
-        crate::ops::image::start_shootout(dir, port).await?
+        shootout::ops::image::start_shootout(dir, port).await?
     } else {
         let timeout = std::time::Duration::from_secs(30);
-        crate::ops::image::start(dir, &|_| true, None, port, timeout).await?
+        shootout::ops::image::start(dir, &|_| true, None, port, timeout).await?
     };
     match (start.answered, start.ready_ms) {
         (true, Some(ms)) => Ok(ms),

@@ -7,7 +7,7 @@
 
 use serde_json::Value;
 
-use super::render::Object;
+use crate::render::Object;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StrictError {
