@@ -213,6 +213,62 @@ pub struct Launch {
 }
 
 impl Launch {
+    /// The common case: on `cpus`, answering within `ready_timeout`, on a
+    /// free port of 127.0.0.1, with an in-process upstream, no GC trace, no
+    /// database and no cgroup limits. What differs is said by the `with_*`
+    /// adjustments.
+    pub fn new(cpus: CpuSet, ready_timeout: Duration) -> Self {
+        Self {
+            cpus,
+            port: None,
+            ready_timeout,
+            upstream: UpstreamPlan::InProcess,
+            trace_gc: false,
+            database: None,
+            limits: None,
+            host: None,
+        }
+    }
+
+    /// On this port instead of a free one.
+    pub fn with_port(self, port: u16) -> Self {
+        Self {
+            port: Some(port),
+            ..self
+        }
+    }
+
+    /// Its upstream started this way instead of in process.
+    pub fn with_upstream(self, upstream: UpstreamPlan) -> Self {
+        Self { upstream, ..self }
+    }
+
+    /// With the runtime's GC trace on (or off).
+    pub fn with_gc_trace(self, trace_gc: bool) -> Self {
+        Self { trace_gc, ..self }
+    }
+
+    /// Told this `DATABASE_URL`, when there is one.
+    pub fn with_database(self, url: Option<String>) -> Self {
+        Self {
+            database: url,
+            ..self
+        }
+    }
+
+    /// Under these cgroup limits, when there are any.
+    pub fn with_limits(self, limits: Option<crate::limits::Limits>) -> Self {
+        Self { limits, ..self }
+    }
+
+    /// Listening on `host` instead of 127.0.0.1.
+    pub fn with_host(self, host: std::net::IpAddr) -> Self {
+        Self {
+            host: Some(host),
+            ..self
+        }
+    }
+
     /// The CPUs it has to work with: its quota rounded up under limits,
     /// else its pinned CPUs (sizes its database pool).
     pub fn budget_cpus(&self) -> usize {

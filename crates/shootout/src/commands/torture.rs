@@ -5,7 +5,7 @@ use super::{in_ci, print_json_or_text, split};
 use crate::cli::TortureArgs;
 use crate::contenders;
 use crate::database::Database;
-use crate::gate::{self, Launch, UpstreamPlan};
+use crate::gate::{self, Launch};
 use crate::torture::{self, Scorecard};
 
 pub async fn torture(args: TortureArgs) -> anyhow::Result<bool> {
@@ -47,16 +47,7 @@ pub async fn torture(args: TortureArgs) -> anyhow::Result<bool> {
                 ""
             }
         );
-        let how = Launch {
-            cpus: cpus.clone(),
-            port: None,
-            ready_timeout: args.common.ready_timeout,
-            upstream: UpstreamPlan::InProcess,
-            trace_gc: false,
-            database: None,
-            limits: None,
-            host: None,
-        };
+        let how = Launch::new(cpus.clone(), args.common.ready_timeout);
         let generator = (!args.no_overload).then_some(&generator);
         match torture::battery(&prepared, &how, generator, db).await {
             Ok(card) => cards.push(card),

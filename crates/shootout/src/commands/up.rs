@@ -25,16 +25,13 @@ pub async fn up(args: UpArgs) -> anyhow::Result<bool> {
         _ => None,
     };
     let mut running = prepared
-        .start(&Launch {
-            cpus: cpus.clone(),
-            port: Some(args.port),
-            ready_timeout: args.common.ready_timeout,
-            upstream,
-            trace_gc: false,
-            database: database.as_ref().map(|d| d.url.clone()),
-            limits: None,
-            host: Some(args.host),
-        })
+        .start(
+            &Launch::new(cpus.clone(), args.common.ready_timeout)
+                .with_port(args.port)
+                .with_upstream(upstream)
+                .with_database(database.as_ref().map(|d| d.url.clone()))
+                .with_host(args.host),
+        )
         .await
         .map_err(|e| anyhow::anyhow!("starting {}: {e}", contender.name))?;
     // Whoever reads stdout may go away; the service runs on until Ctrl-C.

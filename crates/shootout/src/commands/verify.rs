@@ -7,7 +7,7 @@ use super::{in_ci, print_json_or_text, seed_or_clock, service_cpus};
 use crate::cli::VerifyArgs;
 use crate::contenders::{self, Contender};
 use crate::database::Database;
-use crate::gate::{self, Launch, Prepared, UpstreamPlan};
+use crate::gate::{self, Launch, Prepared};
 use crate::remote::Target;
 use crate::supervise::CpuSet;
 use crate::verify::report::{ContenderVerdict, Outcome, Report, SCHEMA, render};
@@ -133,16 +133,8 @@ async fn check_mode(
     let name = &prepared.contender.name;
 
     eprintln!("shootout: verifying {name} (CPUs {cpus})…");
-    let how = Launch {
-        cpus: cpus.clone(),
-        port: None,
-        ready_timeout,
-        upstream: UpstreamPlan::InProcess,
-        trace_gc: false,
-        database: database.map(|d| d.url.clone()),
-        limits: None,
-        host: None,
-    };
+    let how =
+        Launch::new(cpus.clone(), ready_timeout).with_database(database.map(|d| d.url.clone()));
     let running = match prepared.start(&how).await {
         Ok(r) => r,
         Err(e) => {

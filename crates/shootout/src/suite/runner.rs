@@ -14,7 +14,7 @@ use super::results::{CellResult, ContenderInfo, Results, SCHEMA, ScenarioResult}
 use super::scenario::{Kind, LoadSpec, Mode, Scenario};
 use super::trial::{Setup, Subject, run_trial};
 use crate::contenders::Contender;
-use crate::gate::{self, Launch, Prepared, UpstreamPlan};
+use crate::gate::{self, Launch, Prepared};
 
 /// What `shootout run` was asked to do.
 #[derive(Debug, Clone)]
@@ -69,21 +69,13 @@ async fn admit(
 ) -> Result<(Prepared, ContenderInfo), gate::GateError> {
     let prepared = prepared?;
     let contender = &prepared.contender;
-    let mut how = Launch {
-        cpus: setup.service_cpus.clone(),
-        port: None,
-        ready_timeout: setup.ready_timeout,
-        upstream: UpstreamPlan::InProcess,
-        trace_gc: false,
-        database: None,
-        limits: setup.limits,
-        host: None,
-    };
+    let how =
+        Launch::new(setup.service_cpus.clone(), setup.ready_timeout).with_limits(setup.limits);
     let conditions = prepared.admit(&how, seed, None).await?;
     // Its database mode is verified too when a scenario will measure it.
     let database_skipped = match (&setup.database, &contender.database) {
         (Some(db), Some(_)) => {
-            how.database = Some(db.url.clone());
+            let how = how.with_database(Some(db.url.clone()));
             // Same seed, same customers: each contender starts from empty tables.
             let admitted = match db.reset().await {
                 Ok(()) => prepared.admit(&how, seed, Some(db)).await.map(|_| ()),

@@ -298,24 +298,34 @@ impl Service {
 
     /// SIGTERM to the group, then SIGKILL after `grace`.
     pub async fn stop(&mut self, grace: Duration) -> Exit {
-        if let Some(exit) = self.try_exit() {
-            return exit;
-        }
-        kill_group(self.pid, sys::SIGTERM);
-        let deadline = Instant::now() + grace;
-        while Instant::now() < deadline {
-            if let Some(exit) = self.try_exit() {
-                return exit;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        self.kill()
+        self.stop_pausing(grace, || tokio::time::sleep(Duration::from_millis(10)))
+            .await
     }
-}
 
-impl Service {
     /// [`Service::stop`] for threads outside an async runtime.
     pub fn stop_blocking(&mut self, grace: Duration) -> Exit {
+        // Each pause has slept by the time it is awaited, so the stop is
+        // done at its first poll: no runtime needed to drive it.
+        let pause = || {
+            std::thread::sleep(Duration::from_millis(2));
+            std::future::ready(())
+        };
+        let mut stopping = std::pin::pin!(self.stop_pausing(grace, pause));
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        loop {
+            if let std::task::Poll::Ready(exit) = stopping.as_mut().poll(&mut cx) {
+                return exit;
+            }
+        }
+    }
+
+    /// The one stop: SIGTERM, `pause` until it exits or `grace` is over,
+    /// then SIGKILL.
+    async fn stop_pausing<F: Future<Output = ()>>(
+        &mut self,
+        grace: Duration,
+        pause: impl Fn() -> F,
+    ) -> Exit {
         if let Some(exit) = self.try_exit() {
             return exit;
         }
@@ -325,7 +335,7 @@ impl Service {
             if let Some(exit) = self.try_exit() {
                 return exit;
             }
-            std::thread::sleep(Duration::from_millis(2));
+            pause().await;
         }
         self.kill()
     }

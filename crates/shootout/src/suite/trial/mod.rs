@@ -49,18 +49,11 @@ impl Setup {
     /// under the scenario's (else the run's) cgroup limits; its upstream as
     /// a process of its own on the generator's CPUs.
     fn launch(&self, scenario: &Scenario) -> Launch {
-        Launch {
-            cpus: self.service_cpus.clone(),
-            port: None,
-            ready_timeout: self.ready_timeout,
-            upstream: UpstreamPlan::Process {
+        Launch::new(self.service_cpus.clone(), self.ready_timeout)
+            .with_upstream(UpstreamPlan::Process {
                 cpus: self.generator_cpus.clone(),
-            },
-            trace_gc: false,
-            database: None,
-            limits: scenario.limits.or(self.limits),
-            host: None,
-        }
+            })
+            .with_limits(scenario.limits.or(self.limits))
     }
 
     fn budget(&self) -> Budget {
@@ -420,16 +413,7 @@ async fn torture(
     overload: bool,
     r: &mut Record,
 ) -> anyhow::Result<()> {
-    let how = Launch {
-        cpus: setup.service_cpus.clone(),
-        port: None,
-        ready_timeout: setup.ready_timeout,
-        upstream: UpstreamPlan::InProcess,
-        trace_gc: false,
-        database: None,
-        limits: None,
-        host: None,
-    };
+    let how = Launch::new(setup.service_cpus.clone(), setup.ready_timeout);
     let generator = overload.then_some(&setup.generator_cpus);
     // In its database mode when it has one (the runner leaves the database
     // out for a contender whose database mode failed verification).
@@ -498,11 +482,12 @@ async fn with_service(
     };
     let setup = &setup;
     let running = prepared
-        .start(&Launch {
-            trace_gc: scenario.measures_gc(),
-            database: database.as_ref().map(|d| d.url.clone()),
-            ..setup.launch(scenario)
-        })
+        .start(
+            &setup
+                .launch(scenario)
+                .with_gc_trace(scenario.measures_gc())
+                .with_database(database.as_ref().map(|d| d.url.clone())),
+        )
         .await?;
     let database_sampler = database
         .as_ref()
