@@ -209,7 +209,7 @@ async fn serve_and_ask(
     Ok(outcome)
 }
 
-/// shootout's own image (the one `k8s push` sends for the generator shards
+/// shootout's own image (the one `shootout-k8s push` sends for the generator shards
 /// and the upstream simulator): started from its layers as `shootout
 /// upstream --port PORT`, its `/health` and `/clock` must answer.
 pub async fn start_shootout(layout: &Path, port: u16) -> Result<ImageStart, OpsError> {

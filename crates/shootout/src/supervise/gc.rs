@@ -51,13 +51,18 @@ pub struct GcLog(Arc<Mutex<Vec<(Instant, f64)>>>);
 
 impl GcLog {
     /// Records the pauses of `line`, if it is a trace line.
-    pub fn observe(&self, format: TraceFormat, line: &str) {
+    ///
+    /// `true` when the line was a trace line (kept out of the output tail,
+    /// so that a crash report shows the lines that explain the crash).
+    pub fn observe(&self, format: TraceFormat, line: &str) -> bool {
         let found = pauses(format, line);
-        if !found.is_empty() {
-            let now = Instant::now();
-            let mut log = self.0.lock().unwrap_or_else(|p| p.into_inner());
-            log.extend(found.into_iter().map(|ms| (now, ms)));
+        if found.is_empty() {
+            return false;
         }
+        let now = Instant::now();
+        let mut log = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        log.extend(found.into_iter().map(|ms| (now, ms)));
+        true
     }
 
     /// The pauses whose line arrived between `from` and `to`.
@@ -96,5 +101,15 @@ mod tests {
             )
             .is_empty()
         );
+    }
+
+    /// Trace lines are counted, not kept: a crash report's tail holds what
+    /// the service said, not dozens of collections.
+    #[test]
+    fn only_trace_lines_are_observed() {
+        let log = GcLog::default();
+        let trace = "gc 3 @0.020s 2%: 0.011+0.39+0.027 ms clock, 0.011+0.10/0.17/0+0.027 ms cpu, 4->4->0 MB, 4 MB goal, 0 MB stacks, 0 MB globals, 1 P";
+        assert!(log.observe(TraceFormat::Go, trace));
+        assert!(!log.observe(TraceFormat::Go, "panic: runtime error: index out of range"));
     }
 }

@@ -111,10 +111,12 @@ impl Tail {
             for line in BufReader::new(reader).lines() {
                 match line {
                     Ok(line) => {
-                        if let Some((format, log)) = &gc {
-                            log.observe(*format, &line);
+                        // GC trace lines are measurements: counted, not kept
+                        // as the output a crash report shows.
+                        let traced = gc.as_ref().is_some_and(|(f, log)| log.observe(*f, &line));
+                        if !traced {
+                            tail.push(line);
                         }
-                        tail.push(line);
                     }
                     Err(_) => break,
                 }
