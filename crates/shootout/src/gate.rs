@@ -166,9 +166,8 @@ impl UpstreamHandle {
             }
             UpstreamPlan::Process { cpus } => {
                 let port = free_port().map_err(GateError::Port)?;
-                let exe =
-                    std::env::current_exe().map_err(|e| GateError::Upstream(e.to_string()))?;
-                let mut cmd = std::process::Command::new(exe);
+                let mut cmd = crate::supervise::process::shootout_again()
+                    .map_err(|e| GateError::Upstream(e.to_string()))?;
                 cmd.args(["upstream", "--port", &port.to_string()]);
                 let mut service = Service::spawn("upstream", cmd, Some(cpus))
                     .map_err(|e| GateError::Upstream(e.to_string()))?;

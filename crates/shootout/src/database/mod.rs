@@ -269,8 +269,7 @@ async fn start_private(
     // The data directory lives in it; in a user namespace the server must be
     // able to reach it.
     let port = free_port().map_err(start)?;
-    let exe = std::env::current_exe().map_err(start)?;
-    let mut cmd = std::process::Command::new(exe);
+    let mut cmd = crate::supervise::process::shootout_again().map_err(start)?;
     cmd.arg("postgres-keeper")
         .arg("--bin-dir")
         .arg(&found.bin_dir)

@@ -373,6 +373,21 @@ impl Drop for Service {
     }
 }
 
+/// A command that runs this very shootout binary again (the upstream
+/// simulator, PostgreSQL's keeper, a cold-start run): through
+/// `/proc/self/exe`, so that a rebuild that replaces the file on disk during
+/// a long run cannot take it away; `current_exe` elsewhere.
+pub fn shootout_again() -> std::io::Result<Command> {
+    let proc_self = std::path::Path::new("/proc/self/exe");
+    let mut cmd = if proc_self.exists() {
+        Command::new(proc_self)
+    } else {
+        Command::new(std::env::current_exe()?)
+    };
+    std::os::unix::process::CommandExt::arg0(&mut cmd, "shootout");
+    Ok(cmd)
+}
+
 /// A free TCP port on 127.0.0.1 (bound, then released for the contender).
 pub fn free_port() -> std::io::Result<u16> {
     let listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
