@@ -142,10 +142,12 @@ func internalError(c *gin.Context, what string, err error) {
 	writeError(c, http.StatusInternalServerError, "internal_error", what+" failed")
 }
 
-// listQuery is GET /orders's query, validated by Gin's validator.
+// listQuery is GET /orders's query, validated by Gin's validator: `number`
+// is digits only (`numeric` would let a sign or a fraction through, and
+// strconv.Atoi a sign).
 type listQuery struct {
 	CustomerID string `form:"customer_id" binding:"required,token"`
-	Limit      string `form:"limit" binding:"omitempty,numeric,max=3"`
+	Limit      string `form:"limit" binding:"omitempty,number,max=3"`
 }
 
 // listOrders answers GET /orders?customer_id=…&limit=… (database mode).

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -91,7 +92,7 @@ func (s *server) cpuJSON(c *gin.Context) {
 	}
 	bytes, total, err := jsonKernel(uint32(seed), uint32(n))
 	if err != nil {
-		writeError(c, http.StatusInternalServerError, "internal", err.Error())
+		writeError(c, http.StatusInternalServerError, "internal_error", err.Error())
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"seed": uint32(seed), "n": uint32(n), "bytes": bytes, "total_cents": total})
@@ -123,6 +124,10 @@ func (s *server) io(c *gin.Context) {
 		upstreamError(c, "upstream", err)
 		return
 	}
+	if reply.Token == "" {
+		writeError(c, http.StatusBadGateway, "bad_gateway", "upstream: the reply has no token")
+		return
+	}
 	c.JSON(http.StatusOK, reply)
 }
 
@@ -143,18 +148,26 @@ func upstreamError(c *gin.Context, what string, err error) {
 }
 
 // call sends req upstream and decodes a 200 JSON reply into out. The body is
-// always drained and closed so the connection goes back to the pool.
+// always drained (up to maxUpstreamBody) and closed, so the connection goes
+// back to the pool: a body closed unread makes the transport drop it.
 func (s *server) call(req *http.Request, out any) error {
 	resp, err := s.client.Do(req)
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
+	defer func() {
+		io.Copy(io.Discard, io.LimitReader(resp.Body, maxUpstreamBody))
+		resp.Body.Close()
+	}()
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("status %d", resp.StatusCode)
 	}
 	return json.NewDecoder(resp.Body).Decode(out)
 }
+
+// maxUpstreamBody is how much of an upstream body is read to keep its
+// connection; a longer one is closed instead.
+const maxUpstreamBody = 64 << 10
 
 func writeError(c *gin.Context, status int, code, message string) {
 	c.AbortWithStatusJSON(status, gin.H{"error": code, "message": message})

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -100,7 +101,7 @@ func (s *server) cpuJSON(w http.ResponseWriter, r *http.Request) {
 	}
 	bytes, total, err := jsonKernel(uint32(seed), uint32(n))
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, "internal", err.Error())
+		writeError(w, http.StatusInternalServerError, "internal_error", err.Error())
 		return
 	}
 	writeJSON(w, http.StatusOK, struct {
@@ -140,6 +141,10 @@ func (s *server) io(w http.ResponseWriter, r *http.Request) {
 		upstreamError(w, "upstream", err)
 		return
 	}
+	if reply.Token == "" {
+		writeError(w, http.StatusBadGateway, "bad_gateway", "upstream: the reply has no token")
+		return
+	}
 	writeJSON(w, http.StatusOK, reply)
 }
 
@@ -160,18 +165,26 @@ func upstreamError(w http.ResponseWriter, what string, err error) {
 }
 
 // call sends req upstream and decodes a 200 JSON reply into out. The body is
-// always drained and closed so the connection goes back to the pool.
+// always drained (up to maxUpstreamBody) and closed, so the connection goes
+// back to the pool: a body closed unread makes the transport drop it.
 func (s *server) call(req *http.Request, out any) error {
 	resp, err := s.client.Do(req)
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
+	defer func() {
+		io.Copy(io.Discard, io.LimitReader(resp.Body, maxUpstreamBody))
+		resp.Body.Close()
+	}()
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("status %d", resp.StatusCode)
 	}
 	return json.NewDecoder(resp.Body).Decode(out)
 }
+
+// maxUpstreamBody is how much of an upstream body is read to keep its
+// connection; a longer one is closed instead.
+const maxUpstreamBody = 64 << 10
 
 func methodNotAllowed(w http.ResponseWriter, r *http.Request) {
 	writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", r.Method+" is not allowed on this path")
