@@ -9,6 +9,7 @@ import { Pool } from 'undici';
 
 import { HttpError, UPSTREAM_GRACE_MS, upstreamError, errorHandler, sendError } from './errors.js';
 import { MAX_BODY, orderRoutes } from './orders.js';
+import { hashReply, jsonReply, message, replies, tokenReply } from './schemas.js';
 import { tokenParam, uintParam } from './params.js';
 import { memoryStore } from './store.js';
 
@@ -47,22 +48,22 @@ export function buildApp({ upstreamUrl, kernels, store = memoryStore() }) {
 
   app.get('/health', async (request, reply) => reply.type('text/plain').send('ok'));
 
-  app.get('/json', async () => ({ message: 'Hello, World!' }));
+  app.get('/json', { schema: { response: replies(200, message) } }, async () => ({ message: 'Hello, World!' }));
 
-  app.get('/cpu/hash', async (request) => {
+  app.get('/cpu/hash', { schema: { response: replies(200, hashReply) } }, async (request) => {
     const seed = uintParam(request.query, 'seed', 4294967295);
     const n = uintParam(request.query, 'n', 10_000_000);
     return { seed, n, hash: await kernels.run({ kernel: 'hash', seed, n }) };
   });
 
-  app.get('/cpu/json', async (request) => {
+  app.get('/cpu/json', { schema: { response: replies(200, jsonReply) } }, async (request) => {
     const seed = uintParam(request.query, 'seed', 4294967295);
     const n = uintParam(request.query, 'n', 100_000);
     const { bytes, totalCents } = await kernels.run({ kernel: 'json', seed, n });
     return { seed, n, bytes, total_cents: totalCents };
   });
 
-  app.get('/io', async (request) => {
+  app.get('/io', { schema: { response: replies(200, tokenReply) } }, async (request) => {
     const ms = uintParam(request.query, 'ms', 10_000);
     const token = tokenParam(request.query, 'token');
     try {
@@ -76,6 +77,8 @@ export function buildApp({ upstreamUrl, kernels, store = memoryStore() }) {
         throw new Error(`status ${statusCode}`);
       }
       const reply = await body.json();
+      // A 200 that is not the reply asked for is a failed call (docs/contract.md).
+      if (typeof reply?.token !== 'string') throw new Error('the reply has no token');
       return { token: reply.token };
     } catch (err) {
       throw upstreamError(err, 'upstream');

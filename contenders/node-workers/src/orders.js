@@ -4,6 +4,7 @@
 
 import { HttpError, UPSTREAM_GRACE_MS, upstreamError, sendError } from './errors.js';
 import { hash } from './kernels.js';
+import { order as orderReply, orderList, replies } from './schemas.js';
 
 export const MAX_BODY = 65536;
 
@@ -49,7 +50,7 @@ const listSchema = {
 /** Registers the order routes on `app`, calling `upstream` (an undici Pool) and keeping orders in `store`. */
 export function orderRoutes(app, { upstream, store }) {
   app.post('/orders', {
-    schema: { body: orderSchema },
+    schema: { body: orderSchema, response: replies(201, orderReply) },
     // Checked before the body is read, so a wrong media type is a 415 whatever the body.
     onRequest: async (request) => {
       if (!isJsonMediaType(request.headers['content-type'])) {
@@ -77,7 +78,7 @@ export function orderRoutes(app, { upstream, store }) {
     },
   });
 
-  app.get('/orders/:id', async (request, reply) => {
+  app.get('/orders/:id', { schema: { response: replies(200, orderReply) } }, async (request, reply) => {
     const order = await store.get(request.params.id);
     if (!order) return sendError(reply, 404, `no order ${request.params.id}`);
     return order;
@@ -85,7 +86,7 @@ export function orderRoutes(app, { upstream, store }) {
 
   if (store.list) {
     app.get('/orders', {
-      schema: { querystring: listSchema },
+      schema: { querystring: listSchema, response: replies(200, orderList) },
       handler: async (request) => {
         const raw = request.query.limit;
         const limit = raw === undefined ? 20 : Number(raw);

@@ -1,15 +1,18 @@
-// The worker_threads pool that runs the CPU kernels off the event loop,
-// sized from the CPU budget: one worker per CPU, started up front so the
-// first heavy request does not pay for a thread start.
-
-import { availableParallelism } from 'node:os';
+// The worker_threads pool that runs the CPU kernels off the event loop.
+// With CPUS (the budget shootout gives) it has one worker per CPU, started
+// up front so the first heavy request does not pay for a thread start.
+// Without it (a pod under a CPU quota, told nothing) Piscina sizes the pool
+// itself, from os.availableParallelism(); the start-up line reports what
+// it chose.
 
 import Piscina from 'piscina';
 
-/** A pool of `threads` workers running src/worker.js. */
+/** A pool of `threads` workers running src/worker.js; Piscina's own sizing when undefined. */
 export function kernelPool(threads = budget()) {
+  const filename = new URL('./worker.js', import.meta.url).href;
+  if (threads === undefined) return new Piscina({ filename });
   return new Piscina({
-    filename: new URL('./worker.js', import.meta.url).href,
+    filename,
     minThreads: threads,
     maxThreads: threads,
     // Piscina's default queue is unbounded: a request waits for a free worker
@@ -18,8 +21,8 @@ export function kernelPool(threads = budget()) {
   });
 }
 
-/** CPUS from the environment (the budget shootout gives), else the machine's. */
+/** CPUS from the environment, when the harness gave a budget. */
 export function budget() {
   const cpus = Number.parseInt(process.env.CPUS ?? '', 10);
-  return Number.isInteger(cpus) && cpus > 0 ? cpus : availableParallelism();
+  return Number.isInteger(cpus) && cpus > 0 ? cpus : undefined;
 }

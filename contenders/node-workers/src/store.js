@@ -1,5 +1,10 @@
 // Where orders live: in memory (one process), or in PostgreSQL through a
 // node-postgres pool when DATABASE_URL is set (contract/schema.sql).
+//
+// node-postgres prepares a statement only when the query is given a `name`
+// (its documentation's "Prepared statements"): each connection then parses
+// and plans it once and reuses it, as pgx, tokio-postgres, postgres.js and
+// Bun.SQL do by default. Every query here is named.
 
 import pg from 'pg';
 
@@ -23,6 +28,13 @@ export function memoryStore() {
 }
 
 const COLUMNS = 'id::text AS id, customer_id, currency, items_count, total_cents, fraud_score, status';
+const INSERT_ORDER = `INSERT INTO orders (customer_id, currency, items_count, total_cents, fraud_score, status)
+  VALUES ($1, $2, $3, $4, $5, $6) RETURNING id::text AS id`;
+const INSERT_ITEMS = `INSERT INTO order_items (order_id, line, sku, qty, unit_price_cents)
+  SELECT $1, t.line, t.sku, t.qty, t.price
+    FROM unnest($2::text[], $3::int[], $4::bigint[]) WITH ORDINALITY AS t(sku, qty, price, line)`;
+const GET_ORDER = `SELECT ${COLUMNS} FROM orders WHERE id = $1`;
+const LIST_ORDERS = `SELECT ${COLUMNS} FROM orders WHERE customer_id = $1 ORDER BY orders.id DESC LIMIT $2`;
 
 // int8 columns arrive as strings; every value here is below 2^53.
 function row(r) {
@@ -48,18 +60,17 @@ export function postgresStore({ connectionString, max }) {
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
-        const { rows } = await client.query(
-          `INSERT INTO orders (customer_id, currency, items_count, total_cents, fraud_score, status)
-           VALUES ($1, $2, $3, $4, $5, $6) RETURNING id::text AS id`,
-          [order.customer_id, order.currency, order.items_count, order.total_cents, order.fraud_score, order.status],
-        );
+        const { rows } = await client.query({
+          name: 'insert-order',
+          text: INSERT_ORDER,
+          values: [order.customer_id, order.currency, order.items_count, order.total_cents, order.fraud_score, order.status],
+        });
         const id = rows[0].id;
-        await client.query(
-          `INSERT INTO order_items (order_id, line, sku, qty, unit_price_cents)
-           SELECT $1, t.line, t.sku, t.qty, t.price
-             FROM unnest($2::text[], $3::int[], $4::bigint[]) WITH ORDINALITY AS t(sku, qty, price, line)`,
-          [id, items.map((i) => i.sku), items.map((i) => i.qty), items.map((i) => i.unit_price_cents)],
-        );
+        await client.query({
+          name: 'insert-items',
+          text: INSERT_ITEMS,
+          values: [id, items.map((i) => i.sku), items.map((i) => i.qty), items.map((i) => i.unit_price_cents)],
+        });
         await client.query('COMMIT');
         return { id, ...order };
       } catch (err) {
@@ -71,14 +82,11 @@ export function postgresStore({ connectionString, max }) {
     },
     async get(id) {
       if (!/^[1-9][0-9]{0,17}$/.test(id)) return undefined; // not an id this store gave out
-      const { rows } = await pool.query(`SELECT ${COLUMNS} FROM orders WHERE id = $1`, [id]);
+      const { rows } = await pool.query({ name: 'get-order', text: GET_ORDER, values: [id] });
       return rows.length ? row(rows[0]) : undefined;
     },
     async list(customerId, limit) {
-      const { rows } = await pool.query(
-        `SELECT ${COLUMNS} FROM orders WHERE customer_id = $1 ORDER BY orders.id DESC LIMIT $2`,
-        [customerId, limit],
-      );
+      const { rows } = await pool.query({ name: 'list-orders', text: LIST_ORDERS, values: [customerId, limit] });
       return rows.map(row);
     },
     async close() {
