@@ -49,6 +49,8 @@ export function buildApp({ upstreamUrl, store = memoryStore() }) {
         throw new Error(`status ${response.status}`);
       }
       reply = await response.json();
+      // A 200 that is not the reply asked for is a failed call (docs/contract.md).
+      if (typeof reply?.token !== 'string') throw new Error('the reply has no token');
     } catch (err) {
       throw upstreamError(err, 'upstream');
     }
