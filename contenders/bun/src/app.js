@@ -95,8 +95,11 @@ function only(methods) {
 
 const LIMIT = /^[0-9]{1,3}$/;
 
-/** Starts the server on `port` (0 picks one), calling the upstream at `upstreamUrl`, keeping orders in `store`. */
-export function serve({ port, hostname = '127.0.0.1', upstreamUrl, store = memoryStore() }) {
+/**
+ * Starts the server on `port` (0 picks one), calling the upstream at `upstreamUrl`, keeping orders in `store`;
+ * `reusePort` lets other processes listen on the same port.
+ */
+export function serve({ port, hostname = '127.0.0.1', upstreamUrl, store = memoryStore(), reusePort = false }) {
   /**
    * Calls the upstream and decodes its 200 JSON reply. `waitMs` is what the call asks
    * the upstream to take: the call is abandoned UPSTREAM_GRACE_MS later with a 504.
@@ -120,6 +123,8 @@ export function serve({ port, hostname = '127.0.0.1', upstreamUrl, store = memor
   return Bun.serve({
     hostname,
     port,
+    // Several processes of the service share the port (src/server.js).
+    reusePort,
     routes: {
       '/health': only({ GET: () => new Response('ok', { headers: { 'content-type': 'text/plain' } }) }),
       '/json': only({ GET: () => Response.json({ message: 'Hello, World!' }) }),
@@ -146,6 +151,8 @@ export function serve({ port, hostname = '127.0.0.1', upstreamUrl, store = memor
           const ms = uintParam(params, 'ms', 10_000);
           const token = tokenParam(params, 'token');
           const reply = await upstreamJson(`/delay?ms=${ms}&token=${token}`, ms);
+          // A 200 that is not the reply asked for is a failed call (docs/contract.md).
+          if (typeof reply?.token !== 'string') throw new HttpError(502, 'upstream: the reply has no token');
           return Response.json({ token: reply.token });
         },
       }),
@@ -170,7 +177,7 @@ export function serve({ port, hostname = '127.0.0.1', upstreamUrl, store = memor
             headers: { 'content-type': 'application/json' },
             body: JSON.stringify({ customer_id: order.customer_id, total_cents: totalCents }),
           });
-          if (authorization.approved !== true) throw new HttpError(502, 'upstream declined the order');
+          if (authorization?.approved !== true) throw new HttpError(502, 'upstream declined the order');
           const stored = await store.add(
             {
               customer_id: order.customer_id,
@@ -208,8 +215,9 @@ export function serve({ port, hostname = '127.0.0.1', upstreamUrl, store = memor
       }),
     },
     fetch: () => error(404, 'no such path'),
+    // What escapes a handler (none should: `only` catches) is a 500.
     error(err) {
-      console.error(`${request.method} ${request.url}:`, err.message);
+      console.error('unhandled:', err.message);
       return error(500, 'internal error');
     },
   });
