@@ -1,7 +1,10 @@
-// The order-service contract (docs/contract.md) on Deno.serve, with a small
-// router over URLPattern. Listens on $HOST:$PORT (127.0.0.1 unless told); stops gracefully on SIGTERM.
+// The order-service contract (docs/contract.md) on Deno.serve, routed by a Map
+// of exact paths (and the one `/orders/{id}` prefix). Listens on
+// $HOST:$PORT (127.0.0.1 unless told); stops gracefully on SIGTERM. Orders
+// live in PostgreSQL when DATABASE_URL is set (store.ts), else in memory.
 
 import { hash, json } from './kernels.ts';
+import { type Item, memoryStore, postgresStore, type Store } from './store.ts';
 import { orderError } from './validate.ts';
 
 export const MAX_BODY = 65536;
@@ -17,6 +20,7 @@ const CODES: Record<number, string> = {
   408: 'request_timeout',
   413: 'payload_too_large',
   415: 'unsupported_media_type',
+  500: 'internal_error',
   502: 'bad_gateway',
   504: 'gateway_timeout',
 };
@@ -30,7 +34,7 @@ class HttpError extends Error {
 }
 
 const error = (status: number, message: string) =>
-  Response.json({ error: CODES[status] ?? 'internal', message }, { status });
+  Response.json({ error: CODES[status] ?? 'internal_error', message }, { status });
 
 function uintParam(params: URLSearchParams, name: string, max: number): number {
   const raw = params.getAll(name);
@@ -83,25 +87,28 @@ async function readLimited(request: Request, max: number): Promise<string> {
   return new TextDecoder().decode(all);
 }
 
-type Handler = (request: Request, match: URLPatternResult) => Response | Promise<Response>;
-type Route = { pattern: URLPattern; methods: Record<string, Handler> };
+/** A route's handler: `query` is the raw query string, `id` the path's `{id}` when it has one. */
+type Handler = (request: Request, query: URLSearchParams, id: string) => Response | Promise<Response>;
+type Methods = Record<string, Handler>;
 
-interface Order {
-  customer_id: string;
-  currency: string;
-  items: { sku: string; qty: number; unit_price_cents: number }[];
+/** The path and the query of a request's URL, without parsing it whole. */
+function target(url: string): [string, string] {
+  // `request.url` is absolute: scheme://authority/path?query.
+  const pathStart = url.indexOf('/', url.indexOf('//') + 2);
+  if (pathStart < 0) return ['/', ''];
+  const queryStart = url.indexOf('?', pathStart);
+  return queryStart < 0 ? [url.slice(pathStart), ''] : [url.slice(pathStart, queryStart), url.slice(queryStart + 1)];
 }
 
-/** The request handler, calling the upstream at `upstreamUrl`. */
-export function handler(upstreamUrl: string): (request: Request) => Promise<Response> {
-  const orders = new Map<string, Record<string, unknown>>();
-  let nextId = 0;
+const LIMIT = /^[0-9]{1,3}$/;
 
+/** The request handler, calling the upstream at `upstreamUrl`, keeping orders in `store`. */
+export function handler(upstreamUrl: string, store: Store = memoryStore()): (request: Request) => Promise<Response> {
   /**
    * Calls the upstream and decodes its 200 JSON reply. `waitMs` is what the call asks
    * the upstream to take: the call is abandoned UPSTREAM_GRACE_MS later with a 504.
    */
-  async function upstreamJson(path: string, waitMs: number, init?: RequestInit): Promise<Record<string, unknown>> {
+  async function upstreamJson(path: string, waitMs: number, init?: RequestInit): Promise<Record<string, unknown> | null> {
     try {
       const signal = AbortSignal.timeout(waitMs + UPSTREAM_GRACE_MS);
       const response = await fetch(`${upstreamUrl}${path}`, { ...init, signal });
@@ -118,42 +125,36 @@ export function handler(upstreamUrl: string): (request: Request) => Promise<Resp
     }
   }
 
-  const route = (pathname: string, methods: Record<string, Handler>): Route => ({
-    pattern: new URLPattern({ pathname }),
-    methods,
-  });
-  const routes: Route[] = [
-    route('/health', {
-      GET: () => new Response('ok', { headers: { 'content-type': 'text/plain' } }),
-    }),
-    route('/json', { GET: () => Response.json({ message: 'Hello, World!' }) }),
-    route('/cpu/hash', {
-      GET: (request) => {
-        const params = new URL(request.url).searchParams;
+  // Exact paths in a Map: one lookup per request, whatever the number of routes.
+  const routes = new Map<string, Methods>([
+    ['/health', { GET: () => new Response('ok', { headers: { 'content-type': 'text/plain' } }) }],
+    ['/json', { GET: () => Response.json({ message: 'Hello, World!' }) }],
+    ['/cpu/hash', {
+      GET: (_request, params) => {
         const seed = uintParam(params, 'seed', 4294967295);
         const n = uintParam(params, 'n', 10_000_000);
         return Response.json({ seed, n, hash: hash(seed, n) });
       },
-    }),
-    route('/cpu/json', {
-      GET: (request) => {
-        const params = new URL(request.url).searchParams;
+    }],
+    ['/cpu/json', {
+      GET: (_request, params) => {
         const seed = uintParam(params, 'seed', 4294967295);
         const n = uintParam(params, 'n', 100_000);
         const { bytes, totalCents } = json(seed, n);
         return Response.json({ seed, n, bytes, total_cents: totalCents });
       },
-    }),
-    route('/io', {
-      GET: async (request) => {
-        const params = new URL(request.url).searchParams;
+    }],
+    ['/io', {
+      GET: async (_request, params) => {
         const ms = uintParam(params, 'ms', 10_000);
         const token = tokenParam(params, 'token');
         const reply = await upstreamJson(`/delay?ms=${ms}&token=${token}`, ms);
+        // A 200 that is not the reply asked for is a failed call (docs/contract.md).
+        if (typeof reply?.token !== 'string') throw new HttpError(502, 'upstream: the reply has no token');
         return Response.json({ token: reply.token });
       },
-    }),
-    route('/orders', {
+    }],
+    ['/orders', {
       POST: async (request) => {
         if (!isJsonMediaType(request.headers.get('content-type'))) {
           throw new HttpError(415, 'Content-Type must be application/json');
@@ -167,7 +168,7 @@ export function handler(upstreamUrl: string): (request: Request) => Promise<Resp
         }
         const invalid = orderError(body);
         if (invalid) throw new HttpError(400, invalid);
-        const order = body as Order;
+        const order = body as { customer_id: string; currency: string; items: Item[] };
         let totalCents = 0;
         for (const item of order.items) totalCents += item.qty * item.unit_price_cents;
         const authorization = await upstreamJson('/authorize', 0, {
@@ -175,51 +176,72 @@ export function handler(upstreamUrl: string): (request: Request) => Promise<Resp
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ customer_id: order.customer_id, total_cents: totalCents }),
         });
-        if (authorization.approved !== true) throw new HttpError(502, 'upstream declined the order');
-        const stored = {
-          id: `ord-${++nextId}`,
-          customer_id: order.customer_id,
-          currency: order.currency,
-          items_count: order.items.length,
-          total_cents: totalCents,
-          // total_cents <= 1e12, so `% 2 ** 32` is exact in a double.
-          fraud_score: hash(totalCents % 2 ** 32, 1000 * order.items.length),
-          status: 'authorized',
-        };
-        orders.set(stored.id, stored);
+        if (authorization?.approved !== true) throw new HttpError(502, 'upstream declined the order');
+        const stored = await store.add(
+          {
+            customer_id: order.customer_id,
+            currency: order.currency,
+            items_count: order.items.length,
+            total_cents: totalCents,
+            // total_cents <= 1e12, so `% 2 ** 32` is exact in a double.
+            fraud_score: hash(totalCents % 2 ** 32, 1000 * order.items.length),
+            status: 'authorized',
+          },
+          order.items,
+        );
         return Response.json(stored, { status: 201 });
       },
-    }),
-    route('/orders/:id', {
-      GET: (_request, match) => {
-        const id = match.pathname.groups.id ?? '';
-        const order = orders.get(id);
-        return order ? Response.json(order) : error(404, `no order ${id}`);
-      },
-    }),
-  ];
+      // The list query exists in database mode only.
+      ...(store.list && {
+        GET: async (_request: Request, params: URLSearchParams) => {
+          const customerId = tokenParam(params, 'customer_id');
+          let limit = 20;
+          if (params.has('limit')) {
+            const raw = params.getAll('limit');
+            limit = raw.length === 1 && LIMIT.test(raw[0]) ? Number(raw[0]) : 0;
+            if (limit < 1 || limit > 100) throw new HttpError(400, 'limit must be an integer in 1..=100');
+          }
+          return Response.json({ orders: await store.list!(customerId, limit) });
+        },
+      }),
+    }],
+  ]);
+  const orderById: Methods = {
+    GET: async (_request, _params, id) => {
+      const order = await store.get(id);
+      return order ? Response.json(order) : error(404, `no order ${id}`);
+    },
+  };
 
   return async (request: Request) => {
-    for (const { pattern, methods } of routes) {
-      const match = pattern.exec(request.url);
-      if (!match) continue;
-      const handle = methods[request.method];
-      if (!handle) return error(405, `${request.method} is not allowed on this path`);
-      try {
-        return await handle(request, match);
-      } catch (err) {
-        if (err instanceof HttpError) return error(err.status, err.message);
-        console.error(err);
-        return Response.json({ error: 'internal', message: 'internal error' }, { status: 500 });
-      }
+    const [path, query] = target(request.url);
+    let methods = routes.get(path);
+    let id = '';
+    // `/orders/{id}`: one non-empty segment after `/orders/`.
+    if (!methods && path.startsWith('/orders/') && path.length > 8 && path.indexOf('/', 8) < 0) {
+      methods = orderById;
+      id = path.slice(8);
     }
-    return error(404, 'no such path');
+    if (!methods) return error(404, 'no such path');
+    const handle = methods[request.method];
+    if (!handle) return error(405, `${request.method} is not allowed on this path`);
+    try {
+      return await handle(request, new URLSearchParams(query), id);
+    } catch (err) {
+      if (err instanceof HttpError) return error(err.status, err.message);
+      console.error(`${request.method} ${path}:`, (err as Error).message);
+      return error(500, 'internal error');
+    }
   };
 }
 
 if (import.meta.main) {
   const port = Number(Deno.env.get('PORT') ?? 8080);
   const upstreamUrl = (Deno.env.get('UPSTREAM_URL') ?? 'http://127.0.0.1:4100').replace(/\/+$/, '');
+  const databaseUrl = Deno.env.get('DATABASE_URL');
+  const store = databaseUrl
+    ? postgresStore(databaseUrl, Number(Deno.env.get('DB_POOL_SIZE') ?? 10))
+    : memoryStore();
   const server = Deno.serve(
     {
       hostname: Deno.env.get('HOST') || '127.0.0.1',
@@ -227,12 +249,13 @@ if (import.meta.main) {
       onListen: ({ hostname, port }) =>
         console.error(`deno listening on http://${hostname}:${port} (deno ${Deno.version.deno}, parallelism=${navigator.hardwareConcurrency})`),
     },
-    handler(upstreamUrl),
+    handler(upstreamUrl, store),
   );
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     Deno.addSignalListener(signal, async () => {
       // Finish what is in flight, then exit.
       await server.shutdown();
+      await store.close();
       Deno.exit(0);
     });
   }
