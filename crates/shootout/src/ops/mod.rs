@@ -15,9 +15,7 @@ impl From<std::io::Error> for OpsError {
 
 pub mod coldstart;
 pub mod deps;
-pub mod drain;
 pub mod footprint;
 pub mod image;
 pub mod loc;
 pub mod oci;
-pub mod render;

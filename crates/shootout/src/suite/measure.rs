@@ -248,34 +248,3 @@ pub(crate) fn warning_lines(failures: &[SanityFailure]) -> Vec<String> {
         })
         .collect()
 }
-
-/// RSS change from the first to the last tenth of the window, in percent.
-pub(crate) fn rss_drift(series: &[(f64, u64)]) -> Option<f64> {
-    if series.len() < 10 {
-        return None;
-    }
-    let tenth = series.len() / 10;
-    let mean = |s: &[(f64, u64)]| s.iter().map(|p| p.1 as f64).sum::<f64>() / s.len() as f64;
-    let (first, last) = (
-        mean(&series[..tenth]),
-        mean(&series[series.len() - tenth..]),
-    );
-    (first > 0.0).then(|| (last - first) / first * 100.0)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn drift_is_signed_and_flat_is_zero() {
-        let flat: Vec<(f64, u64)> = (0..20).map(|i| (f64::from(i), 100)).collect();
-        assert_eq!(rss_drift(&flat), Some(0.0));
-        let growing: Vec<(f64, u64)> = (0..20)
-            .map(|i| (f64::from(i), 100 + i as u64 * 10))
-            .collect();
-        assert!(rss_drift(&growing).unwrap() > 100.0);
-        let shrinking: Vec<(f64, u64)> = growing.iter().rev().copied().collect();
-        assert!(rss_drift(&shrinking).unwrap() < -50.0);
-    }
-}

@@ -12,7 +12,7 @@ use super::machine::{Machine, now_rfc3339};
 use super::progress::{RunProgress, UNKNOWN_TRIAL, expected};
 use super::results::{CellResult, ContenderInfo, Results, SCHEMA, ScenarioResult};
 use super::scenario::{Kind, LoadSpec, Mode, Scenario};
-use super::trial::{Setup, Subject, run_trial};
+use super::trial::{self, Setup, Subject, run_trial};
 use crate::contenders::Contender;
 use crate::gate::{self, Launch, Prepared};
 
@@ -206,7 +206,7 @@ fn takes_part(scenario: &Scenario, subject: &Subject, results: &Results) -> Resu
 /// Caps sweep levels at what the open-files limit allows, saying what the
 /// original level would need.
 pub fn fit_to_machine(scenarios: &mut [Scenario], open_files: u64) -> Vec<String> {
-    let top = super::trial::max_level(open_files);
+    let top = trial::max_level(open_files);
     let mut notes = Vec::new();
     for s in scenarios {
         if let Kind::Load {
@@ -235,7 +235,7 @@ pub fn fit_to_machine(scenarios: &mut [Scenario], open_files: u64) -> Vec<String
 pub fn estimate(scenarios: &[Scenario], contenders: usize, trials: usize) -> Duration {
     let per_cell: Duration = scenarios
         .iter()
-        .map(|s| expected(s).unwrap_or(UNKNOWN_TRIAL) * trials_for(s, trials) as u32)
+        .map(|s| expected(s).unwrap_or(UNKNOWN_TRIAL) * trial::trials(&s.kind, trials) as u32)
         .sum();
     // Admission: build (when current) and verification, about 5 s each.
     per_cell * contenders as u32 + Duration::from_secs(5) * contenders as u32
@@ -343,7 +343,7 @@ pub async fn run(opts: &Options) -> anyhow::Result<Results> {
                 .iter()
                 .filter(|p| takes_part(s, p, &results).is_ok())
                 .count();
-            trials_for(s, trials) * taking_part
+            trial::trials(&s.kind, trials) * taking_part
         })
         .sum();
     let mut progress = RunProgress {
@@ -356,7 +356,7 @@ pub async fn run(opts: &Options) -> anyhow::Result<Results> {
         ran_actual_s: 0.0,
     };
     for scenario in &opts.scenarios {
-        for trial in 0..trials_for(scenario, trials) {
+        for trial in 0..trial::trials(&scenario.kind, trials) {
             for p in &ready {
                 if takes_part(scenario, p, &results).is_ok()
                     && !results.has_trial(&scenario.name, p.name(), trial)
@@ -368,7 +368,7 @@ pub async fn run(opts: &Options) -> anyhow::Result<Results> {
         }
     }
     for scenario in &opts.scenarios {
-        for trial in 0..trials_for(scenario, trials) {
+        for trial in 0..trial::trials(&scenario.kind, trials) {
             for (position, subject) in rotation(&ready, trial).iter().enumerate() {
                 let name = &subject.name().to_owned();
                 if takes_part(scenario, subject, &results).is_err() {
@@ -429,15 +429,6 @@ pub async fn run(opts: &Options) -> anyhow::Result<Results> {
     results.updated_at = now_rfc3339();
     results.save(&path)?;
     Ok(results)
-}
-
-/// Footprint is deterministic: one trial is enough.
-fn trials_for(s: &Scenario, trials: usize) -> usize {
-    if matches!(s.kind, Kind::Footprint { .. } | Kind::Torture { .. }) {
-        1
-    } else {
-        trials
-    }
 }
 
 #[cfg(test)]

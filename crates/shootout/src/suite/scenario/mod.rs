@@ -132,7 +132,7 @@ pub enum Kind {
         overload: bool,
     },
     /// SIGTERM with `connections` requests of `path` in flight; the service
-    /// has `grace_s` to exit before it is SIGKILLed ([`crate::ops::drain`]).
+    /// has `grace_s` to exit before it is SIGKILLed (`suite::trial::kinds::drain`).
     Drain {
         path: String,
         connections: usize,

@@ -10,6 +10,8 @@ use crate::ops::coldstart::Coldstart;
 use crate::ops::footprint::Footprint;
 use crate::supervise::sampler::Summary;
 
+use super::kinds::Drain;
+
 /// One load run with the service's and the upstream's resources over its window.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct LoadDetail {
@@ -57,7 +59,7 @@ pub enum TrialDetail {
     Coldstart(Box<Coldstart>),
     Footprint(Box<Footprint>),
     Torture(Box<crate::torture::Scorecard>),
-    Drain(Box<crate::ops::drain::Drain>),
+    Drain(Box<Drain>),
 }
 
 impl TrialDetail {

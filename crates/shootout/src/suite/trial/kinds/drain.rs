@@ -1,9 +1,9 @@
-//! SIGTERM with requests in flight, as Kubernetes stops a pod: clients keep
-//! `connections` requests in flight for a second; then the service gets
-//! SIGTERM and, at the same moment, its clients stop sending new requests
-//! (its endpoint is removed). What counts: how long until it exits, whether
-//! it had to be SIGKILLed at the end of the grace period, and how many of
-//! the requests in flight at SIGTERM never got their 2xx (lost).
+//! `kind = "drain"`: SIGTERM with requests in flight, as Kubernetes stops a
+//! pod. Clients keep `connections` requests in flight for a second; then the
+//! service gets SIGTERM and, at the same moment, its clients stop sending
+//! new requests (its endpoint is removed). What counts: how long until it
+//! exits, whether it had to be SIGKILLed at the end of the grace period, and
+//! how many of the requests in flight at SIGTERM never got their 2xx (lost).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -13,8 +13,11 @@ use std::time::{Duration, Instant};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::gate::Running;
+use super::super::Record;
+use super::super::detail::TrialDetail;
+use crate::gate::{Launch, Prepared, Running};
 use crate::http1::{Conn, Request};
+use crate::suite::metric::Metric;
 
 /// What the drain measured. Part of the results schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -77,7 +80,7 @@ async fn client(addr: SocketAddr, request: Request, stop: Arc<AtomicBool>) -> Ta
 
 /// Drives `running` for a second with `connections` clients of `path`, then
 /// SIGTERMs it and waits up to `grace` for it to exit.
-pub async fn drain(
+async fn drain(
     running: &mut Running,
     path: &str,
     connections: usize,
@@ -131,4 +134,36 @@ pub async fn drain(
         out.lost += u64::from(tally.lost);
     }
     Ok(out)
+}
+
+/// SIGTERM with requests in flight; what happened is the trial's detail.
+/// `(path, connections, grace)`: what the clients send, how many, and how
+/// long the service has after SIGTERM.
+pub(super) async fn run(
+    prepared: &Prepared,
+    how: &Launch,
+    (path, connections, grace): (&str, usize, Duration),
+    r: &mut Record,
+) -> anyhow::Result<()> {
+    let mut running = prepared.start(how).await?;
+    let measured = drain(&mut running, path, connections, grace).await;
+    running.stop().await;
+    let d = measured?;
+    r.put(Metric::DrainS, d.drain_s);
+    r.put(Metric::DrainLost, d.lost as f64);
+    r.put(Metric::DrainKilled, f64::from(u8::from(d.killed)));
+    if d.killed {
+        r.warnings.push(format!(
+            "still running {} s after SIGTERM: SIGKILLed",
+            d.grace_s
+        ));
+    }
+    if d.lost > 0 {
+        r.warnings.push(format!(
+            "{} of {} requests in flight at SIGTERM never got their 2xx",
+            d.lost, d.in_flight
+        ));
+    }
+    r.detail = Some(TrialDetail::Drain(Box::new(d)));
+    Ok(())
 }

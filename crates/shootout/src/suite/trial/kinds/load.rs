@@ -1,0 +1,23 @@
+//! `kind = "load"` at a fixed model: closed (so many connections, each
+//! sending its next request when the last is answered) or open (so many
+//! requests a second, whatever the answers).
+
+use super::super::Record;
+use super::super::detail::TrialDetail;
+use super::super::load_run::{Drive, detail_of};
+use crate::load::Model;
+use crate::suite::measure::load_metrics;
+use crate::suite::scenario::RequestSpec;
+
+/// One measured run at `model`: the load metrics and their sanity checks.
+pub(super) async fn run(
+    d: Drive<'_>,
+    requests: &[RequestSpec],
+    model: Model,
+    r: &mut Record,
+) -> anyhow::Result<()> {
+    let m = d.run(requests, model).measured(d.samplers, d.setup).await?;
+    load_metrics(&m, None, &mut r.metrics, &mut r.sanity, d.setup.budget());
+    r.detail = Some(TrialDetail::Load(Box::new(detail_of(m, None))));
+    Ok(())
+}
