@@ -51,6 +51,9 @@ pub enum Fault {
     Slow,
     /// Resets the connection (TCP RST) instead of answering.
     Reset,
+    /// 200 with a JSON body lacking what the call asks for (no `token`,
+    /// no `approved`): JSON, but not the reply expected.
+    Shapeless,
 }
 
 /// How much longer a [`Fault::Slow`] upstream takes: far beyond the
@@ -66,6 +69,7 @@ impl Fault {
             Self::Garbage,
             Self::Slow,
             Self::Reset,
+            Self::Shapeless,
         ]
         .get(usize::from(v))
         .copied()
@@ -81,12 +85,13 @@ impl Fault {
             Self::Garbage => "garbage",
             Self::Slow => "slow",
             Self::Reset => "reset",
+            Self::Shapeless => "shapeless",
         }
     }
 
     /// The fault named `name`.
     pub fn parse(name: &str) -> Option<Self> {
-        (0..=5).map(Self::from_u8).find(|f| f.name() == name)
+        (0..=6).map(Self::from_u8).find(|f| f.name() == name)
     }
 }
 
@@ -303,6 +308,7 @@ async fn misbehave(fault: Fault, fd: i32) -> Result<Option<Response<Full<Bytes>>
             .header("content-type", "application/json")
             .body(Full::new(Bytes::from_static(b"\x00<html>not json{{")))
             .expect("static response parts are valid"),
+        Fault::Shapeless => json(StatusCode::OK, r#"{"status":"ok"}"#.to_owned()),
         Fault::Slow => {
             crate::timer::sleep(SLOW).await;
             return Ok(None);
@@ -390,7 +396,7 @@ async fn handle(
                 }
                 None => error(
                     StatusCode::BAD_REQUEST,
-                    "the body names a fault: none, unavailable, error, garbage, slow or reset",
+                    "the body names a fault: none, unavailable, error, garbage, slow, reset or shapeless",
                 ),
             }
         }

@@ -92,17 +92,37 @@ pub async fn params(c: &mut Checker) {
     let bad_uint = [
         "",
         "-1",
-        "%2B1",
         "1.5",
         "0x10",
         "abc",
         "1e3",
         "4294967296",
         "99999999999",
-        "%201",
     ];
     for bad in bad_uint {
         bad_request(c, format!("/cpu/hash?seed={bad}&n=1"), "seed").await;
+    }
+    // A sign or whitespace around the digits: what a lenient integer
+    // parser (`Number`, `strconv.Atoi`, `trim` first) lets through.
+    for (what, bad) in SIGNED_OR_SPACED {
+        bad_request(
+            c,
+            format!("/cpu/hash?seed={bad}&n=1"),
+            &format!("seed, a {what},"),
+        )
+        .await;
+        bad_request(
+            c,
+            format!("/cpu/json?seed=1&n={bad}"),
+            &format!("n, a {what},"),
+        )
+        .await;
+        bad_request(
+            c,
+            format!("/io?ms={bad}&token=abc"),
+            &format!("ms, a {what},"),
+        )
+        .await;
     }
     bad_request(c, "/cpu/hash?n=1".into(), "seed missing").await;
     bad_request(c, "/cpu/hash?seed=1".into(), "n missing").await;
@@ -143,6 +163,24 @@ pub async fn params(c: &mut Checker) {
     )
     .await;
 }
+
+/// Sign and whitespace forms of the number 5, each a 400 (`^[0-9]{1,10}$`),
+/// as (what, query value).
+pub const SIGNED_OR_SPACED: [(&str, &str); 10] = [
+    ("number with a plus sign (%2B5)", "%2B5"),
+    (
+        "number with a plus sign (+5, a space once form-decoded)",
+        "+5",
+    ),
+    ("number with a trailing +", "5+"),
+    ("number with a leading space", "%205"),
+    ("number with a trailing space", "5%20"),
+    ("number with a leading tab", "%095"),
+    ("number with a trailing newline", "5%0A"),
+    ("number with a minus sign (-0)", "-0"),
+    ("number with a plus sign (%2B0)", "%2B0"),
+    ("full-width digit", "%EF%BC%95"),
+];
 
 async fn bad_request(c: &mut Checker, target: String, what: &str) {
     let what = what.to_owned();

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::checker::{Checker, Group, Rng, error_body, json_body};
+use super::checker::{Broken, Checker, Group, Rng, error_body, json_body};
 use super::orders::{Created, create, random_order};
 use crate::contract::orders::exact;
 use crate::http1::{self, Request};
@@ -81,6 +81,14 @@ async fn list(c: &mut Checker, rng: &mut Rng) {
     ] {
         c.check(Group::Database, Request::get(bad), |r| error_body(r, 400))
             .await;
+    }
+    for (what, bad) in super::basic::SIGNED_OR_SPACED {
+        c.check(
+            Group::Database,
+            Request::get(format!("/orders?customer_id={customer}&limit={bad}")),
+            |r| error_body(r, 400).map_err(|e| Broken(format!("limit, a {what}, is a 400: {e}"))),
+        )
+        .await;
     }
 }
 

@@ -72,26 +72,36 @@ pub async fn io(c: &mut Checker, rng: &mut Rng) {
     c.record(Group::Io, rule, &req, None);
 }
 
-/// The upstream fails: `/io` and `POST /orders` are 502 with the error body.
+/// The upstream fails, by an error status or by a 200 whose JSON lacks
+/// what the call asks for (no `token`, no `approved`): `/io` and
+/// `POST /orders` are 502 with the error body.
 pub async fn upstream_failure(c: &mut Checker, rng: &mut Rng) {
-    if !c.upstream_fault(Group::Io, Fault::Unavailable).await {
-        return;
+    for (fault, how) in [
+        (Fault::Unavailable, "a failing upstream"),
+        (
+            Fault::Shapeless,
+            "an upstream 200 whose JSON lacks the expected field",
+        ),
+    ] {
+        if !c.upstream_fault(Group::Io, fault).await {
+            return;
+        }
+        c.check(Group::Io, Request::get("/io?ms=0&token=down"), |r| {
+            error_body(r, 502).map_err(|e| Broken(format!("{how} makes /io a 502: {e}")))
+        })
+        .await;
+        let (order, _) = random_order(rng);
+        c.check(
+            Group::Orders,
+            Request::post_json("/orders", order.to_string()),
+            |r| {
+                error_body(r, 502)
+                    .map_err(|e| Broken(format!("{how} makes POST /orders a 502: {e}")))
+            },
+        )
+        .await;
+        c.upstream_fault(Group::Io, Fault::None).await;
     }
-    c.check(Group::Io, Request::get("/io?ms=0&token=down"), |r| {
-        error_body(r, 502).map_err(|e| Broken(format!("a failing upstream makes /io a 502: {e}")))
-    })
-    .await;
-    let (order, _) = random_order(rng);
-    c.check(
-        Group::Orders,
-        Request::post_json("/orders", order.to_string()),
-        |r| {
-            error_body(r, 502)
-                .map_err(|e| Broken(format!("a failing upstream makes POST /orders a 502: {e}")))
-        },
-    )
-    .await;
-    c.upstream_fault(Group::Io, Fault::None).await;
 }
 
 pub async fn orders(c: &mut Checker, rng: &mut Rng) -> Vec<Created> {
