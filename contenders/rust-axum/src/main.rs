@@ -17,12 +17,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // 127.0.0.1 unless told (a pod listens on 0.0.0.0).
     let host: std::net::IpAddr = env_or("HOST", "127.0.0.1").parse()?;
     let upstream = env_or("UPSTREAM_URL", "http://127.0.0.1:4100");
-    let cpus: usize = env_or("CPUS", "1").parse().unwrap_or(1).max(1);
-
-    // The runtime is sized from the CPU budget the harness gives us, the way a
-    // container's CPU limit would be passed to a production service.
+    // Tokio sizes its worker pool itself: from TOKIO_WORKER_THREADS when set
+    // (the manifest's budget passes the CPUs the harness gives us), else from
+    // `available_parallelism`, which reads the CPU affinity and a cgroup
+    // quota, as in a pod. The start-up line reports what it chose.
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(cpus)
         .enable_all()
         .build()?;
     // Orders live in PostgreSQL when DATABASE_URL is set, else in memory.
