@@ -89,17 +89,38 @@ pub(crate) fn load_metrics(
     failures: &mut Vec<SanityFailure>,
     budget: Budget,
 ) {
-    let r = &m.report;
     let mut put = |metric: Metric, v: f64| {
         out.insert(MetricKey { metric, level }, v);
     };
-    let non_2xx: u64 = r
-        .status
+    generator_metrics(&m.report, &mut put);
+    let shares = resource_metrics(m, budget, &mut put);
+    let mut fail = |check: SanityCheck, detail: String| {
+        failures.push(SanityFailure {
+            check,
+            level,
+            detail,
+        });
+    };
+    check_saturation(&m.report, shares, &mut fail);
+    check_answers(&m.report, &mut fail);
+}
+
+/// Responses whose status was not 2xx.
+fn non_2xx(r: &LoadReport) -> u64 {
+    r.status
         .iter()
         .filter(|(s, _)| !s.starts_with('2'))
         .map(|(_, n)| *n)
-        .sum();
-    let in_flight = r.requests_per_s * r.latency.mean_us / 1e6;
+        .sum()
+}
+
+/// Requests in flight by Little's law: throughput × mean latency.
+fn in_flight(r: &LoadReport) -> f64 {
+    r.requests_per_s * r.latency.mean_us / 1e6
+}
+
+/// What the generator saw: throughput, latency, failures, its own load.
+fn generator_metrics(r: &LoadReport, put: &mut impl FnMut(Metric, f64)) {
     put(Metric::RequestsPerS, r.requests_per_s);
     put(Metric::GoodputPerS, r.goodput_per_s);
     put(Metric::P50Ms, ms(r.latency.p50_us));
@@ -108,11 +129,24 @@ pub(crate) fn load_metrics(
     put(Metric::P99_9Ms, ms(r.latency.p99_9_us));
     put(Metric::MaxMs, ms(r.latency.max_us));
     put(Metric::MeanMs, r.latency.mean_us / 1e3);
-    put(Metric::InFlight, in_flight);
+    put(Metric::InFlight, in_flight(r));
     put(Metric::Errors, r.errors as f64);
-    put(Metric::Non2xx, non_2xx as f64);
+    put(Metric::Non2xx, non_2xx(r) as f64);
     put(Metric::VerificationFailures, r.verification.failed as f64);
     put(Metric::GeneratorUtilization, r.generator.utilization);
+}
+
+/// The shares of the generator's CPUs the upstream and PostgreSQL used.
+#[derive(Clone, Copy)]
+struct Shares {
+    upstream: Option<f64>,
+    database: Option<f64>,
+}
+
+/// The service's, the upstream's and PostgreSQL's resources over the
+/// window; the shares of the generator's CPUs the other two used.
+fn resource_metrics(m: &Measured, budget: Budget, put: &mut impl FnMut(Metric, f64)) -> Shares {
+    let r = &m.report;
     let window_responses = r.requests_per_s * r.elapsed_s;
     if let Some(s) = &m.service {
         put(Metric::RssPeakMb, s.rss_peak_bytes as f64 / 1e6);
@@ -150,14 +184,15 @@ pub(crate) fn load_metrics(
             );
         }
     }
+    Shares {
+        upstream: upstream_share,
+        database: database_share,
+    }
+}
 
-    let mut fail = |check: SanityCheck, detail: String| {
-        failures.push(SanityFailure {
-            check,
-            level,
-            detail,
-        });
-    };
+/// A saturated generator, or generator CPUs saturated by the three
+/// parties that share them.
+fn check_saturation(r: &LoadReport, shares: Shares, fail: &mut impl FnMut(SanityCheck, String)) {
     if r.generator.saturated {
         fail(
             SanityCheck::GeneratorSaturated,
@@ -166,14 +201,14 @@ pub(crate) fn load_metrics(
                 r.generator.utilization * 100.0
             ),
         );
-    } else if upstream_share.is_some() || database_share.is_some() {
+    } else if shares.upstream.is_some() || shares.database.is_some() {
         // The generator, the upstream and PostgreSQL share their CPUs:
         // together they can starve each other while none alone looks busy.
-        let u = upstream_share.unwrap_or(0.0);
-        let d = database_share.unwrap_or(0.0);
+        let u = shares.upstream.unwrap_or(0.0);
+        let d = shares.database.unwrap_or(0.0);
         let together = r.generator.utilization + u + d;
         if together >= 0.9 {
-            let database = if database_share.is_some() {
+            let database = if shares.database.is_some() {
                 format!(" + PostgreSQL {:.0}%", d * 100.0)
             } else {
                 String::new()
@@ -188,12 +223,18 @@ pub(crate) fn load_metrics(
             );
         }
     }
+}
+
+/// Errors, non-2xx and wrong answers, and a closed model that breaks
+/// Little's law.
+fn check_answers(r: &LoadReport, fail: &mut impl FnMut(SanityCheck, String)) {
     if r.errors > 0 {
         fail(
             SanityCheck::RequestErrors,
             format!("{} requests failed: {:?}", r.errors, r.error_kinds),
         );
     }
+    let non_2xx = non_2xx(r);
     if non_2xx > 0 {
         fail(
             SanityCheck::Non2xx,
@@ -214,6 +255,7 @@ pub(crate) fn load_metrics(
     if let Model::Closed { connections } = r.model {
         // Little's law: concurrency = throughput × time in system.
         let c = connections as f64;
+        let in_flight = in_flight(r);
         if r.completed > 100 && (in_flight - c).abs() / c > 0.2 {
             fail(
                 SanityCheck::LittlesLaw,

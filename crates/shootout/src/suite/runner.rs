@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use super::compare;
 use super::machine::{Machine, now_rfc3339};
 use super::progress::{RunProgress, UNKNOWN_TRIAL, expected};
-use super::results::{CellResult, ContenderInfo, Results, SCHEMA, ScenarioResult};
+use super::results::{CellResult, ContenderInfo, Results, SCHEMA, ScenarioResult, Trial};
 use super::scenario::{Kind, LoadSpec, Mode, Scenario};
 use super::trial::{self, Setup, Subject, run_trial};
 use crate::contenders::Contender;
@@ -244,22 +244,60 @@ pub fn estimate(scenarios: &[Scenario], contenders: usize, trials: usize) -> Dur
 /// Runs everything; returns the results (also saved under `opts.out`).
 pub async fn run(opts: &Options) -> anyhow::Result<Results> {
     let path = opts.out.join("results.json");
-    let mut results = if opts.resume && path.exists() {
-        let r = Results::load(&path)?;
-        anyhow::ensure!(
-            r.mode == opts.mode,
-            "{} was a {} run; resume it with the same mode",
-            path.display(),
-            r.mode
-        );
-        eprintln!("shootout: resuming {}", path.display());
-        r
-    } else {
-        fresh(opts)
-    };
-    let trials = results.trials;
+    let mut results = open(opts, &path)?;
+    let ready = admit_all(opts, &mut results).await?;
+    add_scenarios(opts, &mut results);
+    results.save(&path)?;
+    note_absent(opts, &ready, &mut results);
+    let mut progress = plan_progress(opts, &ready, &results);
+    for scenario in &opts.scenarios {
+        for trial in 0..trial::trials(&scenario.kind, results.trials) {
+            for (position, subject) in rotation(&ready, trial).iter().enumerate() {
+                if takes_part(scenario, subject, &results).is_err() {
+                    continue;
+                }
+                if results.has_trial(&scenario.name, subject.name(), trial) {
+                    progress.done += 1;
+                    continue;
+                }
+                let cell = Cell {
+                    scenario,
+                    subject,
+                    trial,
+                    position,
+                };
+                let t = cell.run(opts, &results, &mut progress).await;
+                record(&mut results, scenario, subject.name(), t, opts.seed);
+                results.save(&path)?;
+            }
+        }
+    }
+    progress.finish();
+    results.complete = true;
+    results.updated_at = now_rfc3339();
+    results.save(&path)?;
+    Ok(results)
+}
 
-    // Build and verify: a contender that fails is skipped with the reason.
+/// The results to fill in: the ones at `path` when resuming, else fresh.
+fn open(opts: &Options, path: &std::path::Path) -> anyhow::Result<Results> {
+    if !(opts.resume && path.exists()) {
+        return Ok(fresh(opts));
+    }
+    let r = Results::load(path)?;
+    anyhow::ensure!(
+        r.mode == opts.mode,
+        "{} was a {} run; resume it with the same mode",
+        path.display(),
+        r.mode
+    );
+    eprintln!("shootout: resuming {}", path.display());
+    Ok(r)
+}
+
+/// Builds and verifies every contender, and verifies every target: one
+/// that fails is skipped with the reason. The subjects to measure.
+async fn admit_all(opts: &Options, results: &mut Results) -> anyhow::Result<Vec<Subject>> {
     let mut ready: Vec<Subject> = Vec::new();
     let built = prepare_all(&opts.contenders).await;
     for (c, prepared) in opts.contenders.iter().zip(built) {
@@ -275,19 +313,7 @@ pub async fn run(opts: &Options) -> anyhow::Result<Results> {
                     None => e.to_string(),
                 };
                 eprintln!("shootout: skipping {}: {reason}", c.name);
-                results.contenders.push(ContenderInfo {
-                    name: c.name.clone(),
-                    language: c.language.clone(),
-                    framework: c.framework.clone(),
-                    runtime: None,
-                    told: Default::default(),
-                    verified: false,
-                    skipped: Some(reason),
-                    database_driver: c.database.as_ref().map(|d| d.driver.clone()),
-                    database_skipped: None,
-                    remote: None,
-                    source_hash: None,
-                });
+                results.contenders.push(skipped(c, reason));
             }
         }
     }
@@ -297,10 +323,7 @@ pub async fn run(opts: &Options) -> anyhow::Result<Results> {
         match &info.skipped {
             Some(why) => eprintln!("shootout: skipping {}: {why}", t.name),
             None => {
-                let note = t.unavailable();
-                if !results.notes.contains(&note) {
-                    results.notes.push(note);
-                }
+                note(results, t.unavailable());
                 ready.push(Subject::Remote(t.clone()));
             }
         }
@@ -310,6 +333,35 @@ pub async fn run(opts: &Options) -> anyhow::Result<Results> {
         !ready.is_empty(),
         "no contender passed verification; nothing to measure"
     );
+    Ok(ready)
+}
+
+/// A contender that did not pass the gate, and why.
+fn skipped(c: &Contender, reason: String) -> ContenderInfo {
+    ContenderInfo {
+        name: c.name.clone(),
+        language: c.language.clone(),
+        framework: c.framework.clone(),
+        runtime: None,
+        told: Default::default(),
+        verified: false,
+        skipped: Some(reason),
+        database_driver: c.database.as_ref().map(|d| d.driver.clone()),
+        database_skipped: None,
+        remote: None,
+        source_hash: None,
+    }
+}
+
+/// Adds `note` to the results' notes, once.
+fn note(results: &mut Results, note: String) {
+    if !results.notes.contains(&note) {
+        results.notes.push(note);
+    }
+}
+
+/// A result for each scenario not in the results yet.
+fn add_scenarios(opts: &Options, results: &mut Results) {
     for s in &opts.scenarios {
         if results.scenario(&s.name).is_none() {
             results.scenarios.push(ScenarioResult {
@@ -323,112 +375,113 @@ pub async fn run(opts: &Options) -> anyhow::Result<Results> {
             });
         }
     }
-    results.save(&path)?;
+}
 
+/// Says (and notes) which subjects a scenario does not measure, and why.
+fn note_absent(opts: &Options, ready: &[Subject], results: &mut Results) {
     for s in &opts.scenarios {
-        for p in &ready {
-            if let Err(note) = takes_part(s, p, &results) {
-                eprintln!("shootout: {note}");
-                if !results.notes.contains(&note) {
-                    results.notes.push(note);
-                }
+        for p in ready {
+            if let Err(why) = takes_part(s, p, results) {
+                eprintln!("shootout: {why}");
+                note(results, why);
             }
         }
     }
-    let total = opts
-        .scenarios
-        .iter()
-        .map(|s| {
-            let taking_part = ready
-                .iter()
-                .filter(|p| takes_part(s, p, &results).is_ok())
-                .count();
-            trial::trials(&s.kind, trials) * taking_part
-        })
-        .sum();
+}
+
+/// The progress of the cells to run: how many, and the seconds expected
+/// of those not run yet (a resumed run has some done).
+fn plan_progress(opts: &Options, ready: &[Subject], results: &Results) -> RunProgress {
+    let trials = results.trials;
     let mut progress = RunProgress {
         tty: std::io::stderr().is_terminal(),
         started: Instant::now(),
-        total,
+        total: 0,
         done: 0,
         remaining_s: 0.0,
         ran_expected_s: 0.0,
         ran_actual_s: 0.0,
     };
     for scenario in &opts.scenarios {
-        for trial in 0..trial::trials(&scenario.kind, trials) {
-            for p in &ready {
-                if takes_part(scenario, p, &results).is_ok()
-                    && !results.has_trial(&scenario.name, p.name(), trial)
-                {
+        let taking_part: Vec<&Subject> = ready
+            .iter()
+            .filter(|p| takes_part(scenario, p, results).is_ok())
+            .collect();
+        let cell_trials = trial::trials(&scenario.kind, trials);
+        progress.total += cell_trials * taking_part.len();
+        for trial in 0..cell_trials {
+            for p in &taking_part {
+                if !results.has_trial(&scenario.name, p.name(), trial) {
                     progress.remaining_s +=
                         expected(scenario).unwrap_or(UNKNOWN_TRIAL).as_secs_f64();
                 }
             }
         }
     }
-    for scenario in &opts.scenarios {
-        for trial in 0..trial::trials(&scenario.kind, trials) {
-            for (position, subject) in rotation(&ready, trial).iter().enumerate() {
-                let name = &subject.name().to_owned();
-                if takes_part(scenario, subject, &results).is_err() {
-                    continue;
-                }
-                if results.has_trial(&scenario.name, name, trial) {
-                    progress.done += 1;
-                    continue;
-                }
-                let expect = expected(scenario);
-                let ticker = progress.start_cell(
-                    format!("{} / {name} / trial {}", scenario.name, trial + 1),
-                    expect.map(|d| d.as_secs_f64()),
-                );
-                let began = Instant::now();
-                let setup = setup_for(&opts.setup, &results, name);
-                let t = run_trial(scenario, subject, &setup, trial, position).await;
-                if let Some(ticker) = ticker {
-                    ticker.abort();
-                }
-                let expect_s = expect.unwrap_or(UNKNOWN_TRIAL).as_secs_f64();
-                progress.remaining_s = (progress.remaining_s - expect_s).max(0.0);
-                progress.ran_expected_s += expect_s;
-                progress.ran_actual_s += began.elapsed().as_secs_f64();
-                progress.done += 1;
-                if let Some(e) = &t.error {
-                    let first = e.lines().next().unwrap_or("");
-                    eprintln!(
-                        "\nshootout: {} / {name} trial {}: {first}",
-                        scenario.name,
-                        trial + 1
-                    );
-                }
-                let s = results
-                    .scenarios
-                    .iter_mut()
-                    .find(|s| s.name == scenario.name)
-                    .expect("added above");
-                let cell = match s.cells.iter().position(|c| &c.contender == name) {
-                    Some(i) => &mut s.cells[i],
-                    None => {
-                        s.cells.push(CellResult::new(name));
-                        s.cells.last_mut().expect("just pushed")
-                    }
-                };
-                cell.trials.retain(|old| old.trial != t.trial);
-                cell.trials.push(t);
-                cell.trials.sort_by_key(|t| t.trial);
-                cell.summarize(opts.seed);
-                compare::rank(s, opts.seed);
-                results.updated_at = now_rfc3339();
-                results.save(&path)?;
-            }
+    progress
+}
+
+/// One trial of one (scenario, subject) cell, at `position` in its trial's order.
+struct Cell<'a> {
+    scenario: &'a Scenario,
+    subject: &'a Subject,
+    trial: usize,
+    position: usize,
+}
+
+impl Cell<'_> {
+    /// Runs the trial with its progress line, and says when it failed.
+    async fn run(&self, opts: &Options, results: &Results, progress: &mut RunProgress) -> Trial {
+        let (scenario, name) = (self.scenario, self.subject.name());
+        let expect = expected(scenario);
+        let ticker = progress.start_cell(
+            format!("{} / {name} / trial {}", scenario.name, self.trial + 1),
+            expect.map(|d| d.as_secs_f64()),
+        );
+        let began = Instant::now();
+        let setup = setup_for(&opts.setup, results, name);
+        let t = run_trial(scenario, self.subject, &setup, self.trial, self.position).await;
+        if let Some(ticker) = ticker {
+            ticker.abort();
         }
+        let expect_s = expect.unwrap_or(UNKNOWN_TRIAL).as_secs_f64();
+        progress.remaining_s = (progress.remaining_s - expect_s).max(0.0);
+        progress.ran_expected_s += expect_s;
+        progress.ran_actual_s += began.elapsed().as_secs_f64();
+        progress.done += 1;
+        if let Some(e) = &t.error {
+            let first = e.lines().next().unwrap_or("");
+            eprintln!(
+                "\nshootout: {} / {name} trial {}: {first}",
+                scenario.name,
+                self.trial + 1
+            );
+        }
+        t
     }
-    progress.finish();
-    results.complete = true;
+}
+
+/// Puts trial `t` in its cell (replacing an earlier run of the same trial),
+/// then summarizes the cell and ranks the scenario again.
+fn record(results: &mut Results, scenario: &Scenario, name: &str, t: Trial, seed: u64) {
+    let s = results
+        .scenarios
+        .iter_mut()
+        .find(|s| s.name == scenario.name)
+        .expect("added above");
+    let cell = match s.cells.iter().position(|c| c.contender == name) {
+        Some(i) => &mut s.cells[i],
+        None => {
+            s.cells.push(CellResult::new(name));
+            s.cells.last_mut().expect("just pushed")
+        }
+    };
+    cell.trials.retain(|old| old.trial != t.trial);
+    cell.trials.push(t);
+    cell.trials.sort_by_key(|t| t.trial);
+    cell.summarize(seed);
+    compare::rank(s, seed);
     results.updated_at = now_rfc3339();
-    results.save(&path)?;
-    Ok(results)
 }
 
 #[cfg(test)]
