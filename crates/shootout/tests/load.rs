@@ -1,6 +1,7 @@
 //! The load generator against real local servers on 127.0.0.1: schedule
 //! accuracy, coordinated-omission correction, verification and error
 //! counting, a target that dies, bad arguments, and the JSON schema.
+//! Shards and their merge are in load_shards.rs.
 
 #![allow(clippy::unwrap_used)]
 
@@ -11,7 +12,7 @@ use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use common::fixture_server::Fixture;
-use common::{shootout, text};
+use common::{eventually, shootout, text};
 use shootout::load::request::Check;
 use shootout::load::{self, LoadConfig, LoadReport, Mix, Model, Stop, Target, Template};
 use shootout::upstream::{self, Upstream};
@@ -265,8 +266,13 @@ fn keep_alive_reuses_connections_and_no_keepalive_opens_one_per_request() {
 fn a_target_that_dies_mid_run_ends_the_run_with_partial_results() {
     let mut server = Fixture::start();
     let url = server.url("/");
+    // Killed once the run is under way: after it has had answers.
     let killer = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(1500));
+        eventually(
+            "the run to get 100 answers",
+            Duration::from_secs(10),
+            || (server.served.load(std::sync::atomic::Ordering::SeqCst) >= 100).then_some(()),
+        );
         server.kill();
         server
     });
@@ -354,13 +360,13 @@ fn json_output_matches_its_schema() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let schema_path = common::repo().join("docs/load.schema.json");
     let schema: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(schema_path).unwrap()).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
     let errors: Vec<String> = validator
-        .iter_errors(&report)
+        .iter_errors(&value)
         .map(|e| format!("{e} at {}", e.instance_path()))
         .collect();
     assert!(
@@ -368,175 +374,12 @@ fn json_output_matches_its_schema() {
         "schema violations:\n{}",
         errors.join("\n")
     );
-    assert_eq!(report["schema"], "shootout.load/1");
-    assert_eq!(
-        report["latency"]["percentiles"].as_array().unwrap().len(),
-        17
-    );
-    let timeline = report["timeline"].as_array().unwrap();
+    let report: LoadReport = serde_json::from_value(value).unwrap();
+    assert_eq!(report.schema, "shootout.load/1");
+    assert_eq!(report.latency.percentiles.len(), 17);
+    let timeline = &report.timeline;
     assert!(
         (2..=3).contains(&timeline.len()),
         "one point per second: {timeline:?}"
     );
-}
-
-/// Two shard processes started together by `--start-at`, in the open model:
-/// each sends its half of the rate on interleaved schedules, and `shootout
-/// merge` adds them into one result whose count is what the server counted.
-#[test]
-fn two_shards_merge_into_what_the_server_counted() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let state = Upstream::new(Duration::from_millis(1));
-    let server = rt
-        .block_on(upstream::start(([127, 0, 0, 1], 0).into(), state.clone()))
-        .unwrap();
-    let url = format!("{}/delay?ms=1&token=shard", server.url());
-    let start_at = barrier(1.5);
-    let dir = tempfile::tempdir().unwrap();
-    let m = two_shards(dir.path(), |i| {
-        let mut cmd = shootout();
-        cmd.args(["load", &url, "--rate", "400", "-c", "16", "-d", "2s"])
-            .args(["--warmup", "0s", "--json", "--shard", &format!("{i}/2")])
-            .args(["--start-at", &start_at]);
-        cmd
-    });
-    let served = state.counters().delay;
-    assert_eq!(m["completed"].as_u64().unwrap(), served, "{m}");
-    assert_eq!(m["latency"]["count"].as_u64().unwrap(), served);
-    let rate = m["requests_per_s"].as_f64().unwrap();
-    assert!((rate - 400.0).abs() < 20.0, "merged {rate} req/s, want 400");
-    // Each shard carried half the rate.
-    let s0: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("s0.json")).unwrap())
-            .unwrap();
-    assert_eq!(s0["model"]["rate"], 200.0);
-    assert_eq!(s0["shard"]["count"], 2);
-}
-
-/// A `--start-at` `secs` from now.
-fn barrier(secs: f64) -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap();
-    (now.as_secs_f64() + secs).to_string()
-}
-
-/// Runs shards 0 and 1 (`shard(i)`, writing to `dir`/sI.json), waits for
-/// both and returns `shootout merge --json` of the two.
-fn two_shards(
-    dir: &std::path::Path,
-    shard: impl Fn(usize) -> std::process::Command,
-) -> serde_json::Value {
-    let running: Vec<_> = (0..2)
-        .map(|i| {
-            let out = std::fs::File::create(dir.join(format!("s{i}.json"))).unwrap();
-            shard(i).stdout(out).spawn().unwrap()
-        })
-        .collect();
-    for mut s in running {
-        assert!(s.wait().unwrap().success());
-    }
-    let merged = shootout()
-        .arg("merge")
-        .arg(dir.join("s0.json"))
-        .arg(dir.join("s1.json"))
-        .arg("--json")
-        .output()
-        .unwrap();
-    assert!(merged.status.success(), "{}", text(&merged.stderr));
-    serde_json::from_slice(&merged.stdout).unwrap()
-}
-
-fn get_json(addr: &str, path: &str) -> serde_json::Value {
-    use std::io::{Read, Write};
-    let mut conn = std::net::TcpStream::connect(addr).unwrap();
-    write!(
-        conn,
-        "GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut answer = String::new();
-    conn.read_to_string(&mut answer).unwrap();
-    serde_json::from_str(answer.split_once("\r\n\r\n").unwrap().1).unwrap()
-}
-
-/// Three hosts on one machine (network namespaces joined by veth pairs to
-/// a bridge): the contender and its upstream on one, a load shard on each
-/// of the others. The shards measure their clocks against the upstream's,
-/// start at one barrier, and their merge has exactly the requests the
-/// contender made of its upstream.
-#[test]
-fn shards_in_network_namespaces_merge_into_what_the_contender_counted() {
-    let Some(net) = common::netns::Net::new(3) else {
-        return;
-    };
-    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_shootout"));
-    let spawn = |host: usize, args: &[&str]| {
-        net.command(host, bin)
-            .args(args)
-            .current_dir(common::repo())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap()
-    };
-    let mut upstream = spawn(0, &["upstream", "--host", "0.0.0.0", "--port", "4100"]);
-    common::wait_for_line(&mut upstream, "listening on");
-    let fixtures = common::fixtures();
-    let mut service = spawn(
-        0,
-        &[
-            "up",
-            "fixture-ok",
-            "--host",
-            "0.0.0.0",
-            "--port",
-            "8080",
-            "--upstream",
-            "http://127.0.0.1:4100",
-            "--contenders-dir",
-            fixtures.to_str().unwrap(),
-        ],
-    );
-    common::wait_for_line(&mut service, "is up at");
-    let (svc, reference) = (
-        format!("{}:8080", net.addr(0)),
-        format!("http://{}:4100", net.addr(0)),
-    );
-    let url = format!("http://{svc}/io?ms=1&token=shard");
-    let start_at = barrier(2.0);
-    let dir = tempfile::tempdir().unwrap();
-    let m = two_shards(dir.path(), |i| {
-        let mut cmd = net.command(1 + i, bin);
-        cmd.args(["load", &url, "--rate", "300", "-c", "16", "-d", "2s"])
-            .args(["--warmup", "0s", "--json", "--shard", &format!("{i}/2")])
-            .args(["--start-at", &start_at, "--clock-ref", &reference]);
-        cmd
-    });
-    // Read from the machine's own namespace, through the bridge.
-    let served = get_json(&format!("{}:4100", net.addr(0)), "/stats")["delay"]
-        .as_u64()
-        .unwrap();
-    assert_eq!(m["status"]["200"].as_u64(), Some(served), "{m}");
-    assert_eq!(m["completed"].as_u64().unwrap(), served, "{m}");
-    assert!(served > 400, "{served} requests");
-    let rate = m["requests_per_s"].as_f64().unwrap();
-    assert!((rate - 300.0).abs() < 20.0, "merged {rate} req/s, want 300");
-    // One kernel, one clock: each shard's offset is within its uncertainty.
-    let lines = m["shards"].as_array().unwrap();
-    assert_eq!(lines.len(), 2);
-    for l in lines {
-        let c = &l["clock"];
-        let (offset, within) = (
-            c["offset_ms"].as_f64().unwrap(),
-            c["uncertainty_ms"].as_f64().unwrap(),
-        );
-        assert!(offset.abs() <= within + 0.01, "{l}");
-        assert!(l["start_ms"].as_f64().unwrap() < 100.0, "{l}");
-    }
-    for child in [&mut service, &mut upstream] {
-        // SAFETY: plain syscall on our own child's pid.
-        unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
-        let _ = child.wait();
-    }
 }

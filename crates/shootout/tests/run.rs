@@ -1,68 +1,24 @@
 //! `shootout run` end to end: real contenders, a valid results file with its
-//! ledger, interruption and resume, and scenario-file errors.
+//! ledger, interruption and resume, and scenario-file errors. `run --target`
+//! is in run_target.rs.
 
 #![allow(clippy::unwrap_used)]
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::{fixtures, repo, shootout, text};
-use serde_json::Value;
-
-const JSON_SCENARIO: &str = r#"
-name = "json"
-description = "tiny json scenario for tests"
-[[requests]]
-path = "/json"
-check = "json"
-[load]
-model = "closed"
-connections = 8
-[timing.quick]
-warmup = "300ms"
-duration = "1s"
-"#;
-
-const COLDSTART_SCENARIO: &str = r#"
-kind = "coldstart"
-name = "coldstart"
-description = "tiny cold start for tests"
-[coldstart]
-runs = 2
-"#;
-
-fn scenarios(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, text) in files {
-        std::fs::write(dir.path().join(name), text).unwrap();
-    }
-    dir
-}
-
-fn validate(results: &Value) {
-    let schema: Value = serde_json::from_str(
-        &std::fs::read_to_string(repo().join("docs/results.schema.json")).unwrap(),
-    )
-    .unwrap();
-    let validator = jsonschema::validator_for(&schema).unwrap();
-    let errors: Vec<String> = validator
-        .iter_errors(results)
-        .map(|e| format!("{e} at {}", e.instance_path()))
-        .collect();
-    assert!(
-        errors.is_empty(),
-        "results.json violates its schema:\n{}",
-        errors.join("\n")
-    );
-}
-
-fn read_results(dir: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap()
-}
+use common::run::{
+    COLDSTART_SCENARIO, JSON_SCENARIO, cell, metric, scenario, scenarios, valid_results,
+};
+use common::{eventually, fixtures, repo, shootout, text};
+use shootout::ops::coldstart::MeasuredIn;
+use shootout::suite::metric::Metric;
+use shootout::suite::results::{Results, Status};
+use shootout::suite::scenario::Mode;
+use shootout::suite::trial::detail::TrialDetail;
+use shootout::suite::verdict::{ClaimVerdict, Evaluation};
 
 #[test]
 fn a_short_run_of_two_scenarios_and_three_contenders_writes_valid_results_and_a_ledger() {
@@ -86,70 +42,86 @@ fn a_short_run_of_two_scenarios_and_three_contenders_writes_valid_results_and_a_
         "stdout:\n{stdout}\nstderr:\n{}",
         text(&run.stderr)
     );
-    let results = read_results(out.path());
-    validate(&results);
-    assert_eq!(results["complete"], true);
-    assert_eq!(results["mode"], "quick");
-    for s in results["scenarios"].as_array().unwrap() {
-        let cells = s["cells"].as_array().unwrap();
-        assert_eq!(cells.len(), 3, "{}: a cell per contender", s["name"]);
-        for c in cells {
-            let t = &c["trials"][0];
+    let results = valid_results(out.path());
+    assert!(results.complete);
+    assert_eq!(results.mode, Mode::Quick);
+    for s in &results.scenarios {
+        assert_eq!(
+            s.cells.len(),
+            3,
+            "{}: a cell per contender; skipped: {:?}",
+            s.name,
+            results
+                .contenders
+                .iter()
+                .filter_map(|c| Some((&c.name, c.skipped.as_ref()?)))
+                .collect::<Vec<_>>()
+        );
+        for c in &s.cells {
+            let t = &c.trials[0];
             assert_eq!(
-                t["status"], "ok",
-                "{} / {}: {}",
-                s["name"], c["contender"], t["error"]
+                t.status,
+                Status::Ok,
+                "{} / {}: {:?}",
+                s.name,
+                c.contender,
+                t.error
             );
         }
     }
-    let json = results["scenarios"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["name"] == "json")
-        .unwrap();
-    for c in json["cells"].as_array().unwrap() {
-        let m = &c["trials"][0]["metrics"];
+    for c in &scenario(&results, "json").cells {
+        let t = &c.trials[0];
         assert!(
-            m["requests_per_s"].as_f64().unwrap() > 100.0,
-            "{}: {m}",
-            c["contender"]
+            metric(t, Metric::RequestsPerS).is_some_and(|r| r > 100.0),
+            "{}: {:?}",
+            c.contender,
+            t.metrics
         );
-        assert_eq!(m["verification_failures"], 0.0, "{}", c["contender"]);
-        assert!(m["cpu_ms_per_request"].as_f64().unwrap() > 0.0);
-        assert!(m["rss_peak_mb"].as_f64().unwrap() > 1.0);
+        assert_eq!(
+            metric(t, Metric::VerificationFailures),
+            Some(0.0),
+            "{}",
+            c.contender
+        );
+        assert!(metric(t, Metric::CpuMsPerRequest).is_some_and(|v| v > 0.0));
+        assert!(metric(t, Metric::RssPeakMb).is_some_and(|v| v > 1.0));
     }
     // Cold starts are timed by a fresh `shootout coldstart` process, as the
     // standalone command times them, not by the long-running harness.
-    let coldstart = results["scenarios"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["name"] == "coldstart")
-        .unwrap();
-    for c in coldstart["cells"].as_array().unwrap() {
-        let detail = &c["trials"][0]["detail"];
-        assert_eq!(detail["kind"], "coldstart", "{detail}");
-        assert_eq!(detail["measured_in"], "fresh-process", "{}", c["contender"]);
+    for c in &scenario(&results, "coldstart").cells {
+        let Some(TrialDetail::Coldstart(detail)) = &c.trials[0].detail else {
+            panic!(
+                "{}: not a cold-start detail: {:?}",
+                c.contender, c.trials[0].detail
+            );
+        };
+        assert_eq!(
+            detail.measured_in,
+            MeasuredIn::FreshProcess,
+            "{}",
+            c.contender
+        );
     }
     // Machine facts and what each runtime was told.
-    assert!(results["machine"]["cpus"].as_u64().unwrap() >= 1);
-    for c in results["contenders"].as_array().unwrap() {
-        assert_eq!(c["verified"], true);
-        assert!(c["told"]["CPUS"].is_string(), "{c}");
+    assert!(results.machine.cpus >= 1);
+    for c in &results.contenders {
+        assert!(c.verified, "{c:?}");
+        assert!(c.told.contains_key("CPUS"), "{c:?}");
     }
     // The ledger: decided where there is data, inconclusive where there is none.
-    let claims = results["ledger"]["claims"].as_array().unwrap();
+    let ledger = results.ledger.as_ref().expect("the ledger was evaluated");
     let verdict = |id: &str| {
-        claims.iter().find(|c| c["id"] == id).unwrap()["verdict"]
-            .as_str()
-            .unwrap()
-            .to_owned()
+        ledger
+            .claims
+            .iter()
+            .find(|c| c.id == id)
+            .unwrap_or_else(|| panic!("no claim {id:?} in the ledger"))
+            .verdict
     };
-    assert_ne!(verdict("go-faster-cold-starts"), "INCONCLUSIVE");
+    assert_ne!(verdict("go-faster-cold-starts"), ClaimVerdict::Inconclusive);
     assert_eq!(
         verdict("go-minimal-images"),
-        "INCONCLUSIVE",
+        ClaimVerdict::Inconclusive,
         "no footprint scenario ran"
     );
     assert!(stdout.contains("claims of"), "{stdout}");
@@ -163,8 +135,8 @@ fn a_short_run_of_two_scenarios_and_three_contenders_writes_valid_results_and_a_
         .output()
         .unwrap();
     assert!(claims.status.success(), "{}", text(&claims.stderr));
-    let evaluation: Value = serde_json::from_slice(&claims.stdout).unwrap();
-    assert_eq!(evaluation["claims"], results["ledger"]["claims"]);
+    let evaluation: Evaluation = serde_json::from_slice(&claims.stdout).unwrap();
+    assert_eq!(evaluation.claims, ledger.claims);
 }
 
 fn live_contender_groups() -> Vec<i32> {
@@ -223,67 +195,49 @@ fn ctrl_c_keeps_a_valid_partial_results_file_and_resume_finishes_it() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let stderr = BufReader::new(child.stderr.take().unwrap());
-    // Interrupt while the second scenario's cell is running.
-    let mut lines = stderr.lines();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    for line in lines.by_ref() {
-        let line = line.unwrap();
-        if line.contains("json-again / fixture-ok") {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the run never reached its second cell"
-        );
-    }
-    std::thread::sleep(Duration::from_millis(800));
-    assert!(
-        !live_contender_groups().is_empty(),
-        "a contender should be running mid-cell"
+    let stderr = common::lines_of(child.stderr.take().unwrap());
+    // Interrupt while the second scenario's cell is running: once it is
+    // announced and its contender is up.
+    eventually(
+        "the run to reach its second cell",
+        Duration::from_secs(60),
+        || {
+            stderr
+                .try_iter()
+                .find(|l| l.contains("json-again / fixture-ok"))
+                .map(drop)
+        },
     );
-    // SAFETY: plain syscall on our own child.
-    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    eventually(
+        "a contender running mid-cell",
+        Duration::from_secs(30),
+        || (!live_contender_groups().is_empty()).then_some(()),
+    );
+    common::signal(&child, libc::SIGINT);
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(130), "{status:?}");
-    std::thread::spawn(move || lines.for_each(drop));
 
-    let partial = read_results(out.path());
-    validate(&partial);
-    assert_eq!(partial["complete"], false);
-    let done = |r: &Value, name: &str| {
-        r["scenarios"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["name"] == name)
-            .unwrap()["cells"]
-            .as_array()
-            .unwrap()
-            .len()
-    };
+    let partial = valid_results(out.path());
+    assert!(!partial.complete);
+    let done = |r: &Results, name: &str| scenario(r, name).cells.len();
     assert_eq!(done(&partial, "json"), 1, "the finished cell is kept");
     assert_eq!(
         done(&partial, "json-again"),
         0,
         "the interrupted cell is not half-written"
     );
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while !live_contender_groups().is_empty() {
-        assert!(
-            Instant::now() < deadline,
-            "a contender outlived the interrupted run"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    eventually(
+        "the interrupted run's contender to go",
+        Duration::from_secs(5),
+        || live_contender_groups().is_empty().then_some(()),
+    );
 
     let resumed = args(true).output().unwrap();
     assert!(resumed.status.success(), "{}", text(&resumed.stderr));
-    let finished = read_results(out.path());
-    validate(&finished);
-    assert_eq!(finished["complete"], true);
+    let finished = valid_results(out.path());
+    assert!(finished.complete);
     assert_eq!(done(&finished, "json-again"), 1);
-    let first = |r: &Value| r["scenarios"][0]["cells"][0]["trials"][0]["started_at"].clone();
+    let first = |r: &Results| r.scenarios[0].cells[0].trials[0].started_at.clone();
     assert_eq!(
         first(&finished),
         first(&partial),
@@ -315,26 +269,24 @@ fn a_contender_killed_mid_scenario_is_reported_crashed_and_the_run_goes_on() {
         .output()
         .unwrap();
     assert!(run.status.success(), "{}", text(&run.stderr));
-    let results = read_results(out.path());
-    validate(&results);
-    assert_eq!(results["complete"], true);
-    let cells = results["scenarios"][0]["cells"].as_array().unwrap();
-    let cell = |name: &str| cells.iter().find(|c| c["contender"] == name).unwrap();
-    let killed = cell("killed-mid-run");
-    let trial = &killed["trials"][0];
-    assert_eq!(trial["status"], "crashed", "{trial}");
+    let results = valid_results(out.path());
+    assert!(results.complete);
+    let json = &results.scenarios[0];
+    let killed = cell(json, "killed-mid-run");
+    let trial = &killed.trials[0];
+    assert_eq!(trial.status, Status::Crashed, "{trial:?}");
     assert!(
-        trial["error"]
-            .as_str()
-            .unwrap()
-            .contains("killed by signal 9"),
-        "{}",
-        trial["error"]
+        trial
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("killed by signal 9")),
+        "{:?}",
+        trial.error
     );
-    assert_eq!(killed["marked"], true);
+    assert!(killed.marked);
     assert_eq!(
-        cell("fixture-ok")["trials"][0]["status"],
-        "ok",
+        cell(json, "fixture-ok").trials[0].status,
+        Status::Ok,
         "the run went on with the next contender"
     );
     assert!(
@@ -463,169 +415,4 @@ fn a_ledger_with_a_misspelt_or_impossible_metric_is_refused_before_measuring() {
         err.contains("line 11") && err.contains("cannot produce coldstart_health_ms"),
         "{err}"
     );
-}
-
-/// A `shootout up` (or any server) in another process: the line of its
-/// stdout that contains `marker`, with the rest drained in the background.
-fn started(cmd: &mut std::process::Command, marker: &str) -> (std::process::Child, String) {
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let line = common::wait_for_line(&mut child, marker);
-    (child, line)
-}
-
-fn url_in(line: &str) -> String {
-    line.split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap()
-        .to_owned()
-}
-
-fn sigint(child: &mut std::process::Child) {
-    // SAFETY: plain syscall on our own child's pid.
-    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
-    let _ = child.wait();
-}
-
-/// `run --target`: services started outside this run (by `shootout up` in
-/// other processes, calling one `shootout upstream`) are verified over the
-/// network, the one that breaks the contract is skipped, the other is
-/// measured; what needs its process is said to be unavailable and the
-/// scenarios that start it are not run for it; the services keep running.
-#[test]
-fn run_target_measures_services_started_by_up_in_other_processes() {
-    let (mut upstream, line) =
-        started(shootout().args(["upstream", "--port", "0"]), "listening on");
-    let upstream_url = url_in(&line);
-    let up = |name: &str| {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port()
-            .to_string();
-        started(
-            shootout()
-                .args(["up", name, "--port", &port, "--upstream", &upstream_url])
-                .arg("--contenders-dir")
-                .arg(fixtures()),
-            "is up at",
-        )
-    };
-    let (mut ok, ok_line) = up("fixture-ok");
-    let (mut wrong, wrong_line) = up("wrong-hash");
-    let ok_url = url_in(&ok_line);
-
-    let scenarios = scenarios(&[("a.toml", JSON_SCENARIO), ("b.toml", COLDSTART_SCENARIO)]);
-    let out = tempfile::tempdir().unwrap();
-    let run = shootout()
-        .args(["run", "--quick", "--seed", "5", "--ledger", "none.toml"])
-        .arg("--target")
-        .arg(format!("fixture-ok={ok_url}"))
-        .arg("--target")
-        .arg(format!("wrong-hash={}", url_in(&wrong_line)))
-        .args(["--target-upstream", &upstream_url, "--scenarios-dir"])
-        .arg(scenarios.path())
-        .arg("--out")
-        .arg(out.path())
-        .output()
-        .unwrap();
-    let (stdout, stderr) = (text(&run.stdout), text(&run.stderr));
-    assert!(run.status.success(), "stdout:\n{stdout}\nstderr:\n{stderr}");
-    let results = read_results(out.path());
-    validate(&results);
-    let info = |name: &str| {
-        results["contenders"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["name"] == name)
-            .unwrap()
-            .clone()
-    };
-    assert_eq!(info("fixture-ok")["verified"], true);
-    assert_eq!(info("fixture-ok")["remote"], ok_url.as_str());
-    assert_eq!(info("wrong-hash")["verified"], false);
-    assert!(
-        info("wrong-hash")["skipped"]
-            .as_str()
-            .unwrap()
-            .contains("cpu"),
-        "{}",
-        info("wrong-hash")
-    );
-    let scenario = |name: &str| {
-        results["scenarios"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["name"] == name)
-            .unwrap()
-            .clone()
-    };
-    let cells = scenario("json")["cells"].as_array().unwrap().clone();
-    assert_eq!(cells.len(), 1, "only the verified target: {cells:?}");
-    let m = &cells[0]["trials"][0]["metrics"];
-    assert_eq!(cells[0]["contender"], "fixture-ok");
-    assert!(m["requests_per_s"].as_f64().unwrap() > 100.0, "{m}");
-    assert_eq!(m["verification_failures"], 0.0, "{m}");
-    assert!(
-        m.get("cpu_ms_per_request").is_none(),
-        "no process to sample: {m}"
-    );
-    assert!(m.get("rss_peak_mb").is_none(), "{m}");
-    assert!(
-        scenario("coldstart")["cells"]
-            .as_array()
-            .unwrap()
-            .is_empty()
-    );
-    let notes = results["notes"].to_string();
-    assert!(notes.contains("fixture-ok is a remote target"), "{notes}");
-    assert!(
-        notes.contains("coldstart: fixture-ok is a remote target, not measured"),
-        "{notes}"
-    );
-
-    // `verify --target` gives the same verdicts on its own.
-    let verify = |name: &str, url: &str| {
-        shootout()
-            .args(["verify", "--json", "--target"])
-            .arg(format!("{name}={url}"))
-            .args(["--target-upstream", &upstream_url])
-            .output()
-            .unwrap()
-    };
-    let good = verify("fixture-ok", &ok_url);
-    assert!(good.status.success(), "{}", text(&good.stderr));
-    assert_eq!(
-        common::stdout_json(&good)["contenders"][0]["outcome"],
-        "passed"
-    );
-    let bad = verify("wrong-hash", &url_in(&wrong_line));
-    assert!(!bad.status.success());
-    assert_eq!(
-        common::stdout_json(&bad)["contenders"][0]["outcome"],
-        "failed"
-    );
-
-    // The run neither stopped nor restarted them.
-    for (child, line) in [(&mut ok, &ok_line), (&mut wrong, &wrong_line)] {
-        assert!(child.try_wait().unwrap().is_none(), "{line}: it exited");
-    }
-    let mut conn = std::net::TcpStream::connect(ok_url.trim_start_matches("http://")).unwrap();
-    std::io::Write::write_all(
-        &mut conn,
-        b"GET /health HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
-    )
-    .unwrap();
-    let mut answer = String::new();
-    std::io::Read::read_to_string(&mut conn, &mut answer).unwrap();
-    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-    for child in [&mut ok, &mut wrong, &mut upstream] {
-        sigint(child);
-    }
 }
