@@ -10,11 +10,14 @@ mod common;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{fixtures, shootout, stdout_json, text};
+use common::{eventually, fixtures, poll, shootout, stdout_json, text};
 use shootout::database::Source;
 use shootout::database::binaries::Binaries;
+use shootout::suite::measure::SanityCheck;
+use shootout::suite::metric::{Metric, MetricKey};
+use shootout::suite::results::Results;
 
 /// Pids of processes whose command line or environment mentions `marker`.
 fn processes_mentioning(marker: &str) -> Vec<u32> {
@@ -40,14 +43,6 @@ fn kill(child: &Child, signal: i32) {
     // SAFETY: plain syscall on our own child's pid.
     unsafe {
         libc::kill(child.id() as i32, signal);
-    }
-}
-
-fn wait_until(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + timeout;
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
     }
 }
 
@@ -85,43 +80,40 @@ fn sigkill_mid_scenario_leaves_no_postgres_process_or_data_directory() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
+    let stderr = common::lines_of(child.stderr.take().unwrap());
     // results.json is written once every contender is admitted: from then
-    // on the scenario runs. Kill shootout in the middle of its first trial.
-    let started = Instant::now();
-    while !out.join("results.json").exists() {
-        assert!(
-            started.elapsed() < Duration::from_secs(300),
-            "the run never started measuring: {}",
-            rx.try_iter().collect::<Vec<_>>().join("\n")
-        );
+    // on the scenario runs, its first trial announced on stderr. Kill
+    // shootout in the middle of that trial.
+    let mut log = Vec::new();
+    let measuring = poll(Duration::from_secs(300), || {
+        log.extend(stderr.try_iter());
         assert!(
             child.try_wait().unwrap().is_none(),
             "shootout ended early: {}",
-            rx.try_iter().collect::<Vec<_>>().join("\n")
+            log.join("\n")
         );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    std::thread::sleep(Duration::from_secs(2));
-    let marker = tmp.path().to_string_lossy().into_owned();
+        let announced = log.iter().any(|l| l.contains("orders-db / go-nethttp"));
+        (announced && out.join("results.json").exists()).then_some(())
+    });
     assert!(
-        !processes_mentioning(&marker).is_empty(),
-        "a private PostgreSQL runs under {marker} while the scenario runs"
+        measuring.is_some(),
+        "the run never started measuring: {}",
+        log.join("\n")
+    );
+    let marker = tmp.path().to_string_lossy().into_owned();
+    eventually(
+        &format!("a private PostgreSQL running under {marker} while the scenario runs"),
+        Duration::from_secs(30),
+        || (!processes_mentioning(&marker).is_empty()).then_some(()),
     );
     kill(&child, libc::SIGKILL);
     child.wait().unwrap();
-    wait_until(
+    eventually(
         "PostgreSQL to go after SIGKILL",
         Duration::from_secs(30),
-        || processes_mentioning(&marker).is_empty(),
+        || processes_mentioning(&marker).is_empty().then_some(()),
     );
-    wait_until(
+    eventually(
         "its data directory to be removed",
         Duration::from_secs(30),
         || {
@@ -129,6 +121,7 @@ fn sigkill_mid_scenario_leaves_no_postgres_process_or_data_directory() {
                 .unwrap()
                 .flatten()
                 .all(|e| !e.file_name().to_string_lossy().starts_with("shootout-pg-"))
+                .then_some(())
         },
     );
 }
@@ -159,9 +152,10 @@ impl TestServer {
             .unwrap();
         let url = format!("postgres://shootout@127.0.0.1:{port}/postgres");
         let rt = runtime();
-        wait_until("the test's server", Duration::from_secs(30), || {
+        eventually("the test's server", Duration::from_secs(30), || {
             rt.block_on(tokio_postgres::connect(&url, tokio_postgres::NoTls))
                 .is_ok()
+                .then_some(())
         });
         Self { keeper, dir, url }
     }
@@ -307,21 +301,31 @@ fn the_audit_catches_orders_acknowledged_before_commit_and_rolled_back() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let results: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(tmp.path().join("results.json")).unwrap()).unwrap();
-    let trial = &results["scenarios"][0]["cells"][0]["trials"][0];
-    let audit = &trial["audit"];
-    let lost = audit["lost"].as_u64().unwrap();
-    assert!(lost > 0, "the audit found the rolled-back orders: {trial}");
-    assert_eq!(trial["metrics"]["orders_lost"].as_f64(), Some(lost as f64));
+    let results = Results::load(&tmp.path().join("results.json")).unwrap();
+    let trial = &results.scenarios[0].cells[0].trials[0];
+    let lost = trial
+        .audit
+        .as_ref()
+        .unwrap_or_else(|| panic!("no audit: {trial:?}"))
+        .lost;
     assert!(
-        trial["sanity"]
-            .as_array()
-            .unwrap()
+        lost > 0,
+        "the audit found the rolled-back orders: {trial:?}"
+    );
+    assert_eq!(
+        trial
+            .metrics
+            .get(&MetricKey::of(Metric::OrdersLost))
+            .copied(),
+        Some(lost as f64)
+    );
+    assert!(
+        trial
+            .sanity
             .iter()
-            .any(|s| s["check"] == "lost-writes"),
-        "the cell is marked: {}",
-        trial["sanity"]
+            .any(|s| s.check == SanityCheck::LostWrites),
+        "the cell is marked: {:?}",
+        trial.sanity
     );
 }
 
@@ -360,21 +364,20 @@ fn node_fastify_runs_one_worker_per_cpu_with_a_database_and_one_process_without(
         // Every process of the service runs src/server.js with PORT in its
         // environment; the workers come up a moment after the first answers.
         let marker = format!("PORT={port}");
-        let mut node = Vec::new();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            node = processes_mentioning(&marker)
+        let node_processes = || -> Vec<u32> {
+            processes_mentioning(&marker)
                 .into_iter()
                 .filter(|pid| {
                     std::fs::read(format!("/proc/{pid}/cmdline"))
                         .is_ok_and(|c| String::from_utf8_lossy(&c).contains("src/server.js"))
                 })
-                .collect();
-            if node.len() >= want {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
+                .collect()
+        };
+        // Counted once `want` are up, or as many as there are after 10 s.
+        let node = poll(Duration::from_secs(10), || {
+            Some(node_processes()).filter(|n| n.len() >= want)
+        })
+        .unwrap_or_else(node_processes);
         kill(&child, libc::SIGINT);
         child.wait().unwrap();
         assert_eq!(

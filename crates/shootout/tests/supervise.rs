@@ -9,9 +9,11 @@ mod common;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{fixtures, repo, shootout, stdout_json, text};
+use common::{eventually, fixtures, poll, repo, shootout, stdout_json, text};
+use shootout::ops::coldstart::Coldstart;
+use shootout::ops::footprint::Footprint;
 use shootout::supervise::sampler::{Sampler, summarize};
 use shootout::supervise::{CpuSet, Service};
 
@@ -33,16 +35,13 @@ fn a_process_touching_200_mb_is_reported_within_5_percent() {
     cmd.arg("200");
     let mut service = Service::spawn("touch_memory", cmd, None).unwrap();
     let sampler = Sampler::start(service.pid, Duration::from_millis(50), None);
-    // Wait for the fixture to finish touching.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let last = sampler.snapshot().last().map_or(0, |s| s.rss_bytes);
-        if last > 200 << 20 || Instant::now() > deadline {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    std::thread::sleep(Duration::from_millis(300));
+    // Wait for the fixture to finish touching, and for samples enough;
+    // the assertions below say what is missing if that never comes.
+    let _ = poll(Duration::from_secs(20), || {
+        let series = sampler.snapshot();
+        let last = series.last().map_or(0, |s| s.rss_bytes);
+        (last > 200 << 20 && series.len() >= 5).then_some(())
+    });
     let series = sampler.finish();
     service.stop_blocking(Duration::from_secs(2));
     let summary = summarize(&series, 0.0, f64::MAX).unwrap();
@@ -68,17 +67,16 @@ fn a_contender_killed_with_sigkill_is_seen_as_crashed() {
         .env("UPSTREAM_URL", "http://127.0.0.1:9");
     let mut service = Service::spawn("fixture", cmd, Some(&CpuSet::available())).unwrap();
     let sampler = Sampler::start(service.pid, Duration::from_millis(20), None);
-    std::thread::sleep(Duration::from_millis(500));
+    eventually(
+        "the sampler's first reading",
+        Duration::from_secs(5),
+        || (!sampler.snapshot().is_empty()).then_some(()),
+    );
     // SAFETY: plain syscall on our own child.
     unsafe { libc::kill(service.pid as i32, libc::SIGKILL) };
-    let deadline = Instant::now() + Duration::from_secs(5);
-    let exit = loop {
-        if let Some(exit) = service.try_exit() {
-            break exit;
-        }
-        assert!(Instant::now() < deadline, "the kill was not noticed");
-        std::thread::sleep(Duration::from_millis(10));
-    };
+    let exit = eventually("the kill to be noticed", Duration::from_secs(5), || {
+        service.try_exit()
+    });
     assert_eq!(exit.signal, Some(libc::SIGKILL), "{exit:?}");
     assert_eq!(exit.to_string(), "killed by signal 9");
     // The sampler stops by itself once the process is gone, keeping what it read.
@@ -144,29 +142,26 @@ fn start_long_run() -> (std::process::Child, Vec<i32>) {
         .unwrap();
     let stderr = child.stderr.take().unwrap();
     std::thread::spawn(move || BufReader::new(stderr).lines().for_each(drop));
-    let deadline = Instant::now() + Duration::from_secs(30);
+    // Three contender groups seen, or as many as came in 30 s.
     let mut seen = Vec::new();
-    while Instant::now() < deadline && seen.len() < 3 {
+    let _ = poll(Duration::from_secs(30), || {
         for g in child_groups(child.id()) {
             if g != child.id() as i32 && !seen.contains(&g) {
                 seen.push(g);
             }
         }
-        std::thread::sleep(Duration::from_millis(5));
-    }
+        (seen.len() >= 3).then_some(())
+    });
     assert!(!seen.is_empty(), "no contender was started");
     (child, seen)
 }
 
 fn assert_no_survivors(groups: &[i32]) {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while groups.iter().any(|&g| group_alive(g)) {
-        assert!(
-            Instant::now() < deadline,
-            "contender groups outlived shootout: {groups:?}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    eventually(
+        &format!("contender groups {groups:?} to go with shootout"),
+        Duration::from_secs(5),
+        || (!groups.iter().any(|&g| group_alive(g))).then_some(()),
+    );
 }
 
 #[test]
@@ -253,29 +248,21 @@ fn cold_start_of_the_reference_contenders_is_measured_and_ordered() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let results = stdout_json(&out);
+    let results: Vec<Coldstart> = serde_json::from_value(stdout_json(&out)).unwrap();
     let median = |name: &str| {
         let r = results
-            .as_array()
-            .unwrap()
             .iter()
-            .find(|r| r["contender"] == name)
-            .unwrap();
-        assert_eq!(r["runs"].as_array().unwrap().len(), 3);
-        for run in r["runs"].as_array().unwrap() {
-            let (h, j) = (
-                run["health_ms"].as_f64().unwrap(),
-                run["json_ms"].as_f64().unwrap(),
-            );
-            assert!(h > 0.0 && j >= h && j < 30_000.0, "{name}: {run}");
-            assert!(run["attempts"].as_u64().unwrap() >= 1);
-            assert!(
-                run["rss_bytes"].as_u64().unwrap() > 1 << 20,
-                "{name}: {run}"
-            );
+            .find(|r| r.contender == name)
+            .unwrap_or_else(|| panic!("no cold starts of {name}"));
+        assert_eq!(r.runs.len(), 3);
+        for run in &r.runs {
+            let (h, j) = (run.health_ms, run.json_ms);
+            assert!(h > 0.0 && j >= h && j < 30_000.0, "{name}: {run:?}");
+            assert!(run.attempts >= 1);
+            assert!(run.rss_bytes > 1 << 20, "{name}: {run:?}");
         }
-        assert_eq!(r["file_cache"], "warm");
-        r["health_ms"]["median"].as_f64().unwrap()
+        assert_eq!(r.file_cache, "warm");
+        r.health_ms.median
     };
     let (rust, go, node) = (
         median("rust-axum"),
@@ -305,64 +292,73 @@ fn footprint_writes_valid_oci_layouts_and_counts_dependencies() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let results = stdout_json(&out);
-    for r in results.as_array().unwrap() {
-        let name = r["contender"].as_str().unwrap();
+    let results: Vec<Footprint> = serde_json::from_value(stdout_json(&out)).unwrap();
+    for r in &results {
+        let name = &r.contender;
         shootout::ops::oci::validate(&images.path().join(name))
             .unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert!(r["image"]["compressed_bytes"].as_u64().unwrap() > 0);
-        assert!(r["lines_of_code"]["lines"].as_u64().unwrap() > 50);
-        let build = &r["clean_build"];
-        assert!(
-            build["wall_s"].as_f64().unwrap() > 0.0 && build["cpu_s"].as_f64().unwrap() > 0.0,
-            "{name}: {build}"
-        );
+        assert!(r.image.compressed_bytes > 0);
+        assert!(r.lines_of_code.lines > 50);
+        let build = r
+            .clean_build
+            .as_ref()
+            .unwrap_or_else(|| panic!("{name}: no clean build"));
+        assert!(build.wall_s > 0.0 && build.cpu_s > 0.0, "{name}: {build:?}");
     }
+    let deps = |r: &Footprint| {
+        r.dependencies.clone().unwrap_or_else(|| {
+            panic!(
+                "{}: dependencies not counted: {:?}",
+                r.contender, r.dependencies_error
+            )
+        })
+    };
     let go = &results[0];
-    assert_eq!(go["contender"], "go-nethttp");
-    assert_eq!(
-        go["artifact"]["static_binary"], true,
+    assert_eq!(go.contender, "go-nethttp");
+    assert!(
+        go.artifact.static_binary,
         "CGO_ENABLED=0 builds a static binary"
     );
     assert_eq!(
-        go["dependencies"]["direct"], 1,
+        deps(go).direct,
+        1,
         "the standard library, and pgx for PostgreSQL"
     );
     let node = &results[1];
     assert!(
-        go["dependencies"]["transitive"].as_u64().unwrap()
-            < node["dependencies"]["transitive"].as_u64().unwrap(),
+        deps(go).transitive < deps(node).transitive,
         "go-nethttp pulls in fewer modules than node-fastify's packages"
     );
     assert!(
-        node["artifact"]["runtime_bytes"].as_u64().unwrap() > 10 << 20,
+        node.artifact.runtime_bytes.is_some_and(|b| b > 10 << 20),
         "the node binary ships"
     );
-    assert!(node["dependencies"]["direct"].as_u64().unwrap() >= 2);
+    assert!(deps(node).direct >= 2);
     // Images that run: unpacked alone into a root filesystem, each starts
     // and answers. Go's image is its app layer; Node's app layer without its
     // system layer (node and the shared libraries) cannot start, and says why.
-    assert_eq!(go["image_start"]["answered"], true, "{}", go["image_start"]);
-    assert!(go.get("app_layer_start").is_none(), "one layer: {go}");
-    assert_eq!(
-        node["image_start"]["answered"], true,
-        "{}",
-        node["image_start"]
-    );
-    assert_eq!(
-        node["image_start"]["layers"],
-        serde_json::json!(["system", "app"])
-    );
-    let alone = &node["app_layer_start"];
-    assert_eq!(alone["answered"], false, "{alone}");
-    let why = alone["error"].as_str().unwrap();
+    let started = |r: &Footprint| {
+        r.image_start.clone().unwrap_or_else(|| {
+            panic!(
+                "{}: the image was not started: {:?}",
+                r.contender, r.image_start_error
+            )
+        })
+    };
+    assert!(started(go).answered, "{:?}", go.image_start);
+    assert!(go.app_layer_start.is_none(), "one layer: {go:?}");
+    assert!(started(node).answered, "{:?}", node.image_start);
+    assert_eq!(started(node).layers, ["system", "app"]);
+    let alone = node
+        .app_layer_start
+        .as_ref()
+        .unwrap_or_else(|| panic!("node-fastify's app layer was not started alone: {node:?}"));
+    assert!(!alone.answered, "{alone:?}");
+    let why = alone.error.as_deref().unwrap_or_default();
     assert!(
         why.contains("did not start") && why.contains("/usr/local/bin/node"),
         "{why}"
     );
-    assert!(
-        node["dependencies"]["transitive"].as_u64().unwrap()
-            > node["dependencies"]["direct"].as_u64().unwrap()
-    );
+    assert!(deps(node).transitive > deps(node).direct);
     let _ = repo();
 }

@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{fixtures, shootout, wait_for_line};
+use common::{eventually, fixtures, shootout, wait_for_line};
 use shootout::http1::{Request, send_once};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -22,17 +22,11 @@ fn interrupt(child: &Child) {
 }
 
 fn wait_exit(child: &mut Child) -> std::process::ExitStatus {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "shootout did not exit after SIGINT"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    eventually(
+        "shootout to exit after SIGINT",
+        Duration::from_secs(15),
+        || child.try_wait().unwrap(),
+    )
 }
 
 fn free_port() -> u16 {
