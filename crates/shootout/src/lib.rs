@@ -20,6 +20,8 @@
 //! - [`sys`]: every libc call; [`units`]: durations and rates as typed;
 //!   [`toml_file`]: errors of user files; [`rng`]: reproducible inputs.
 
+#![deny(unsafe_code)]
+
 /// A `thiserror` error that is a message in words (a broken rule, an
 /// invalid file, a wrong answer), made from a `String` or a `&str`.
 macro_rules! message_error {
@@ -60,6 +62,8 @@ pub mod rng;
 pub mod stats;
 pub mod suite;
 pub mod supervise;
+// Every libc call, and the only `unsafe` of the crate.
+#[allow(unsafe_code)]
 pub mod sys;
 pub mod text;
 pub mod timer;
