@@ -143,7 +143,7 @@ fn run_parses_its_options_and_defaults() {
     assert_eq!(d.database.postgres, Source::Embedded);
     assert!(!d.database.no_database);
     if contenders_env_unset() {
-        assert_eq!(d.common.contenders_dir, PathBuf::from("contenders"));
+        assert_eq!(d.common.dir.contenders_dir, PathBuf::from("contenders"));
     }
 }
 
@@ -212,12 +212,12 @@ fn report_and_claims_parse_and_need_a_results_file() {
     };
     assert_eq!(c.results, PathBuf::from("r.json"));
     assert_eq!(c.ledger, PathBuf::from("l.toml"));
-    assert!(c.json);
+    assert!(c.output.json);
     let Command::Claims(d) = parse(&["claims", "r.json"]) else {
         panic!("not claims")
     };
     assert_eq!(d.ledger, PathBuf::from("claims/go-vs-node.toml"));
-    assert!(!d.json);
+    assert!(!d.output.json);
     refused(&["claims"], ErrorKind::MissingRequiredArgument);
     refused(&["claims", "r.json", "--html"], ErrorKind::UnknownArgument);
 }
@@ -241,8 +241,8 @@ fn verify_parses_contenders_or_targets_not_both() {
     };
     assert_eq!(v.contenders, ["go-nethttp", "rust-axum"]);
     assert_eq!(v.seed, Some(7));
-    assert!(v.json && v.database.no_database);
-    assert_eq!(v.common.contenders_dir, PathBuf::from("c"));
+    assert!(v.output.json && v.database.no_database);
+    assert_eq!(v.common.dir.contenders_dir, PathBuf::from("c"));
     assert_eq!(v.common.service_cpus, Some(cpus("1")));
     assert!(v.database.plan().is_none(), "--no-database: no database");
 

@@ -65,7 +65,7 @@ fn load_parses_every_option_and_its_defaults() {
     assert_eq!(l.timeout, Duration::from_millis(500));
     assert_eq!(l.cpus, Some(cpus("0-1")));
     assert_eq!(l.threads, Some(2));
-    assert!(l.no_keepalive && l.json);
+    assert!(l.no_keepalive && l.output.json);
     assert_eq!(l.shard, Some(Shard { index: 1, count: 2 }));
     assert_eq!(l.start_at, Some(1_700_000_000.5));
     assert_eq!(l.clock_ref.as_deref(), Some("http://10.0.0.7:4100"));
@@ -83,7 +83,7 @@ fn load_parses_every_option_and_its_defaults() {
         (d.rate, d.threads, d.shard, d.start_at),
         (None, None, None, None)
     );
-    assert!(d.headers.is_empty() && !d.no_keepalive && !d.json);
+    assert!(d.headers.is_empty() && !d.no_keepalive && !d.output.json);
 }
 
 #[test]
@@ -124,7 +124,7 @@ fn merge_needs_its_shard_files() {
         m.files,
         [PathBuf::from("s0.json"), PathBuf::from("s1.json")]
     );
-    assert!(m.json);
+    assert!(m.output.json);
     refused(&["merge"], ErrorKind::MissingRequiredArgument);
     refused(&["merge", "s0.json", "--html"], ErrorKind::UnknownArgument);
 }
@@ -145,12 +145,12 @@ fn coldstart_bounds_its_runs() {
     };
     assert_eq!(c.contenders, ["rust-axum", "node-fastify"]);
     assert_eq!(c.runs, 50);
-    assert!(c.drop_caches && c.json && c.no_build);
+    assert!(c.drop_caches && c.output.json && c.no_build);
     let Command::Coldstart(d) = parse(&["coldstart"]) else {
         panic!("not a coldstart")
     };
     assert_eq!(d.runs, 20);
-    assert!(d.contenders.is_empty() && !d.drop_caches && !d.json && !d.no_build);
+    assert!(d.contenders.is_empty() && !d.drop_caches && !d.output.json && !d.no_build);
     refused(&["coldstart", "--runs", "0"], ErrorKind::ValueValidation);
     refused(
         &["coldstart", "--runs", "10001"],
@@ -176,13 +176,13 @@ fn footprint_torture_and_test_parse_their_flags() {
     };
     assert_eq!(f.contenders, ["go-nethttp"]);
     assert_eq!(f.images_dir, PathBuf::from("i"));
-    assert_eq!(f.contenders_dir, PathBuf::from("c"));
-    assert!(f.no_clean_build && f.json);
+    assert_eq!(f.dir.contenders_dir, PathBuf::from("c"));
+    assert!(f.no_clean_build && f.output.json);
     let Command::Footprint(d) = parse(&["footprint"]) else {
         panic!("not a footprint")
     };
     assert_eq!(d.images_dir, PathBuf::from("target/shootout/images"));
-    assert!(!d.no_clean_build && !d.json);
+    assert!(!d.no_clean_build && !d.output.json);
     refused(&["footprint", "--no-clean"], ErrorKind::UnknownArgument);
     refused(&["footprint", "--images-dir"], ErrorKind::InvalidValue);
 
@@ -197,7 +197,7 @@ fn footprint_torture_and_test_parse_their_flags() {
         panic!("not a torture")
     };
     assert_eq!(t.contenders, ["go-nethttp", "node-fastify"]);
-    assert!(t.no_overload && t.database.no_database && t.json);
+    assert!(t.no_overload && t.database.no_database && t.output.json);
     refused(&["torture", "--overload"], ErrorKind::UnknownArgument);
     refused(
         &["torture", "--ready-timeout", "1 fortnight"],
@@ -208,12 +208,12 @@ fn footprint_torture_and_test_parse_their_flags() {
         panic!("not a test")
     };
     assert_eq!(t.contenders, ["node-fastify"]);
-    assert_eq!(t.contenders_dir, PathBuf::from("c"));
+    assert_eq!(t.dir.contenders_dir, PathBuf::from("c"));
     if contenders_env_unset() {
         let Command::Test(d) = parse(&["test"]) else {
             panic!("not a test")
         };
-        assert_eq!(d.contenders_dir, PathBuf::from("contenders"));
+        assert_eq!(d.dir.contenders_dir, PathBuf::from("contenders"));
     }
     refused(&["test", "--json"], ErrorKind::UnknownArgument);
 }
@@ -223,8 +223,8 @@ fn toolchains_and_schema_parse_and_schema_names_its_documents() {
     let Command::Toolchains(t) = parse(&["toolchains", "--json", "--contenders-dir", "c"]) else {
         panic!("not toolchains")
     };
-    assert!(t.json);
-    assert_eq!(t.contenders_dir, PathBuf::from("c"));
+    assert!(t.output.json);
+    assert_eq!(t.dir.contenders_dir, PathBuf::from("c"));
     refused(&["toolchains", "node"], ErrorKind::UnknownArgument);
 
     let Command::Schema(s) = parse(&["schema", "results"]) else {

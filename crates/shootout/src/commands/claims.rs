@@ -22,7 +22,7 @@ pub fn claims(args: ClaimsArgs) -> anyhow::Result<bool> {
     })?;
     let evaluation = ledger.evaluate(&results);
     let mut stdout = std::io::stdout().lock();
-    if args.json {
+    if args.output.json {
         serde_json::to_writer_pretty(&mut stdout, &evaluation)?;
         writeln!(stdout)?;
     } else {

@@ -9,7 +9,7 @@ use crate::gate::{self, GateError};
 use crate::ops::coldstart;
 
 pub async fn coldstart(args: ColdstartArgs) -> anyhow::Result<bool> {
-    let all = contenders::discover(&args.common.contenders_dir)?;
+    let all = contenders::discover(&args.common.dir.contenders_dir)?;
     let chosen = contenders::select(all, &args.contenders)?;
     let cpus = service_cpus(&args.common)?;
     let (runs, drop, timeout, no_build) = (
@@ -56,7 +56,7 @@ pub async fn coldstart(args: ColdstartArgs) -> anyhow::Result<bool> {
             Ok(results)
         })
         .await??;
-    print_json_or_text(args.json, &results, || {
+    print_json_or_text(args.output.json, &results, || {
         crate::ops::render::coldstart(&results)
     })?;
     Ok(true)

@@ -9,7 +9,7 @@ use crate::gate::{self, GateError};
 use crate::ops::footprint;
 
 pub async fn footprint(args: FootprintArgs) -> anyhow::Result<bool> {
-    let all = contenders::discover(&args.contenders_dir)?;
+    let all = contenders::discover(&args.dir.contenders_dir)?;
     let chosen = contenders::select(all, &args.contenders)?;
     let (images, clean) = (args.images_dir.clone(), !args.no_clean_build);
     let results =
@@ -29,7 +29,7 @@ pub async fn footprint(args: FootprintArgs) -> anyhow::Result<bool> {
             Ok(results)
         })
         .await??;
-    print_json_or_text(args.json, &results, || {
+    print_json_or_text(args.output.json, &results, || {
         crate::ops::render::footprint(&results)
     })?;
     Ok(true)

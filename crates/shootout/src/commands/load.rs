@@ -76,7 +76,7 @@ pub async fn load(args: LoadArgs) -> anyhow::Result<bool> {
         threads,
         cpus: args.cpus.clone(),
         check_every: 1,
-        progress: !args.json,
+        progress: !args.output.json,
         shard: args.shard,
         start_at,
     };
@@ -89,6 +89,6 @@ pub async fn load(args: LoadArgs) -> anyhow::Result<bool> {
     });
     let mut report = tokio::task::spawn_blocking(move || load::run(config, stop)).await??;
     report.clock = clock;
-    print_json_or_text(args.json, &report, || load::report::render(&report))?;
+    print_json_or_text(args.output.json, &report, || load::report::render(&report))?;
     Ok(report.aborted.is_none())
 }

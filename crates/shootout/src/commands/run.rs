@@ -24,7 +24,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<bool> {
     } else {
         Mode::Default
     };
-    let all = contenders::discover(&args.common.contenders_dir)?;
+    let all = contenders::discover(&args.common.dir.contenders_dir)?;
     if let Some(limits) = args.limits {
         // Refuse before building anything when the cgroups cannot be made.
         drop(crate::cgroup::Cgroup::create("probe", limits)?);

@@ -7,7 +7,7 @@ use crate::contenders::{self, build};
 use crate::gate::{self, GateError};
 
 pub async fn test(args: TestArgs) -> anyhow::Result<bool> {
-    let all = contenders::discover(&args.contenders_dir)?;
+    let all = contenders::discover(&args.dir.contenders_dir)?;
     let chosen = contenders::select(all, &args.contenders)?;
     let mut failed = Vec::new();
     for contender in chosen {

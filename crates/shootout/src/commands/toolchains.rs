@@ -23,7 +23,7 @@ pub struct ToolchainRow {
 }
 
 pub async fn toolchains(args: ToolchainsArgs) -> anyhow::Result<bool> {
-    let all = contenders::discover(&args.contenders_dir)?;
+    let all = contenders::discover(&args.dir.contenders_dir)?;
     let mut rows: Vec<ToolchainRow> = Vec::new();
     for c in &all {
         let required = c.runtime.version.to_string();
@@ -66,7 +66,7 @@ pub async fn toolchains(args: ToolchainsArgs) -> anyhow::Result<bool> {
         }
     }
     let ok = rows.iter().all(|r| r.error.is_none());
-    print_json_or_text(args.json, &rows, || render(&rows))?;
+    print_json_or_text(args.output.json, &rows, || render(&rows))?;
     Ok(ok)
 }
 

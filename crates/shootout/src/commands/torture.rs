@@ -10,12 +10,12 @@ use crate::torture::{self, Scorecard};
 
 pub async fn torture(args: TortureArgs) -> anyhow::Result<bool> {
     let (cpus, generator) = split(&args.common)?;
-    let all = contenders::discover(&args.common.contenders_dir)?;
+    let all = contenders::discover(&args.common.dir.contenders_dir)?;
     let chosen = contenders::select(all, &args.contenders)?;
     anyhow::ensure!(
         !chosen.is_empty(),
         "no contenders found in {}",
-        args.common.contenders_dir.display()
+        args.common.dir.contenders_dir.display()
     );
     let database = match args.database.plan() {
         Some(plan) if chosen.iter().any(|c| c.database.is_some()) => {
@@ -60,6 +60,6 @@ pub async fn torture(args: TortureArgs) -> anyhow::Result<bool> {
     if let Some(db) = database {
         db.stop().await;
     }
-    print_json_or_text(args.json, &cards, || torture::render(&cards))?;
+    print_json_or_text(args.output.json, &cards, || torture::render(&cards))?;
     Ok(ok)
 }

@@ -20,12 +20,12 @@ pub async fn verify(args: VerifyArgs) -> anyhow::Result<bool> {
         return verify_targets(&args, seed, ci).await;
     }
     let cpus = service_cpus(&args.common)?;
-    let all = contenders::discover(&args.common.contenders_dir)?;
+    let all = contenders::discover(&args.common.dir.contenders_dir)?;
     let chosen = contenders::select(all, &args.contenders)?;
     anyhow::ensure!(
         !chosen.is_empty(),
         "no contenders found in {}\nhint: each contender is a folder with a contender.toml",
-        args.common.contenders_dir.display()
+        args.common.dir.contenders_dir.display()
     );
     let database = match args.database.plan() {
         Some(plan) if chosen.iter().any(|c| c.database.is_some()) => {
@@ -48,7 +48,7 @@ pub async fn verify(args: VerifyArgs) -> anyhow::Result<bool> {
     if let Some(db) = database {
         db.stop().await;
     }
-    print_report(verdicts, seed, args.json, ci)
+    print_report(verdicts, seed, args.output.json, ci)
 }
 
 /// Prints the verdicts (text or `--json`); whether they all passed.
@@ -228,5 +228,5 @@ async fn verify_targets(args: &VerifyArgs, seed: u64, ci: bool) -> anyhow::Resul
             not_run: checked.not_run,
         });
     }
-    print_report(verdicts, seed, args.json, ci)
+    print_report(verdicts, seed, args.output.json, ci)
 }

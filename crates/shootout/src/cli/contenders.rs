@@ -1,0 +1,127 @@
+//! The commands over contenders: verify, torture, coldstart, footprint,
+//! test, toolchains, and up.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{ContenderArgs, ContendersDirArg, DatabaseArgs, JsonArg};
+
+#[derive(Debug, Args)]
+#[command(mut_arg("json", |a| a.help("Print the verdicts as JSON (schema shootout.verify/1) on stdout")))]
+pub struct VerifyArgs {
+    /// Contenders to verify [default: all].
+    #[arg(value_name = "CONTENDER")]
+    pub contenders: Vec<String>,
+    #[command(flatten)]
+    pub common: ContenderArgs,
+    /// Seed for the random inputs, to replay a failure [default: from the clock].
+    #[arg(long)]
+    pub seed: Option<u64>,
+    #[command(flatten)]
+    pub output: JsonArg,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Verify a service running elsewhere over the network instead
+    /// (repeatable); the contract's database group is not checked.
+    #[arg(long, value_name = "NAME=URL", conflicts_with = "contenders")]
+    pub target: Vec<String>,
+    /// The upstream simulator the --target services call.
+    #[arg(long, value_name = "URL", requires = "target")]
+    pub target_upstream: Option<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(mut_arg("json", |a| a.help("Print the scorecards as JSON on stdout")))]
+pub struct TortureArgs {
+    /// Contenders to torture [default: all].
+    #[arg(value_name = "CONTENDER")]
+    pub contenders: Vec<String>,
+    #[command(flatten)]
+    pub common: ContenderArgs,
+    /// Skip the overload phase (about 17 s per contender).
+    #[arg(long)]
+    pub no_overload: bool,
+    /// A contender with a database mode is tortured in it, so that orders
+    /// stored without being acknowledged are found too.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    #[command(flatten)]
+    pub output: JsonArg,
+}
+
+#[derive(Debug, Args)]
+pub struct ColdstartArgs {
+    /// Contenders to measure [default: all].
+    #[arg(value_name = "CONTENDER")]
+    pub contenders: Vec<String>,
+    #[command(flatten)]
+    pub common: ContenderArgs,
+    /// Measured starts per contender, after one warm-up start.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub runs: u64,
+    /// Empty the OS page cache before every start (needs root).
+    #[arg(long)]
+    pub drop_caches: bool,
+    /// Use the contenders as built (`run` passes it: it has just built them).
+    #[arg(long, hide = true)]
+    pub no_build: bool,
+    #[command(flatten)]
+    pub output: JsonArg,
+}
+
+#[derive(Debug, Args)]
+pub struct FootprintArgs {
+    /// Contenders to measure [default: all].
+    #[arg(value_name = "CONTENDER")]
+    pub contenders: Vec<String>,
+    #[command(flatten)]
+    pub dir: ContendersDirArg,
+    /// Where the OCI image layouts are written (one folder per contender).
+    #[arg(long, value_name = "DIR", default_value = "target/shootout/images")]
+    pub images_dir: PathBuf,
+    /// Skip the clean build (it takes minutes for an LTO build).
+    #[arg(long)]
+    pub no_clean_build: bool,
+    #[command(flatten)]
+    pub output: JsonArg,
+}
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Contenders to test [default: all].
+    #[arg(value_name = "CONTENDER")]
+    pub contenders: Vec<String>,
+    #[command(flatten)]
+    pub dir: ContendersDirArg,
+}
+
+#[derive(Debug, Args)]
+#[command(mut_arg("json", |a| a.help("Print the list as JSON on stdout")))]
+pub struct ToolchainsArgs {
+    #[command(flatten)]
+    pub dir: ContendersDirArg,
+    #[command(flatten)]
+    pub output: JsonArg,
+}
+
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    /// The contender to run.
+    #[arg(value_name = "CONTENDER")]
+    pub contender: String,
+    #[command(flatten)]
+    pub common: ContenderArgs,
+    /// Port for the contender.
+    #[arg(long, short, default_value_t = 8080)]
+    pub port: u16,
+    /// Address it listens on (its `HOST`): 0.0.0.0 to be reached from other
+    /// hosts, network namespaces or pods.
+    #[arg(long, value_name = "IP", default_value = "127.0.0.1")]
+    pub host: std::net::IpAddr,
+    /// Base URL of an upstream already running [default: start a private one].
+    #[arg(long, value_name = "URL")]
+    pub upstream: Option<String>,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
