@@ -10,6 +10,7 @@ use crate::cli::{K8sCommand, K8sPlanArgs, K8sPushArgs, K8sRenderArgs, K8sRunArgs
 use crate::render::{self, LoadPlan, Plan};
 use crate::{cluster, registry};
 use shootout::contenders;
+use shootout::report::Render;
 
 pub async fn k8s(command: K8sCommand) -> anyhow::Result<bool> {
     match command {
@@ -224,7 +225,7 @@ async fn run(args: &K8sRunArgs) -> anyhow::Result<bool> {
         for o in &outcomes {
             text.push_str(&format!("\n== {} ==\n", o.contender));
             match &o.result {
-                Ok(r) => text.push_str(&shootout::load::report::render(r)),
+                Ok(r) => text.push_str(&r.terminal()),
                 Err(e) => text.push_str(&format!("  not measured: {e}\n")),
             }
         }

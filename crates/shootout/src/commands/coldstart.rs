@@ -56,8 +56,6 @@ pub async fn coldstart(args: ColdstartArgs) -> anyhow::Result<bool> {
             Ok(results)
         })
         .await??;
-    print_json_or_text(args.output.json, &results, || {
-        crate::ops::render::coldstart(&results)
-    })?;
+    print_json_or_text(args.output.json, results.as_slice())?;
     Ok(true)
 }

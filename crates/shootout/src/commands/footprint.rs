@@ -29,8 +29,6 @@ pub async fn footprint(args: FootprintArgs) -> anyhow::Result<bool> {
             Ok(results)
         })
         .await??;
-    print_json_or_text(args.output.json, &results, || {
-        crate::ops::render::footprint(&results)
-    })?;
+    print_json_or_text(args.output.json, results.as_slice())?;
     Ok(true)
 }

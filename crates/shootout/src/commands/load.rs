@@ -89,6 +89,6 @@ pub async fn load(args: LoadArgs) -> anyhow::Result<bool> {
     });
     let mut report = tokio::task::spawn_blocking(move || load::run(config, stop)).await??;
     report.clock = clock;
-    print_json_or_text(args.output.json, &report, || load::report::render(&report))?;
+    print_json_or_text(args.output.json, &report)?;
     Ok(report.aborted.is_none())
 }

@@ -24,6 +24,6 @@ pub fn merge(args: MergeArgs) -> anyhow::Result<bool> {
         shards.push((path.display().to_string(), report));
     }
     let merged = crate::load::shard::merge(&shards)?;
-    print_json_or_text(args.output.json, &merged, || crate::load::report::render(&merged))?;
+    print_json_or_text(args.output.json, &merged)?;
     Ok(merged.aborted.is_none())
 }

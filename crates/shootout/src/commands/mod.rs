@@ -35,20 +35,20 @@ pub use verify::verify;
 use std::io::Write;
 
 use crate::cli::ContenderArgs;
+use crate::report::Render;
 use crate::supervise::CpuSet;
 
-/// Prints `value` as pretty JSON with `--json`, else the human rendering.
-fn print_json_or_text(
+/// Prints `doc` as pretty JSON with `--json`, else its terminal rendering.
+fn print_json_or_text<T: serde::Serialize + Render + ?Sized>(
     json: bool,
-    value: &impl serde::Serialize,
-    text: impl FnOnce() -> String,
+    doc: &T,
 ) -> anyhow::Result<()> {
     let mut stdout = std::io::stdout().lock();
     if json {
-        serde_json::to_writer_pretty(&mut stdout, value)?;
+        serde_json::to_writer_pretty(&mut stdout, doc)?;
         writeln!(stdout)?;
     } else {
-        write!(stdout, "{}", text())?;
+        write!(stdout, "{}", doc.terminal())?;
     }
     Ok(())
 }

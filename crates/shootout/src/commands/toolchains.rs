@@ -1,26 +1,10 @@
 //! `shootout toolchains`: each runtime the contenders need, where it came
 //! from, its exact version and who uses it; installs from npm what is missing.
 
-use serde::Serialize;
-
 use super::print_json_or_text;
 use crate::cli::ToolchainsArgs;
 use crate::contenders::{self, toolchain};
-
-/// One runtime requirement and how it was met. Part of `--json`.
-#[derive(Debug, Clone, Serialize)]
-pub struct ToolchainRow {
-    pub runtime: String,
-    /// The version requirement of the contenders' manifests.
-    pub required: String,
-    /// The exact version found or provided; null when it could not be had.
-    pub version: Option<String>,
-    /// `system`, or the cache folder and the npm package it came from.
-    pub source: Option<String>,
-    /// Why it could not be had.
-    pub error: Option<String>,
-    pub contenders: Vec<String>,
-}
+use crate::report::toolchains::ToolchainRow;
 
 pub async fn toolchains(args: ToolchainsArgs) -> anyhow::Result<bool> {
     let all = contenders::discover(&args.dir.contenders_dir)?;
@@ -66,29 +50,6 @@ pub async fn toolchains(args: ToolchainsArgs) -> anyhow::Result<bool> {
         }
     }
     let ok = rows.iter().all(|r| r.error.is_none());
-    print_json_or_text(args.output.json, &rows, || render(&rows))?;
+    print_json_or_text(args.output.json, rows.as_slice())?;
     Ok(ok)
-}
-
-fn render(rows: &[ToolchainRow]) -> String {
-    let mut table = vec![[
-        "runtime".to_owned(),
-        "required".to_owned(),
-        "version".to_owned(),
-        "source".to_owned(),
-        "contenders".to_owned(),
-    ]];
-    for r in rows {
-        table.push([
-            r.runtime.clone(),
-            r.required.clone(),
-            r.version.clone().unwrap_or_else(|| "MISSING".into()),
-            r.source
-                .clone()
-                .or_else(|| r.error.clone())
-                .unwrap_or_default(),
-            r.contenders.join(", "),
-        ]);
-    }
-    crate::text::aligned(&table)
 }

@@ -60,6 +60,6 @@ pub async fn torture(args: TortureArgs) -> anyhow::Result<bool> {
     if let Some(db) = database {
         db.stop().await;
     }
-    print_json_or_text(args.output.json, &cards, || torture::render(&cards))?;
+    print_json_or_text(args.output.json, cards.as_slice())?;
     Ok(ok)
 }

@@ -10,7 +10,7 @@ use crate::database::Database;
 use crate::gate::{self, Launch, Prepared};
 use crate::remote::Target;
 use crate::supervise::CpuSet;
-use crate::verify::report::{ContenderVerdict, Outcome, Report, SCHEMA, render};
+use crate::verify::report::{ContenderVerdict, Outcome, SCHEMA, VerifyReport};
 use crate::verify::{Failure, Group};
 
 pub async fn verify(args: VerifyArgs) -> anyhow::Result<bool> {
@@ -58,12 +58,12 @@ fn print_report(
     json: bool,
     ci: bool,
 ) -> anyhow::Result<bool> {
-    let report = Report {
+    let report = VerifyReport {
         schema: SCHEMA,
         seed,
         contenders,
     };
-    print_json_or_text(json, &report, || render(&report))?;
+    print_json_or_text(json, &report)?;
     Ok(report.success(ci))
 }
 

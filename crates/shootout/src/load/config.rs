@@ -1,6 +1,8 @@
 //! What a load run is asked to do, validated before anything starts.
 
+use std::fmt;
 use std::net::{SocketAddr, ToSocketAddrs};
+use std::str::FromStr;
 use std::time::Duration;
 
 use schemars::JsonSchema;
@@ -141,7 +143,7 @@ pub struct LoadConfig {
     /// This run is one shard of a load spread over several generators
     /// (its connections or rate are already its share): its schedule is
     /// offset accordingly, and its report carries its histograms whole.
-    pub shard: Option<super::shard::Shard>,
+    pub shard: Option<Shard>,
     /// Wait until this wall-clock time (seconds since the Unix epoch)
     /// before starting, so that shards on other hosts start together.
     pub start_at: Option<f64>,
@@ -189,6 +191,54 @@ impl LoadConfig {
     }
 }
 
+/// Shard `index` of `count`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Shard {
+    pub index: usize,
+    pub count: usize,
+}
+
+impl FromStr for Shard {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("--shard {s:?}: want I/N with 0 <= I < N, e.g. 0/4");
+        let (i, n) = s.split_once('/').ok_or_else(bad)?;
+        let (index, count): (usize, usize) = (
+            i.trim().parse().map_err(|_| bad())?,
+            n.trim().parse().map_err(|_| bad())?,
+        );
+        if count == 0 || index >= count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl fmt::Display for Shard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+impl Shard {
+    /// This shard's share of `total` connections: an even split, the first
+    /// `total % count` shards one more.
+    pub fn connections(&self, total: usize) -> usize {
+        total / self.count + usize::from(self.index < total % self.count)
+    }
+
+    /// This shard's share of `total` requests per second.
+    pub fn rate(&self, total: f64) -> f64 {
+        total / self.count as f64
+    }
+
+    /// Where in its own interval this shard's schedule starts (0..1).
+    pub fn phase(&self) -> f64 {
+        self.index as f64 / self.count as f64
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,5 +265,22 @@ mod tests {
             Target::parse("http:///x"),
             Err(ConfigError::Invalid(_))
         ));
+    }
+
+    #[test]
+    fn shards_split_connections_and_rate_evenly() {
+        let shards: Vec<Shard> = (0..3).map(|i| Shard { index: i, count: 3 }).collect();
+        let conns: Vec<usize> = shards.iter().map(|s| s.connections(64)).collect();
+        assert_eq!(conns, [22, 21, 21]);
+        assert_eq!(conns.iter().sum::<usize>(), 64);
+        assert!((shards[1].rate(300.0) - 100.0).abs() < 1e-9);
+        assert!((shards[2].phase() - 2.0 / 3.0).abs() < 1e-9);
+        assert_eq!(
+            "1/4".parse::<Shard>().unwrap(),
+            Shard { index: 1, count: 4 }
+        );
+        for bad in ["4/4", "1", "a/b", "0/0"] {
+            assert!(bad.parse::<Shard>().is_err(), "{bad}");
+        }
     }
 }

@@ -276,7 +276,7 @@ fn build_report(
         started_unix_s: None,
         clock: None,
         shards: Vec::new(),
-        histograms: config.shard.map(|_| shard::Histograms {
+        histograms: config.shard.map(|_| report::Histograms {
             latency: shard::encode(&merged.corrected),
             service_time: shard::encode(&merged.uncorrected),
         }),
@@ -371,8 +371,8 @@ impl<'a> Progress<'a> {
             err,
             "\r{bar} {:.1}s {phase}: {} responses, {} errors   ",
             elapsed.as_secs_f64(),
-            report::thousands(self.shared.completed.load(Ordering::Relaxed)),
-            report::thousands(self.shared.errors.load(Ordering::Relaxed)),
+            crate::units::thousands(self.shared.completed.load(Ordering::Relaxed)),
+            crate::units::thousands(self.shared.errors.load(Ordering::Relaxed)),
         );
         let _ = err.flush();
     }

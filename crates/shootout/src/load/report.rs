@@ -1,15 +1,15 @@
 //! The result of a load run: [`LoadReport`] is the `--json` document
-//! (schema `shootout.load/1`, described by `docs/load.schema.json`), and
-//! [`render`] is the human summary, readable without colour.
+//! (schema `shootout.load/1`, described by `docs/load.schema.json`); its
+//! human summary is `report::load`.
 
 use std::collections::BTreeMap;
-use std::fmt::Write;
 
 use hdrhistogram::Histogram;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::config::{Model, Stop};
+use super::clock::ClockOffset;
+use super::config::{Model, Shard, Stop};
 use super::record::TimelinePoint;
 
 /// Version of the JSON document.
@@ -164,229 +164,45 @@ pub struct LoadReport {
     pub warnings: Vec<String>,
     /// Which shard of a spread load this run was (`--shard I/N`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub shard: Option<super::shard::Shard>,
+    pub shard: Option<Shard>,
     /// The latency histograms whole, for an exact merge (`shootout merge`);
     /// written by shards.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub histograms: Option<super::shard::Histograms>,
+    pub histograms: Option<Histograms>,
     /// When the load started (after `--start-at`), this host's wall clock,
     /// Unix seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started_unix_s: Option<f64>,
     /// This run's clock against `--clock-ref`'s, when it was given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub clock: Option<super::clock::ClockOffset>,
+    pub clock: Option<ClockOffset>,
     /// A merge's shards, one line each (`shootout merge`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub shards: Vec<super::shard::ShardLine>,
+    pub shards: Vec<ShardLine>,
 }
 
-fn ms(us: u64) -> String {
-    if us >= 10_000_000 {
-        format!("{:.2}s", us as f64 / 1e6)
-    } else if us >= 1_000 {
-        format!("{:.2}ms", us as f64 / 1e3)
-    } else {
-        format!("{us}us")
-    }
+/// A shard's histograms, whole. Part of the `shootout.load/1` schema.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Histograms {
+    /// Latency from the intended send (what `latency` summarizes): HDR V2
+    /// deflate serialization, base64.
+    pub latency: String,
+    /// Latency from the actual send (what `service_time` summarizes).
+    pub service_time: String,
 }
 
-fn msf(us: f64) -> String {
-    ms(us.round() as u64)
-}
-
-pub use crate::units::thousands;
-
-fn size(bytes: f64) -> String {
-    if bytes >= 1e9 {
-        format!("{:.2} GB", bytes / 1e9)
-    } else if bytes >= 1e6 {
-        format!("{:.2} MB", bytes / 1e6)
-    } else if bytes >= 1e3 {
-        format!("{:.2} KB", bytes / 1e3)
-    } else {
-        format!("{bytes:.0} B")
-    }
-}
-
-fn latency_row(out: &mut String, label: &str, l: &Latency) {
-    let cells = [
-        ms(l.p50_us),
-        ms(l.p90_us),
-        ms(l.p99_us),
-        ms(l.p99_9_us),
-        ms(l.p99_99_us),
-        ms(l.max_us),
-        msf(l.mean_us),
-        msf(l.stdev_us),
-    ];
-    let _ = write!(out, "  {label:<14}");
-    for c in cells {
-        let _ = write!(out, "{c:>10}");
-    }
-    out.push('\n');
-}
-
-/// The human summary.
-pub fn render(r: &LoadReport) -> String {
-    let mut out = String::new();
-    let model = match r.model {
-        Model::Closed { connections } => format!("closed model, {connections} connections"),
-        Model::Open { rate, connections } => {
-            format!("open model at {rate} req/s, up to {connections} connections")
-        }
-    };
-    let length = match r.stop {
-        Stop::Duration(d) => format!("{:.1}s", d.as_secs_f64()),
-        Stop::Requests(n) => format!("{} requests", thousands(n)),
-    };
-    let _ = writeln!(out, "shootout load {}", r.url);
-    let _ = writeln!(
-        out,
-        "  {model}, {} thread(s){}, {length} after {:.1}s warm-up (excluded), {}",
-        r.threads,
-        r.cpus
-            .as_ref()
-            .map(|c| format!(" on CPUs {c}"))
-            .unwrap_or_default(),
-        r.warmup_s,
-        if r.keepalive {
-            "keep-alive"
-        } else {
-            "a connection per request"
-        }
-    );
-    if r.requests_sent.len() > 1 {
-        let _ = writeln!(out, "  mix: {}", r.requests_sent.join(", "));
-    }
-    out.push('\n');
-    let _ = write!(out, "  {:<14}", "");
-    for h in [
-        "p50", "p90", "p99", "p99.9", "p99.99", "max", "mean", "stdev",
-    ] {
-        let _ = write!(out, "{h:>10}");
-    }
-    out.push('\n');
-    if r.schedule.is_some() {
-        latency_row(&mut out, "Latency", &r.latency);
-        latency_row(&mut out, "Service time", &r.service_time);
-        let _ = writeln!(
-            out,
-            "  (latency counts from each request's intended send time; service time from its actual send)"
-        );
-    } else {
-        latency_row(&mut out, "Latency", &r.latency);
-    }
-    out.push('\n');
-    let _ = writeln!(
-        out,
-        "  {} requests in {:.2}s, {} read",
-        thousands(r.completed),
-        r.elapsed_s,
-        size(r.bytes as f64)
-    );
-    let _ = writeln!(out, "  Requests/sec: {:>12.2}", r.requests_per_s);
-    let _ = writeln!(out, "  Transfer/sec: {:>12}", size(r.bytes_per_s));
-    if let Some(s) = &r.schedule {
-        let _ = writeln!(
-            out,
-            "  Schedule:     {:.2}/s achieved of {}/s; {} late sends (slip p99 {}, max {}); {} unsent (every connection busy)",
-            s.achieved_rate,
-            s.rate,
-            thousands(s.late),
-            ms(s.slip.p99_us),
-            ms(s.slip.max_us),
-            thousands(s.unsent)
-        );
-    }
-    let status: Vec<String> = r
-        .status
-        .iter()
-        .map(|(k, v)| format!("{k}: {}", thousands(*v)))
-        .collect();
-    let _ = writeln!(
-        out,
-        "  Status codes: {}",
-        if status.is_empty() {
-            "none".into()
-        } else {
-            status.join(", ")
-        }
-    );
-    let errors: Vec<String> = r
-        .error_kinds
-        .iter()
-        .filter(|(_, v)| **v > 0)
-        .map(|(k, v)| format!("{k} {}", thousands(*v)))
-        .collect();
-    let _ = writeln!(
-        out,
-        "  Errors:       {}",
-        if errors.is_empty() {
-            "none".into()
-        } else {
-            errors.join(", ")
-        }
-    );
-    if r.verification.checked > 0 {
-        let _ = writeln!(
-            out,
-            "  Verified:     {} responses checked during load, {} wrong",
-            thousands(r.verification.checked),
-            thousands(r.verification.failed)
-        );
-        for e in &r.verification.examples {
-            let _ = writeln!(out, "                - {e}");
-        }
-    }
-    let _ = writeln!(
-        out,
-        "  Generator:    {:.0}% of {} CPU{}{}",
-        r.generator.utilization * 100.0,
-        r.generator.capacity_cpus,
-        if r.generator.capacity_cpus == 1.0 {
-            ""
-        } else {
-            "s"
-        },
-        if r.generator.saturated {
-            " (SATURATED: the result is a floor for the server, not its capacity)"
-        } else {
-            ""
-        }
-    );
-    if let Some(c) = &r.clock {
-        let _ = writeln!(
-            out,
-            "  Clock:        {:+.3} ms ± {:.3} ms against --clock-ref ({} round trips)",
-            c.offset_ms, c.uncertainty_ms, c.samples
-        );
-    }
-    for s in &r.shards {
-        let _ = writeln!(
-            out,
-            "  Shard {:<7} {} requests, {:.2}/s over {:.2}s{}{}  ({})",
-            s.shard.map_or("?".into(), |s| s.to_string()),
-            thousands(s.completed),
-            s.requests_per_s,
-            s.elapsed_s,
-            s.start_ms
-                .map(|ms| format!(", started +{ms:.1} ms"))
-                .unwrap_or_default(),
-            s.clock
-                .map(|c| format!(", clock {:+.3} ± {:.3} ms", c.offset_ms, c.uncertainty_ms))
-                .unwrap_or_default(),
-            s.name
-        );
-    }
-    if let Some(reason) = &r.aborted {
-        let _ = writeln!(
-            out,
-            "\n  stopped early: {reason}; the figures above are partial"
-        );
-    }
-    for w in &r.warnings {
-        let _ = writeln!(out, "  warning: {w}");
-    }
-    out
+/// One shard of a merge, as the merged result lists it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
+pub struct ShardLine {
+    /// Where it came from (the file given to `shootout merge`).
+    pub name: String,
+    pub shard: Option<Shard>,
+    pub completed: u64,
+    pub requests_per_s: f64,
+    pub elapsed_s: f64,
+    /// Its clock against the reference, when it measured it.
+    pub clock: Option<ClockOffset>,
+    /// When it started, on the reference's clock when it has an offset,
+    /// milliseconds after the first shard to start.
+    pub start_ms: Option<f64>,
 }

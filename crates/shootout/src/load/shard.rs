@@ -8,95 +8,20 @@
 //! sample.
 
 use std::collections::BTreeMap;
-use std::fmt;
-use std::str::FromStr;
 
 use base64::Engine;
 use hdrhistogram::Histogram;
 use hdrhistogram::serialization::{Deserializer, Serializer, V2DeflateSerializer};
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
 
+/// `--shard I/N` is a load setting ([`super::config`]); named here too,
+/// beside the merge of shards.
+pub use super::config::Shard;
 use super::record::TimelinePoint;
-use super::report::{Latency, LoadReport};
+use super::report::{Histograms, Latency, LoadReport, ShardLine};
 
 /// Shards whose starts differ by more than this are said to: a tenth of a
 /// timeline second.
 const START_SPREAD_MS: f64 = 100.0;
-
-/// One shard of a merge, as the merged result lists it.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
-pub struct ShardLine {
-    /// Where it came from (the file given to `shootout merge`).
-    pub name: String,
-    pub shard: Option<Shard>,
-    pub completed: u64,
-    pub requests_per_s: f64,
-    pub elapsed_s: f64,
-    /// Its clock against the reference, when it measured it.
-    pub clock: Option<super::clock::ClockOffset>,
-    /// When it started, on the reference's clock when it has an offset,
-    /// milliseconds after the first shard to start.
-    pub start_ms: Option<f64>,
-}
-
-/// Shard `index` of `count`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub struct Shard {
-    pub index: usize,
-    pub count: usize,
-}
-
-impl FromStr for Shard {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || format!("--shard {s:?}: want I/N with 0 <= I < N, e.g. 0/4");
-        let (i, n) = s.split_once('/').ok_or_else(bad)?;
-        let (index, count): (usize, usize) = (
-            i.trim().parse().map_err(|_| bad())?,
-            n.trim().parse().map_err(|_| bad())?,
-        );
-        if count == 0 || index >= count {
-            return Err(bad());
-        }
-        Ok(Shard { index, count })
-    }
-}
-
-impl fmt::Display for Shard {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.index, self.count)
-    }
-}
-
-impl Shard {
-    /// This shard's share of `total` connections: an even split, the first
-    /// `total % count` shards one more.
-    pub fn connections(&self, total: usize) -> usize {
-        total / self.count + usize::from(self.index < total % self.count)
-    }
-
-    /// This shard's share of `total` requests per second.
-    pub fn rate(&self, total: f64) -> f64 {
-        total / self.count as f64
-    }
-
-    /// Where in its own interval this shard's schedule starts (0..1).
-    pub fn phase(&self) -> f64 {
-        self.index as f64 / self.count as f64
-    }
-}
-
-/// A shard's histograms, whole. Part of the `shootout.load/1` schema.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Histograms {
-    /// Latency from the intended send (what `latency` summarizes): HDR V2
-    /// deflate serialization, base64.
-    pub latency: String,
-    /// Latency from the actual send (what `service_time` summarizes).
-    pub service_time: String,
-}
 
 /// Why shard reports cannot be merged.
 #[derive(Debug, thiserror::Error)]
@@ -486,23 +411,6 @@ pub(crate) mod tests {
             "each shard's own rate, summed"
         );
         assert!(apart.warnings.iter().any(|w| w.contains("did not overlap")));
-    }
-
-    #[test]
-    fn shards_split_connections_and_rate_evenly() {
-        let shards: Vec<Shard> = (0..3).map(|i| Shard { index: i, count: 3 }).collect();
-        let conns: Vec<usize> = shards.iter().map(|s| s.connections(64)).collect();
-        assert_eq!(conns, [22, 21, 21]);
-        assert_eq!(conns.iter().sum::<usize>(), 64);
-        assert!((shards[1].rate(300.0) - 100.0).abs() < 1e-9);
-        assert!((shards[2].phase() - 2.0 / 3.0).abs() < 1e-9);
-        assert_eq!(
-            "1/4".parse::<Shard>().unwrap(),
-            Shard { index: 1, count: 4 }
-        );
-        for bad in ["4/4", "1", "a/b", "0/0"] {
-            assert!(bad.parse::<Shard>().is_err(), "{bad}");
-        }
     }
 
     /// One recorded run's samples dealt out to N shards: the merge of the

@@ -3,20 +3,44 @@
 //! built from one results file and share one table model ([`table`]); the
 //! JSON form is `results.json` itself. Renderers only format: every
 //! statistic was computed by the suite.
+//!
+//! The other commands' documents (a load run, a verification, the torture
+//! scorecards, cold starts, footprints, the toolchains) are rendered here
+//! too, each by its [`Render`] implementation in a module of its own
+//! ([`load`], [`verify`], [`torture`], [`ops`], [`toolchains`]); their JSON
+//! form is the document itself (serde).
 
 pub mod charts;
 pub mod html;
 pub mod ledger;
+pub mod load;
 pub mod markdown;
+pub mod ops;
 pub mod scorecard;
 pub mod svg;
 pub mod table;
 pub mod terminal;
+pub mod toolchains;
+pub mod torture;
+pub mod verify;
 
 use std::path::Path;
 
 use crate::suite::claims::Evaluation;
 use crate::suite::results::Results;
+
+/// A typed document rendered for people. Its JSON form is the document
+/// itself (serde); this is the text a command prints without `--json`.
+pub trait Render {
+    /// Plain text for a terminal, readable without colour.
+    fn terminal(&self) -> String;
+
+    /// Markdown, for pasting; the terminal text unless a document has a
+    /// Markdown form of its own.
+    fn markdown(&self) -> String {
+        self.terminal()
+    }
+}
 
 /// Method and machine facts, as (name, value) lines for every format.
 pub fn method_facts(results: &Results) -> Vec<(String, String)> {

@@ -17,7 +17,7 @@ pub use checker::{Failure, Group};
 use crate::upstream::Control;
 
 /// Results of every check group for one running contender.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
 pub struct GroupResult {
     pub group: Group,
     pub passed: usize,

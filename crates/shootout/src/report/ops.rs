@@ -2,8 +2,21 @@
 
 use std::fmt::Write;
 
-use super::coldstart::Coldstart;
-use super::footprint::Footprint;
+use super::Render;
+use crate::ops::coldstart::Coldstart;
+use crate::ops::footprint::Footprint;
+
+impl Render for [Coldstart] {
+    fn terminal(&self) -> String {
+        coldstart(self)
+    }
+}
+
+impl Render for [Footprint] {
+    fn terminal(&self) -> String {
+        footprint(self)
+    }
+}
 
 /// Left-aligned first column, right-aligned others.
 fn table(rows: &[Vec<String>]) -> String {
@@ -29,11 +42,11 @@ fn table(rows: &[Vec<String>]) -> String {
     out
 }
 
-pub fn mb(bytes: f64) -> String {
+fn mb(bytes: f64) -> String {
     format!("{:.1} MB", bytes / 1e6)
 }
 
-pub fn coldstart(results: &[Coldstart]) -> String {
+fn coldstart(results: &[Coldstart]) -> String {
     let mut out = String::new();
     let Some(first) = results.first() else {
         return "no contenders measured\n".into();
@@ -75,7 +88,7 @@ pub fn coldstart(results: &[Coldstart]) -> String {
     out
 }
 
-pub fn footprint(results: &[Footprint]) -> String {
+fn footprint(results: &[Footprint]) -> String {
     let mut rows = vec![
         [
             "contender",
