@@ -2,6 +2,7 @@
 //! registry, trials of each scenario kind, statistics and comparisons, the
 //! results file, and the claims ledger.
 
+mod admission;
 pub mod claims;
 pub mod compare;
 pub mod machine;

@@ -266,6 +266,13 @@ impl Trial {
 }
 
 impl Results {
+    /// Adds `note` to the notes, once.
+    pub fn note(&mut self, note: String) {
+        if !self.notes.contains(&note) {
+            self.notes.push(note);
+        }
+    }
+
     pub fn scenario(&self, name: &str) -> Option<&ScenarioResult> {
         self.scenarios.iter().find(|s| s.name == name)
     }

@@ -7,14 +7,13 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use super::compare;
 use super::machine::{Machine, now_rfc3339};
 use super::progress::{RunProgress, UNKNOWN_TRIAL, expected};
-use super::results::{CellResult, ContenderInfo, Results, SCHEMA, ScenarioResult, Trial};
+use super::results::{CellResult, Results, SCHEMA, ScenarioResult, Trial};
 use super::scenario::{Kind, LoadSpec, Mode, Scenario};
 use super::trial::{self, Setup, Subject, run_trial};
+use super::{admission, compare};
 use crate::contenders::Contender;
-use crate::gate::{self, Launch, Prepared};
 
 /// What `shootout run` was asked to do.
 #[derive(Debug, Clone)]
@@ -37,108 +36,6 @@ pub fn rotation<T: Clone>(items: &[T], k: usize) -> Vec<T> {
     }
     let k = k % items.len();
     items[k..].iter().chain(&items[..k]).cloned().collect()
-}
-
-/// Builds every contender at once (a build waits on the network or one
-/// toolchain while another compiles), each reused when its sources have not
-/// changed; in `contenders`' order.
-async fn prepare_all(contenders: &[Contender]) -> Vec<Result<Prepared, gate::GateError>> {
-    let started = Instant::now();
-    let mut builds = tokio::task::JoinSet::new();
-    for (i, c) in contenders.iter().enumerate() {
-        let c = c.clone();
-        builds.spawn(async move { (i, gate::prepare(&c).await) });
-    }
-    let mut done: Vec<_> = builds.join_all().await;
-    done.sort_by_key(|(i, _)| *i);
-    if !contenders.is_empty() {
-        eprintln!(
-            "shootout: {} contender(s) ready to verify after {:.1} s",
-            contenders.len(),
-            started.elapsed().as_secs_f64()
-        );
-    }
-    done.into_iter().map(|(_, p)| p).collect()
-}
-
-/// Verifies one built contender; `Err` says why it is skipped.
-async fn admit(
-    prepared: Result<Prepared, gate::GateError>,
-    setup: &Setup,
-    seed: u64,
-) -> Result<(Prepared, ContenderInfo), gate::GateError> {
-    let prepared = prepared?;
-    let contender = &prepared.contender;
-    let how =
-        Launch::new(setup.service_cpus.clone(), setup.ready_timeout).with_limits(setup.limits);
-    let conditions = prepared.admit(&how, seed, None).await?;
-    // Its database mode is verified too when a scenario will measure it.
-    let database_skipped = match (&setup.database, &contender.database) {
-        (Some(db), Some(_)) => {
-            let how = how.with_database(Some(db.url.clone()));
-            // Same seed, same customers: each contender starts from empty tables.
-            let admitted = match db.reset().await {
-                Ok(()) => prepared.admit(&how, seed, Some(db)).await.map(|_| ()),
-                Err(e) => Err(gate::GateError::Database(e)),
-            };
-            match admitted {
-                Ok(_) => None,
-                Err(e) => {
-                    eprintln!(
-                        "shootout: {}: its database mode failed verification: {e}",
-                        contender.name
-                    );
-                    Some(format!("database mode failed verification: {e}"))
-                }
-            }
-        }
-        (None, Some(_)) => Some("no database was started for this run".to_owned()),
-        (_, None) => None,
-    };
-    let info = ContenderInfo {
-        name: contender.name.clone(),
-        language: contender.language.clone(),
-        framework: contender.framework.clone(),
-        runtime: Some(prepared.runtime.clone()),
-        told: conditions.env,
-        verified: true,
-        skipped: None,
-        database_driver: contender.database.as_ref().map(|d| d.driver.clone()),
-        database_skipped,
-        remote: None,
-        source_hash: Some(prepared.built.source_hash.clone()).filter(|h| !h.is_empty()),
-    };
-    Ok((prepared, info))
-}
-
-/// Verifies a remote target over the network; its info either way.
-async fn admit_target(target: &crate::remote::Target, seed: u64) -> ContenderInfo {
-    eprintln!(
-        "shootout: verifying {} at {} against the contract…",
-        target.name, target.url
-    );
-    let checked = target.verify(seed).await;
-    let skipped = checked.failures.first().map(|f| {
-        format!(
-            "{} contract rule(s) broken, first in {}: {}",
-            checked.failures.len(),
-            f.group.name(),
-            f.rule
-        )
-    });
-    ContenderInfo {
-        name: target.name.clone(),
-        language: "remote".to_owned(),
-        framework: target.url.clone(),
-        runtime: None,
-        told: Default::default(),
-        verified: skipped.is_none(),
-        skipped,
-        database_driver: None,
-        database_skipped: None,
-        remote: Some(target.url.clone()),
-        source_hash: None,
-    }
 }
 
 fn fresh(opts: &Options) -> Results {
@@ -245,7 +142,7 @@ pub fn estimate(scenarios: &[Scenario], contenders: usize, trials: usize) -> Dur
 pub async fn run(opts: &Options) -> anyhow::Result<Results> {
     let path = opts.out.join("results.json");
     let mut results = open(opts, &path)?;
-    let ready = admit_all(opts, &mut results).await?;
+    let ready = admission::admit_all(opts, &mut results).await?;
     add_scenarios(opts, &mut results);
     results.save(&path)?;
     note_absent(opts, &ready, &mut results);
@@ -295,71 +192,6 @@ fn open(opts: &Options, path: &std::path::Path) -> anyhow::Result<Results> {
     Ok(r)
 }
 
-/// Builds and verifies every contender, and verifies every target: one
-/// that fails is skipped with the reason. The subjects to measure.
-async fn admit_all(opts: &Options, results: &mut Results) -> anyhow::Result<Vec<Subject>> {
-    let mut ready: Vec<Subject> = Vec::new();
-    let built = prepare_all(&opts.contenders).await;
-    for (c, prepared) in opts.contenders.iter().zip(built) {
-        results.contenders.retain(|i| i.name != c.name);
-        match admit(prepared, &opts.setup, opts.seed).await {
-            Ok((prepared, info)) => {
-                results.contenders.push(info);
-                ready.push(Subject::Local(Box::new(prepared)));
-            }
-            Err(e) => {
-                let reason = match e.hint() {
-                    Some(hint) => format!("{e} (hint: {hint})"),
-                    None => e.to_string(),
-                };
-                eprintln!("shootout: skipping {}: {reason}", c.name);
-                results.contenders.push(skipped(c, reason));
-            }
-        }
-    }
-    for t in &opts.targets {
-        results.contenders.retain(|i| i.name != t.name);
-        let info = admit_target(t, opts.seed).await;
-        match &info.skipped {
-            Some(why) => eprintln!("shootout: skipping {}: {why}", t.name),
-            None => {
-                note(results, t.unavailable());
-                ready.push(Subject::Remote(t.clone()));
-            }
-        }
-        results.contenders.push(info);
-    }
-    anyhow::ensure!(
-        !ready.is_empty(),
-        "no contender passed verification; nothing to measure"
-    );
-    Ok(ready)
-}
-
-/// A contender that did not pass the gate, and why.
-fn skipped(c: &Contender, reason: String) -> ContenderInfo {
-    ContenderInfo {
-        name: c.name.clone(),
-        language: c.language.clone(),
-        framework: c.framework.clone(),
-        runtime: None,
-        told: Default::default(),
-        verified: false,
-        skipped: Some(reason),
-        database_driver: c.database.as_ref().map(|d| d.driver.clone()),
-        database_skipped: None,
-        remote: None,
-        source_hash: None,
-    }
-}
-
-/// Adds `note` to the results' notes, once.
-fn note(results: &mut Results, note: String) {
-    if !results.notes.contains(&note) {
-        results.notes.push(note);
-    }
-}
-
 /// A result for each scenario not in the results yet.
 fn add_scenarios(opts: &Options, results: &mut Results) {
     for s in &opts.scenarios {
@@ -383,7 +215,7 @@ fn note_absent(opts: &Options, ready: &[Subject], results: &mut Results) {
         for p in ready {
             if let Err(why) = takes_part(s, p, results) {
                 eprintln!("shootout: {why}");
-                note(results, why);
+                results.note(why);
             }
         }
     }
