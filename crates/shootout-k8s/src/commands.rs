@@ -4,13 +4,43 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::Context;
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::cli::{K8sCommand, K8sPlanArgs, K8sPushArgs, K8sRenderArgs, K8sRunArgs};
 use crate::render::{self, LoadPlan, Plan};
 use crate::{cluster, registry};
 use shootout::contenders;
+use shootout::load::LoadReport;
 use shootout::report::Render;
+
+/// One contender of `shootout-k8s run --json` (which prints a list of
+/// them, `docs/k8s-run.schema.json`): its shards' results merged, or why it
+/// was not measured.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct RunOutcome {
+    pub contender: String,
+    /// The shards' results merged (`shootout.load/1`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub load: Option<LoadReport>,
+    /// Why it was not measured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// The JSON Schemas of the `--json` outputs, as (name, schema): each is
+/// committed as `docs/k8s-NAME.schema.json` and checked by a test.
+pub fn schemas() -> [(&'static str, String); 2] {
+    let pretty = |schema: schemars::Schema| {
+        let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+        text.push('\n');
+        text
+    };
+    [
+        ("push", pretty(schemars::schema_for!(Vec<registry::Pushed>))),
+        ("run", pretty(schemars::schema_for!(Vec<RunOutcome>))),
+    ]
+}
 
 pub async fn k8s(command: K8sCommand) -> anyhow::Result<bool> {
     match command {
@@ -213,11 +243,12 @@ async fn run(args: &K8sRunArgs) -> anyhow::Result<bool> {
     };
     let outcomes = cluster::run(&opts).await?;
     let ok = outcomes.iter().all(|o| o.result.is_ok());
-    let json: Vec<serde_json::Value> = outcomes
+    let json: Vec<RunOutcome> = outcomes
         .iter()
-        .map(|o| match &o.result {
-            Ok(r) => serde_json::json!({ "contender": o.contender, "load": r }),
-            Err(e) => serde_json::json!({ "contender": o.contender, "error": e }),
+        .map(|o| RunOutcome {
+            contender: o.contender.clone(),
+            load: o.result.as_ref().ok().cloned(),
+            error: o.result.as_ref().err().cloned(),
         })
         .collect();
     print_json_or_text(args.json, &json, || {
@@ -340,7 +371,27 @@ async fn ran(name: &str, dir: &Path) -> anyhow::Result<f64> {
 
 #[cfg(test)]
 mod tests {
-    use super::dns_label;
+    use super::{dns_label, schemas};
+
+    /// `docs/k8s-push.schema.json` and `docs/k8s-run.schema.json` are what
+    /// the types generate today; `SHOOTOUT_WRITE_SCHEMAS=1` rewrites them.
+    #[test]
+    fn committed_schemas_are_current() {
+        let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs");
+        let write = std::env::var_os("SHOOTOUT_WRITE_SCHEMAS").is_some();
+        for (name, schema) in schemas() {
+            let path = docs.join(format!("k8s-{name}.schema.json"));
+            if write {
+                std::fs::write(&path, &schema).unwrap();
+            }
+            let committed = std::fs::read_to_string(&path).unwrap_or_default();
+            assert!(
+                committed == schema,
+                "{} is stale or missing: regenerate it with `SHOOTOUT_WRITE_SCHEMAS=1 cargo test -p shootout-k8s --lib schemas`",
+                path.display()
+            );
+        }
+    }
 
     #[test]
     fn names_must_be_dns_labels() {

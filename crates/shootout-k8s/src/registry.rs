@@ -48,8 +48,9 @@ pub struct Access {
     pub insecure: bool,
 }
 
-/// One image as pushed.
-#[derive(Debug, Clone, Serialize)]
+/// One image as pushed: `shootout-k8s push --json` prints a list of them
+/// (`docs/k8s-push.schema.json`).
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Pushed {
     pub reference: String,
     pub manifest_digest: String,

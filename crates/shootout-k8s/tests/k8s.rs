@@ -261,6 +261,13 @@ async fn push_sends_the_images_to_a_registry_and_they_come_back_identical() {
         .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
     let pushed = stdout_json(&out);
+    let schema = std::fs::read_to_string(common::repo().join("docs/k8s-push.schema.json")).unwrap();
+    let validator = jsonschema::validator_for(&serde_json::from_str(&schema).unwrap()).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&pushed)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "k8s-push.schema.json: {errors:?}");
     let pushed = pushed.as_array().unwrap();
     assert_eq!(
         pushed.len(),

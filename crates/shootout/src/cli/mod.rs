@@ -180,7 +180,7 @@ pub enum Command {
     /// Print the JSON Schema of a document shootout writes.
     ///
     /// The schemas are generated from the types that write the documents;
-    /// docs/results.schema.json and docs/load.schema.json are this output.
+    /// docs/NAME.schema.json are this output, one per document.
     ///
     /// Example:
     ///   shootout schema results > results.schema.json
@@ -209,6 +209,18 @@ pub struct SchemaArgs {
 pub enum SchemaDoc {
     /// results.json of `shootout run` (shootout.results/2).
     Results,
-    /// `shootout load --json` (shootout.load/1).
+    /// `shootout load --json` and `shootout merge --json` (shootout.load/1).
     Load,
+    /// `shootout verify --json` (shootout.verify/1).
+    Verify,
+    /// `shootout torture --json`.
+    Torture,
+    /// `shootout coldstart --json`.
+    Coldstart,
+    /// `shootout footprint --json`.
+    Footprint,
+    /// `shootout claims --json`.
+    Claims,
+    /// `shootout toolchains --json`.
+    Toolchains,
 }
