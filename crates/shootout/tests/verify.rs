@@ -86,6 +86,7 @@ fn reference_contenders_pass_the_whole_contract() {
         "node-workers",
         "node-express",
         "bun",
+        "deno",
     ];
     assert_eq!(
         report["contenders"].as_array().unwrap().len(),
