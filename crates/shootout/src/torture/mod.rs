@@ -100,24 +100,11 @@ pub async fn battery(
     let mut how = how.clone();
     if let Some(db) = database {
         db.reset().await?;
-        how.database = Some(db.url.clone());
+        how = how.with_database(Some(db.url.clone()));
     }
     let how = &how;
     let mut running = prepared.start(how).await?;
-    let mut card = Scorecard {
-        contender: prepared.contender.name.clone(),
-        passed: 0,
-        failed: 0,
-        server_errors: 0,
-        crashes: 0,
-        hangs: 0,
-        orders_acknowledged: 0,
-        orders_lost: 0,
-        orders_invented: None,
-        invented_examples: Vec::new(),
-        cases: Vec::new(),
-        overload: None,
-    };
+    let mut card = Scorecard::new(&prepared.contender.name);
     let mut acknowledged: Vec<(String, Value)> = Vec::new();
     if let Some(first) = create_reference(running.addr).await {
         acknowledged.push(first);
@@ -126,50 +113,12 @@ pub async fn battery(
     let body = slow::slow_body(running.addr);
     let idle = slow::idle(running.addr).await;
     for case in cases::CASES {
-        let ex = exchange::exchange(running.addr, (case.bytes)(), case.want, case.wait).await;
-        // Health first: a process that is dying has had time to be reaped.
-        let alive = healthy(running.addr).await;
-        if !alive {
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-        let crashed = running.service.try_exit().is_some();
-        let server_errors = ex.server_errors();
-        let mut failure = if server_errors > 0 {
-            Some(format!("{server_errors} answer(s) were 5xx"))
-        } else {
-            (case.judge)(&ex).err()
-        };
-        let hung = ex.silent && failure.is_some();
+        let (acks, crashed) = one_case(case, &mut running, &mut card).await;
         if crashed {
-            failure = Some(format!(
-                "the service died; last output:\n{}",
-                running.service.tail()
-            ));
-            card.crashes += 1;
             running.stop().await;
             running = prepared.start(how).await?;
-        } else if !alive && failure.is_none() {
-            failure = Some("/health stopped answering 200 after the case".into());
         }
-        acknowledged.extend(ex.responses.iter().filter_map(acknowledgement));
-        card.server_errors += server_errors;
-        card.hangs += usize::from(hung);
-        if failure.is_none() {
-            card.passed += 1;
-        } else {
-            card.failed += 1;
-        }
-        card.cases.push(CaseResult {
-            group: case.group.to_owned(),
-            case: case.name.to_owned(),
-            rule: case.rule.to_owned(),
-            passed: failure.is_none(),
-            outcome: ex.describe(),
-            failure,
-            crashed,
-            hung,
-            server_errors,
-        });
+        acknowledged.extend(acks);
     }
     let hung_up = disconnect::cases(running.addr, running.service.pid).await;
     group(
@@ -199,18 +148,7 @@ pub async fn battery(
     }
     slow_cases(&running, [loris, body], idle, &mut card).await;
     card.orders_acknowledged = acknowledged.len();
-    for (id, body) in &acknowledged {
-        let read = http1::send_once(
-            running.addr,
-            &Request::get(format!("/orders/{id}")),
-            Duration::from_secs(5),
-        )
-        .await;
-        let same = read.is_ok_and(|r| {
-            r.status == 200 && serde_json::from_slice::<Value>(&r.body).ok().as_ref() == Some(body)
-        });
-        card.orders_lost += usize::from(!same);
-    }
+    card.orders_lost = lost(running.addr, &acknowledged).await;
     stop(running, &mut card).await;
     if let Some(db) = database {
         let invented = db.unacknowledged(&ack_ids(&acknowledged), "gone-").await?;
@@ -222,6 +160,96 @@ pub async fn battery(
             .collect();
     }
     Ok(card)
+}
+
+impl Scorecard {
+    /// Nothing run yet.
+    fn new(contender: &str) -> Self {
+        Self {
+            contender: contender.to_owned(),
+            passed: 0,
+            failed: 0,
+            server_errors: 0,
+            crashes: 0,
+            hangs: 0,
+            orders_acknowledged: 0,
+            orders_lost: 0,
+            orders_invented: None,
+            invented_examples: Vec::new(),
+            cases: Vec::new(),
+            overload: None,
+        }
+    }
+}
+
+/// One case of the battery, judged and recorded in `card`: the orders it
+/// acknowledged, and whether the service died of it.
+async fn one_case(
+    case: &cases::Case,
+    running: &mut Running,
+    card: &mut Scorecard,
+) -> (Vec<(String, Value)>, bool) {
+    let ex = exchange::exchange(running.addr, (case.bytes)(), case.want, case.wait).await;
+    // Health first: a process that is dying has had time to be reaped.
+    let alive = healthy(running.addr).await;
+    if !alive {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let crashed = running.service.try_exit().is_some();
+    let server_errors = ex.server_errors();
+    let mut failure = if server_errors > 0 {
+        Some(format!("{server_errors} answer(s) were 5xx"))
+    } else {
+        (case.judge)(&ex).err()
+    };
+    let hung = ex.silent && failure.is_some();
+    if crashed {
+        failure = Some(format!(
+            "the service died; last output:\n{}",
+            running.service.tail()
+        ));
+        card.crashes += 1;
+    } else if !alive && failure.is_none() {
+        failure = Some("/health stopped answering 200 after the case".into());
+    }
+    card.server_errors += server_errors;
+    card.hangs += usize::from(hung);
+    if failure.is_none() {
+        card.passed += 1;
+    } else {
+        card.failed += 1;
+    }
+    card.cases.push(CaseResult {
+        group: case.group.to_owned(),
+        case: case.name.to_owned(),
+        rule: case.rule.to_owned(),
+        passed: failure.is_none(),
+        outcome: ex.describe(),
+        failure,
+        crashed,
+        hung,
+        server_errors,
+    });
+    let acks = ex.responses.iter().filter_map(acknowledgement).collect();
+    (acks, crashed)
+}
+
+/// Acknowledged orders that no longer read back the same.
+async fn lost(addr: SocketAddr, acknowledged: &[(String, Value)]) -> usize {
+    let mut lost = 0;
+    for (id, body) in acknowledged {
+        let read = http1::send_once(
+            addr,
+            &Request::get(format!("/orders/{id}")),
+            Duration::from_secs(5),
+        )
+        .await;
+        let same = read.is_ok_and(|r| {
+            r.status == 200 && serde_json::from_slice::<Value>(&r.body).ok().as_ref() == Some(body)
+        });
+        lost += usize::from(!same);
+    }
+    lost
 }
 
 fn ack_ids(acknowledged: &[(String, Value)]) -> Vec<&str> {

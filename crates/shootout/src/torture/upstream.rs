@@ -124,42 +124,7 @@ pub async fn faults(
         let r = round(addr, "fault").await;
         upstream.set_fault(Fault::None);
         acknowledged.extend(r.acknowledged.iter().cloned());
-        let late = DEADLINE + GRACE;
-        let wrong = r.answers.iter().filter(|(s, _)| *s != Some(want)).count();
-        let slow = r.answers.iter().filter(|(_, t)| *t > late).count();
-        let unanswered = r.answers.iter().filter(|(s, _)| s.is_none()).count();
-        let server_errors = r
-            .answers
-            .iter()
-            .filter(|(s, _)| s.is_some_and(|s| s >= 500 && s != want))
-            .count();
-        let failure = if wrong > 0 {
-            Some(format!(
-                "{wrong} of {} calls were not {want}",
-                r.answers.len()
-            ))
-        } else if slow > 0 {
-            Some(format!(
-                "{slow} answers came later than {} s",
-                late.as_secs_f64()
-            ))
-        } else {
-            None
-        };
-        out.push(CaseResult {
-            group: "upstream".into(),
-            case: name.into(),
-            rule: format!(
-                "every /io and POST /orders is answered {want} within the call's deadline (3 s beyond what it asked the upstream to take) + {} s",
-                GRACE.as_secs()
-            ),
-            passed: failure.is_none(),
-            outcome: r.describe(),
-            failure,
-            crashed: false,
-            hung: unanswered > 0,
-            server_errors,
-        });
+        out.push(fault_case(&r, name, want));
     }
     // Let abandoned calls and closed connections settle, then recover.
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -167,8 +132,60 @@ pub async fn faults(
     acknowledged.extend(recovered.acknowledged.iter().cloned());
     tokio::time::sleep(Duration::from_millis(300)).await;
     let after = Held::now(pid);
+    out.push(recovery_case(&warm, &recovered, before, after));
+    (out, acknowledged)
+}
+
+/// A fault's round judged: every call answered `want` in time.
+fn fault_case(r: &Round, name: &str, want: u16) -> CaseResult {
+    let late = DEADLINE + GRACE;
+    let wrong = r.answers.iter().filter(|(s, _)| *s != Some(want)).count();
+    let slow = r.answers.iter().filter(|(_, t)| *t > late).count();
+    let unanswered = r.answers.iter().filter(|(s, _)| s.is_none()).count();
+    let server_errors = r
+        .answers
+        .iter()
+        .filter(|(s, _)| s.is_some_and(|s| s >= 500 && s != want))
+        .count();
+    let failure = if wrong > 0 {
+        Some(format!(
+            "{wrong} of {} calls were not {want}",
+            r.answers.len()
+        ))
+    } else if slow > 0 {
+        Some(format!(
+            "{slow} answers came later than {} s",
+            late.as_secs_f64()
+        ))
+    } else {
+        None
+    };
+    CaseResult {
+        group: "upstream".into(),
+        case: name.into(),
+        rule: format!(
+            "every /io and POST /orders is answered {want} within the call's deadline (3 s beyond what it asked the upstream to take) + {} s",
+            GRACE.as_secs()
+        ),
+        passed: failure.is_none(),
+        outcome: r.describe(),
+        failure,
+        crashed: false,
+        hung: unanswered > 0,
+        server_errors,
+    }
+}
+
+/// The rounds with a healthy upstream judged: every call succeeds once it
+/// is healthy again, and no descriptors or memory leaked across the faults.
+fn recovery_case(
+    warm: &Round,
+    recovered: &Round,
+    before: Option<Held>,
+    after: Option<Held>,
+) -> CaseResult {
     // With the upstream healthy, any 5xx is the service's own.
-    let server_errors = [&warm, &recovered]
+    let server_errors = [warm, recovered]
         .iter()
         .flat_map(|r| &r.answers)
         .filter(|(s, _)| s.is_some_and(|s| s >= 500))
@@ -212,7 +229,7 @@ pub async fn faults(
             Some("not measured: the service's descriptors could not be read".to_owned()),
         ),
     };
-    out.push(CaseResult {
+    CaseResult {
         group: "upstream".into(),
         case: "after the faults: recovery, no leak".into(),
         rule: format!(
@@ -224,6 +241,5 @@ pub async fn faults(
         crashed: false,
         hung: false,
         server_errors,
-    });
-    (out, acknowledged)
+    }
 }

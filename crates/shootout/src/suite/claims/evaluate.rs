@@ -96,23 +96,7 @@ fn band(k: &Check) -> f64 {
 }
 
 pub fn evaluate_check(k: &Check, results: &Results) -> Evidence {
-    let seed = results.seed;
-    let values = |name: &str| {
-        results
-            .cell(&k.scenario, name)
-            .map(|c| c.values(k.metric))
-            .unwrap_or_default()
-    };
-    let (measure, what) = match &k.b {
-        Some(b) => (
-            bootstrap::ratio(&values(&k.a), &values(b), seed),
-            format!("{} / {} {}", k.a, b, k.metric),
-        ),
-        None => (
-            bootstrap::estimate(&values(&k.a), seed),
-            format!("{} {}", k.a, k.metric),
-        ),
-    };
+    let (measure, what) = measure(k, results);
     let (threshold, at_least) = match (k.at_least, k.at_most) {
         (Some(t), _) => (t, true),
         (_, Some(t)) => (t, false),
@@ -172,7 +156,47 @@ pub fn evaluate_check(k: &Check, results: &Results) -> Evidence {
             format!("{numbers}; cannot decide: {why}"),
         );
     }
-    let verdict = if m.n >= MIN_TRIALS_FOR_INTERVAL || band == 0.0 {
+    let verdict = decide(&m, threshold, at_least, band);
+    let explanation = if verdict == ClaimVerdict::Inconclusive {
+        format!("{numbers}; inside the noise")
+    } else {
+        numbers
+    };
+    Evidence {
+        check: k.clone(),
+        verdict,
+        measure: Some(m),
+        margin: Some(margin),
+        explanation,
+    }
+}
+
+/// The check's measure (the median of `a`, or of `a / b`, with its
+/// bootstrap interval) and what it is, for messages.
+fn measure(k: &Check, results: &Results) -> (Option<Estimate>, String) {
+    let seed = results.seed;
+    let values = |name: &str| {
+        results
+            .cell(&k.scenario, name)
+            .map(|c| c.values(k.metric))
+            .unwrap_or_default()
+    };
+    match &k.b {
+        Some(b) => (
+            bootstrap::ratio(&values(&k.a), &values(b), seed),
+            format!("{} / {} {}", k.a, b, k.metric),
+        ),
+        None => (
+            bootstrap::estimate(&values(&k.a), seed),
+            format!("{} {}", k.a, k.metric),
+        ),
+    }
+}
+
+/// The verdict on `m` against `threshold`: by its interval, or with too
+/// few trials for one, beyond the noise `band` around its median.
+fn decide(m: &Estimate, threshold: f64, at_least: bool, band: f64) -> ClaimVerdict {
+    if m.n >= MIN_TRIALS_FOR_INTERVAL || band == 0.0 {
         match at_least {
             true if m.ci_low >= threshold => ClaimVerdict::Supported,
             true if m.ci_high < threshold => ClaimVerdict::Refuted,
@@ -191,18 +215,6 @@ pub fn evaluate_check(k: &Check, results: &Results) -> Evidence {
             false if low > threshold => ClaimVerdict::Refuted,
             _ => ClaimVerdict::Inconclusive,
         }
-    };
-    let explanation = if verdict == ClaimVerdict::Inconclusive {
-        format!("{numbers}; inside the noise")
-    } else {
-        numbers
-    };
-    Evidence {
-        check: k.clone(),
-        verdict,
-        measure: Some(m),
-        margin: Some(margin),
-        explanation,
     }
 }
 

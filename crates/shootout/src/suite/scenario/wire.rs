@@ -157,37 +157,63 @@ fn duration(field: &str, text: &Option<String>) -> Result<Option<Duration>, Inva
 
 /// Validates a parsed file into a [`Scenario`].
 pub(super) fn validate(w: Wire, path: &Path, mode: Mode) -> Result<Scenario, Invalid> {
-    if w.name.is_empty()
-        || !w
-            .name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    {
-        return Err(format!(
-            "name {:?} must be lower-case letters, digits and '-'",
-            w.name
-        )
-        .into());
-    }
-    let phase = match mode {
-        Mode::Quick => w.timing.quick.clone().unwrap_or_default(),
-        Mode::Full => w.timing.full.clone().unwrap_or_default(),
-        Mode::Default => WirePhase::default(),
-    };
-    let warmup = duration("timing.warmup", &phase.warmup.or(w.timing.warmup.clone()))?
-        .unwrap_or(Duration::from_secs(2));
-    let length = duration(
-        "timing.duration",
-        &phase.duration.or(w.timing.duration.clone()),
-    )?
-    .unwrap_or(Duration::from_secs(10));
+    check_name(&w.name)?;
+    let (warmup, length) = timing(&w.timing, mode)?;
     let requests = w
         .requests
         .iter()
         .enumerate()
         .map(|(i, r)| request(i, r))
         .collect::<Result<Vec<_>, _>>()?;
-    let kind = match w.kind.as_deref().unwrap_or("load") {
+    let kind = kind(&w, requests, mode)?;
+    Ok(Scenario {
+        name: w.name,
+        description: w.description,
+        claims: w.claims,
+        database: w.database,
+        limits: w
+            .limits
+            .as_deref()
+            .map(|l| {
+                l.parse::<crate::limits::Limits>()
+                    .map_err(|e| Invalid(format!("limits: {e}")))
+            })
+            .transpose()?,
+        file: path.to_owned(),
+        warmup,
+        duration: length,
+        kind,
+    })
+}
+
+fn check_name(name: &str) -> Result<(), Invalid> {
+    if name.is_empty()
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return Err(format!("name {name:?} must be lower-case letters, digits and '-'").into());
+    }
+    Ok(())
+}
+
+/// Warm-up and duration in `mode`: the mode's own, else the file's, else 2 s and 10 s.
+fn timing(t: &WireTiming, mode: Mode) -> Result<(Duration, Duration), Invalid> {
+    let phase = match mode {
+        Mode::Quick => t.quick.clone().unwrap_or_default(),
+        Mode::Full => t.full.clone().unwrap_or_default(),
+        Mode::Default => WirePhase::default(),
+    };
+    let warmup = duration("timing.warmup", &phase.warmup.or(t.warmup.clone()))?
+        .unwrap_or(Duration::from_secs(2));
+    let length = duration("timing.duration", &phase.duration.or(t.duration.clone()))?
+        .unwrap_or(Duration::from_secs(10));
+    Ok((warmup, length))
+}
+
+/// The scenario's kind, from `kind` and its table.
+fn kind(w: &Wire, requests: Vec<RequestSpec>, mode: Mode) -> Result<Kind, Invalid> {
+    Ok(match w.kind.as_deref().unwrap_or("load") {
         "load" => {
             let load = w
                 .load
@@ -201,43 +227,13 @@ pub(super) fn validate(w: Wire, path: &Path, mode: Mode) -> Result<Scenario, Inv
                 load: load_spec(load)?,
             }
         }
-        "head-of-line" => {
-            let load = w
-                .load
+        "head-of-line" => head_of_line(w, requests)?,
+        "coldstart" => coldstart(
+            w.coldstart
                 .as_ref()
-                .ok_or("head-of-line needs a [load] table for the background load")?;
-            let probe = w
-                .probe
-                .as_ref()
-                .ok_or("head-of-line needs a [probe] table")?;
-            if !(probe.rate.is_finite() && probe.rate > 0.0) {
-                return Err("probe.rate must be a positive number of requests per second".into());
-            }
-            let LoadSpec::Closed { connections } = load_spec(load)? else {
-                return Err("head-of-line's background load must be model = \"closed\"".into());
-            };
-            Kind::HeadOfLine {
-                requests,
-                connections,
-                probe_path: probe.path.clone(),
-                probe_rate: probe.rate,
-            }
-        }
-        "coldstart" => {
-            let c = w
-                .coldstart
-                .as_ref()
-                .ok_or("a coldstart scenario needs a [coldstart] table")?;
-            let runs = match mode {
-                Mode::Quick => c.quick_runs.unwrap_or(c.runs),
-                Mode::Full => c.full_runs.unwrap_or(c.runs),
-                Mode::Default => c.runs,
-            };
-            if runs == 0 {
-                return Err("coldstart.runs must be at least 1".into());
-            }
-            Kind::Coldstart { runs }
-        }
+                .ok_or("a coldstart scenario needs a [coldstart] table")?,
+            mode,
+        )?,
         "footprint" => {
             let f = w
                 .footprint
@@ -261,49 +257,67 @@ pub(super) fn validate(w: Wire, path: &Path, mode: Mode) -> Result<Scenario, Inv
                 }),
             }
         }
-        "drain" => {
-            let d = w
-                .drain
+        "drain" => drain(
+            w.drain
                 .as_ref()
-                .ok_or("a drain scenario needs a [drain] table with a path")?;
-            if !d.path.starts_with('/') {
-                return Err(format!("drain.path {:?} must start with /", d.path).into());
-            }
-            if d.connections == 0 {
-                return Err("drain.connections must be at least 1".into());
-            }
-            let grace =
-                duration("drain.grace", &Some(d.grace.clone()))?.unwrap_or(Duration::from_secs(30));
-            Kind::Drain {
-                path: d.path.clone(),
-                connections: d.connections,
-                grace_s: grace.as_secs_f64(),
-            }
-        }
+                .ok_or("a drain scenario needs a [drain] table with a path")?,
+        )?,
         other => {
             return Err(format!(
                 "kind {other:?} is not one of load, head-of-line, coldstart, footprint, torture, drain"
             )
             .into());
         }
+    })
+}
+
+fn head_of_line(w: &Wire, requests: Vec<RequestSpec>) -> Result<Kind, Invalid> {
+    let load = w
+        .load
+        .as_ref()
+        .ok_or("head-of-line needs a [load] table for the background load")?;
+    let probe = w
+        .probe
+        .as_ref()
+        .ok_or("head-of-line needs a [probe] table")?;
+    if !(probe.rate.is_finite() && probe.rate > 0.0) {
+        return Err("probe.rate must be a positive number of requests per second".into());
+    }
+    let LoadSpec::Closed { connections } = load_spec(load)? else {
+        return Err("head-of-line's background load must be model = \"closed\"".into());
     };
-    Ok(Scenario {
-        name: w.name,
-        description: w.description,
-        claims: w.claims,
-        database: w.database,
-        limits: w
-            .limits
-            .as_deref()
-            .map(|l| {
-                l.parse::<crate::limits::Limits>()
-                    .map_err(|e| Invalid(format!("limits: {e}")))
-            })
-            .transpose()?,
-        file: path.to_owned(),
-        warmup,
-        duration: length,
-        kind,
+    Ok(Kind::HeadOfLine {
+        requests,
+        connections,
+        probe_path: probe.path.clone(),
+        probe_rate: probe.rate,
+    })
+}
+
+fn coldstart(c: &WireColdstart, mode: Mode) -> Result<Kind, Invalid> {
+    let runs = match mode {
+        Mode::Quick => c.quick_runs.unwrap_or(c.runs),
+        Mode::Full => c.full_runs.unwrap_or(c.runs),
+        Mode::Default => c.runs,
+    };
+    if runs == 0 {
+        return Err("coldstart.runs must be at least 1".into());
+    }
+    Ok(Kind::Coldstart { runs })
+}
+
+fn drain(d: &WireDrain) -> Result<Kind, Invalid> {
+    if !d.path.starts_with('/') {
+        return Err(format!("drain.path {:?} must start with /", d.path).into());
+    }
+    if d.connections == 0 {
+        return Err("drain.connections must be at least 1".into());
+    }
+    let grace = duration("drain.grace", &Some(d.grace.clone()))?.unwrap_or(Duration::from_secs(30));
+    Ok(Kind::Drain {
+        path: d.path.clone(),
+        connections: d.connections,
+        grace_s: grace.as_secs_f64(),
     })
 }
 
