@@ -107,6 +107,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<bool> {
         out: args.out.clone(),
         resume: args.resume,
         seed,
+        on_scenario_done: Some(tables_as_they_finish(&args.baseline)),
         setup: Setup {
             service_cpus: service,
             generator_cpus: generator,
@@ -151,6 +152,16 @@ pub async fn run(args: RunArgs) -> anyhow::Result<bool> {
     writeln!(stdout, "report:  {} and {}", html.display(), md.display())?;
     writeln!(stdout, "took {:.0} s", started.elapsed().as_secs_f64())?;
     Ok(true)
+}
+
+/// Each scenario's table on stderr as soon as its last cell is done; the
+/// whole report still goes to stdout at the end.
+fn tables_as_they_finish(baseline: &str) -> runner::ScenarioDone {
+    let baseline = baseline.to_owned();
+    let style = Style::detect();
+    runner::ScenarioDone(Arc::new(move |s| {
+        eprintln!("\n{}", report::table::scenario_text(s, &baseline, &style));
+    }))
 }
 
 /// The run's PostgreSQL, on the generator's CPUs, when a scenario needs one

@@ -208,12 +208,18 @@ pub fn render(results: &Results, baseline: &str, style: &super::terminal::Style)
         );
     }
     for s in &results.scenarios {
-        let _ = writeln!(out, "{} — {}", style.bold(&s.name), s.description);
-        match scenario_table(s, baseline) {
-            Some(t) => out.push_str(&text(&t, style)),
-            None => out.push_str("  (no measurements)\n"),
-        }
+        out.push_str(&scenario_text(s, baseline, style));
         out.push('\n');
+    }
+    out
+}
+
+/// One scenario's heading and table, for the terminal.
+pub fn scenario_text(s: &ScenarioResult, baseline: &str, style: &super::terminal::Style) -> String {
+    let mut out = format!("{} — {}\n", style.bold(&s.name), s.description);
+    match scenario_table(s, baseline) {
+        Some(t) => out.push_str(&text(&t, style)),
+        None => out.push_str("  (no measurements)\n"),
     }
     out
 }

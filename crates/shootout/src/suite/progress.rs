@@ -108,6 +108,13 @@ impl RunProgress {
         }))
     }
 
+    /// Clears the bar a terminal shows, so that other output can follow.
+    pub fn clear_line(&self) {
+        if self.tty {
+            eprint!("\r\x1b[2K");
+        }
+    }
+
     pub fn finish(&self) {
         if self.tty {
             eprintln!();

@@ -27,6 +27,19 @@ pub struct Options {
     pub resume: bool,
     pub seed: u64,
     pub setup: Setup,
+    /// Told each scenario's result as soon as its last cell is done (`run`
+    /// prints its table then: the first result in minutes, not at the end).
+    pub on_scenario_done: Option<ScenarioDone>,
+}
+
+/// What to do with a finished scenario's result.
+#[derive(Clone)]
+pub struct ScenarioDone(pub std::sync::Arc<dyn Fn(&ScenarioResult) + Send + Sync>);
+
+impl std::fmt::Debug for ScenarioDone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ScenarioDone(..)")
+    }
 }
 
 /// Contender order for trial `k`: rotated by `k` (A B C, B C A, C A B…).
@@ -167,6 +180,12 @@ pub async fn run(opts: &Options) -> anyhow::Result<Results> {
                 record(&mut results, scenario, subject.name(), t, opts.seed);
                 results.save(&path)?;
             }
+        }
+        if let (Some(done), Some(result)) =
+            (&opts.on_scenario_done, results.scenario(&scenario.name))
+        {
+            progress.clear_line();
+            (done.0)(result);
         }
     }
     progress.finish();
