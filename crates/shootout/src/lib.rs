@@ -105,7 +105,7 @@ pub async fn run(cli: cli::Cli) -> anyhow::Result<bool> {
             commands::footprint(args).await
         }
         cli::Command::Upstream(args) => commands::upstream(args).await,
-        cli::Command::PostgresKeeper(args) => database::keeper::keep(args).await,
+        cli::Command::PostgresKeeper(args) => Ok(database::keeper::keep(args).await?),
         cli::Command::Schema(args) => commands::schema(args),
         cli::Command::Toolchains(args) => commands::toolchains(args).await,
     }

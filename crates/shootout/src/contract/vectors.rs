@@ -5,6 +5,23 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+/// Why the vectors file could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum VectorsError {
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}: {source}", path.display())]
+    Parse {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
 /// One `hash(seed, n)` vector.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -40,12 +57,18 @@ impl Vectors {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../contract/vectors.json")
     }
 
-    pub fn load(path: &Path) -> anyhow::Result<Self> {
-        let text = std::fs::read_to_string(path)?;
-        Ok(serde_json::from_str(&text)?)
+    pub fn load(path: &Path) -> Result<Self, VectorsError> {
+        let text = std::fs::read_to_string(path).map_err(|source| VectorsError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        serde_json::from_str(&text).map_err(|source| VectorsError::Parse {
+            path: path.to_owned(),
+            source,
+        })
     }
 
-    pub fn load_default() -> anyhow::Result<Self> {
+    pub fn load_default() -> Result<Self, VectorsError> {
         Self::load(&Self::default_path())
     }
 }

@@ -11,7 +11,7 @@
 //! no capability on the machine.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::time::Duration;
 
 use tokio::signal::unix::{SignalKind, signal};
@@ -23,6 +23,23 @@ const NAMESPACE_ID: u32 = 1000;
 
 /// Superuser of a private cluster (trust authentication on 127.0.0.1 only).
 pub const SUPERUSER: &str = "shootout";
+
+/// Why the keeper could not run its server to the end.
+#[derive(Debug, thiserror::Error)]
+pub enum KeeperError {
+    #[error("become a child subreaper: {0}")]
+    Subreaper(#[source] std::io::Error),
+    #[error("listen for signals: {0}")]
+    Signals(#[source] std::io::Error),
+    #[error("run initdb: {0}")]
+    RunInitdb(#[source] std::io::Error),
+    #[error("initdb failed ({0})")]
+    InitdbFailed(ExitStatus),
+    #[error("run PostgreSQL: {0}")]
+    RunServer(#[source] std::io::Error),
+    #[error("PostgreSQL exited on its own ({0})")]
+    ServerExited(ExitStatus),
+}
 
 /// What the keeper is told by shootout.
 #[derive(Debug, Clone, clap::Args)]
@@ -53,7 +70,7 @@ fn unprivileged(program: &Path) -> Command {
 }
 
 /// Runs the keeper; returns when the server is gone and its files removed.
-pub async fn keep(args: KeeperArgs) -> anyhow::Result<bool> {
+pub async fn keep(args: KeeperArgs) -> Result<bool, KeeperError> {
     let outcome = serve(&args).await;
     // Whatever happened, nothing is left: every process the server started
     // was adopted by the keeper (a subreaper) and is waited for here.
@@ -69,12 +86,13 @@ pub async fn keep(args: KeeperArgs) -> anyhow::Result<bool> {
     outcome
 }
 
-async fn serve(args: &KeeperArgs) -> anyhow::Result<bool> {
-    sys::become_subreaper()?;
+async fn serve(args: &KeeperArgs) -> Result<bool, KeeperError> {
+    sys::become_subreaper().map_err(KeeperError::Subreaper)?;
     // Signals first: a SIGTERM during initdb must still clean up.
-    let mut term = signal(SignalKind::terminate())?;
-    let mut int = signal(SignalKind::interrupt())?;
-    let mut hup = signal(SignalKind::hangup())?;
+    let listen = |kind| signal(kind).map_err(KeeperError::Signals);
+    let mut term = listen(SignalKind::terminate())?;
+    let mut int = listen(SignalKind::interrupt())?;
+    let mut hup = listen(SignalKind::hangup())?;
     let data = args.dir.join("data");
 
     let mut initdb = unprivileged(&args.bin_dir.join("initdb"));
@@ -92,12 +110,14 @@ async fn serve(args: &KeeperArgs) -> anyhow::Result<bool> {
         .arg("--no-sync")
         .stdin(Stdio::null())
         .stdout(Stdio::null());
-    let mut initdb = tokio::process::Command::from(initdb).spawn()?;
+    let mut initdb = tokio::process::Command::from(initdb)
+        .spawn()
+        .map_err(KeeperError::RunInitdb)?;
     tokio::select! {
         status = initdb.wait() => {
-            let status = status?;
+            let status = status.map_err(KeeperError::RunInitdb)?;
             if !status.success() {
-                anyhow::bail!("initdb failed ({status})");
+                return Err(KeeperError::InitdbFailed(status));
             }
         }
         _ = term.recv() => return Ok(false),
@@ -118,12 +138,14 @@ async fn serve(args: &KeeperArgs) -> anyhow::Result<bool> {
     server.stdin(Stdio::null());
     // Its own group, killed if the keeper itself is killed.
     sys::isolate_on_spawn(&mut server, None);
-    let mut server = tokio::process::Command::from(server).spawn()?;
+    let mut server = tokio::process::Command::from(server)
+        .spawn()
+        .map_err(KeeperError::RunServer)?;
     let pid = server.id().unwrap_or(0);
     let stopped = tokio::select! {
         status = server.wait() => {
-            let status = status?;
-            anyhow::bail!("PostgreSQL exited on its own ({status})");
+            let status = status.map_err(KeeperError::RunServer)?;
+            return Err(KeeperError::ServerExited(status));
         }
         _ = term.recv() => true,
         _ = int.recv() => true,
