@@ -14,7 +14,21 @@ pub enum FileError {
         path: PathBuf,
         source: std::io::Error,
     },
-    /// The message names the line (toml's own messages show the line too).
+    /// toml's own message names the line and column and shows the line.
+    #[error("{path}: {source}")]
+    Toml {
+        path: PathBuf,
+        source: toml::de::Error,
+    },
+    /// A version requirement semver does not read.
+    #[error("{path}: {field} {requirement:?} is not a version requirement: {source}")]
+    Version {
+        path: PathBuf,
+        field: &'static str,
+        requirement: String,
+        source: semver::Error,
+    },
+    /// The message names the line.
     #[error("{path}: {message}")]
     Invalid { path: PathBuf, message: String },
 }
@@ -38,7 +52,10 @@ pub fn read(path: &Path) -> Result<String, FileError> {
 
 /// Parses `text` (the contents of `path`) into `T`, rejecting what `T` rejects.
 pub fn parse<T: DeserializeOwned>(text: &str, path: &Path) -> Result<T, FileError> {
-    toml::from_str(text).map_err(|e| FileError::invalid(path, e.to_string()))
+    toml::from_str(text).map_err(|source| FileError::Toml {
+        path: path.to_owned(),
+        source,
+    })
 }
 
 /// The 1-based line holding byte `offset` of `text`.

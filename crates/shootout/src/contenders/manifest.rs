@@ -153,8 +153,7 @@ impl Contender {
             path: path.to_owned(),
             message,
         };
-        // toml's error Display names the line and column and shows the line.
-        let wire: Wire = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+        let wire: Wire = crate::toml_file::parse(text, path)?;
         if wire.name.is_empty()
             || !wire
                 .name
@@ -166,11 +165,13 @@ impl Contender {
                 wire.name
             )));
         }
-        let version = semver::VersionReq::parse(&wire.runtime.version).map_err(|e| {
-            invalid(format!(
-                "runtime.version {:?} is not a version requirement: {e}",
-                wire.runtime.version
-            ))
+        let version = semver::VersionReq::parse(&wire.runtime.version).map_err(|source| {
+            ManifestError::Version {
+                path: path.to_owned(),
+                field: "runtime.version",
+                requirement: wire.runtime.version.clone(),
+                source,
+            }
         })?;
         let command = |section: &str, c: WireCommand| {
             if c.command.is_empty() || c.command[0].is_empty() {
