@@ -2,9 +2,12 @@
 //! checked against its digest) into a root filesystem and started from its
 //! config's entrypoint, working directory and environment — nothing from
 //! the host's environment — inside new mount and PID namespaces, chrooted
-//! into that root (`unshare --mount --pid --fork --root`), with what every
+//! into that root (`unshare --mount --pid --fork --root`), as its config's
+//! `User` (`--setuid`/`--setgid`: not root, so the image's files, root's
+//! and not writable, are as read-only as in a pod), with what every
 //! OCI runtime gives a container: a fresh `/proc`, a `/dev` of null, zero,
-//! full, random, urandom and tty, an empty `/tmp`, and `PATH` and `HOME`
+//! full, random, urandom and tty, an empty `/tmp` anyone may write (a pod's
+//! `emptyDir`), and `PATH` and `HOME`
 //! when the image sets none (runc's defaults). The network is
 //! the host's loopback, so the harness can reach the port; the files are the
 //! image's alone. `crun` would do the same from a generated `config.json`;
@@ -39,11 +42,30 @@ pub struct ImageStart {
     pub error: Option<String>,
 }
 
-/// The entrypoint, working directory and environment of an image.
+/// The entrypoint, working directory, environment and user of an image.
 struct Config {
     entrypoint: Vec<String>,
     workdir: String,
     env: Vec<String>,
+    /// `User` as uid and gid; `None` (root) when the config names none.
+    user: Option<(u32, u32)>,
+}
+
+/// A config's `User`: `UID` or `UID:GID`, numeric (a name would need the
+/// image's `/etc/passwd`; shootout's images name none). Empty is root.
+fn parse_user(user: &str) -> Result<Option<(u32, u32)>, OpsError> {
+    if user.is_empty() {
+        return Ok(None);
+    }
+    let number = |s: &str| {
+        s.parse::<u32>()
+            .map_err(|_| format!("the image's User {user:?} is not numeric UID[:GID]"))
+    };
+    let (uid, gid) = match user.split_once(':') {
+        Some((u, g)) => (number(u)?, number(g)?),
+        None => (number(user)?, number(user)?),
+    };
+    Ok(Some((uid, gid)))
 }
 
 /// Unpacks the layers whose role `keep` accepts into `root`; returns the
@@ -102,16 +124,24 @@ fn unpack(
             entrypoint: strings(&c["Entrypoint"]),
             workdir: c["WorkingDir"].as_str().unwrap_or("/").to_owned(),
             env: strings(&c["Env"]),
+            user: parse_user(c["User"].as_str().unwrap_or(""))?,
         },
         roles,
     ))
 }
 
 /// What a container runtime adds to an image's root: mount points for
-/// `/proc`, a `/tmp`, and the standard character devices in `/dev`.
+/// `/proc`, a `/tmp` anyone may write, and the standard character devices
+/// in `/dev`; the root itself open to every user (a temporary folder is
+/// its owner's alone).
 fn furnish(root: &Path) -> Result<(), OpsError> {
+    use std::os::unix::fs::PermissionsExt;
     for dir in ["proc", "dev", "tmp"] {
         std::fs::create_dir_all(root.join(dir)).map_err(|e| format!("{dir}: {e}"))?;
+    }
+    for (dir, mode) in [(root.to_owned(), 0o755), (root.join("tmp"), 0o1777)] {
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(mode))
+            .map_err(|e| format!("{}: {e}", dir.display()))?;
     }
     let devices = [
         ("null", 1, 3),
@@ -141,8 +171,13 @@ fn command(root: &Path, config: &Config, args: &[String]) -> Result<Command, Ops
     let mut cmd = Command::new("unshare");
     cmd.args(["--mount", "--pid", "--fork", "--kill-child", "--mount-proc"])
         .arg(format!("--root={}", root.display()))
-        .arg(format!("--wd={}", config.workdir))
-        .arg("--")
+        .arg(format!("--wd={}", config.workdir));
+    if let Some((uid, gid)) = config.user {
+        // Set after the chroot, and the supplementary groups dropped.
+        cmd.arg(format!("--setuid={uid}"))
+            .arg(format!("--setgid={gid}"));
+    }
+    cmd.arg("--")
         .args(&config.entrypoint)
         .args(args)
         .env_clear();
@@ -166,10 +201,32 @@ fn rootfs() -> Result<tempfile::TempDir, OpsError> {
         .map_err(|e| e.to_string().into())
 }
 
-/// Spawns `cmd` (an image's command), waits for `GET /health` on `port`,
-/// then asks `path` and applies `good` to its JSON body; stops it.
+/// The effective uid and gid of the process whose parent is `parent` (the
+/// entrypoint `unshare --fork` started), from `/proc`.
+fn child_user(parent: u32) -> Option<(u32, u32)> {
+    let field = |status: &str, key: &str| -> Option<u32> {
+        let line = status.lines().find(|l| l.starts_with(key))?;
+        // Real, effective, saved, filesystem: the effective one.
+        line[key.len()..].split_whitespace().nth(1)?.parse().ok()
+    };
+    std::fs::read_dir("/proc")
+        .ok()?
+        .flatten()
+        .find_map(|entry| {
+            let status = std::fs::read_to_string(entry.path().join("status")).ok()?;
+            let ppid = status.lines().find(|l| l.starts_with("PPid:"))?;
+            (ppid["PPid:".len()..].trim() == parent.to_string())
+                .then(|| Some((field(&status, "Uid:")?, field(&status, "Gid:")?)))
+                .flatten()
+        })
+}
+
+/// Spawns `cmd` (an image's command, to run as `user`), waits for `GET
+/// /health` on `port`, checks that it runs as `user`, then asks `path` and
+/// applies `good` to its JSON body; stops it.
 async fn serve_and_ask(
     cmd: Command,
+    user: Option<(u32, u32)>,
     cpus: Option<&CpuSet>,
     port: u16,
     ready_timeout: Duration,
@@ -193,15 +250,27 @@ async fn serve_and_ask(
         },
         Ok(after) => {
             let answer = http1::send_once(addr, &Request::get(path), Duration::from_secs(5)).await;
-            let answered = answer.as_ref().is_ok_and(|r| {
+            let good_answer = answer.as_ref().is_ok_and(|r| {
                 r.status == 200 && serde_json::from_slice::<Value>(&r.body).is_ok_and(|v| good(&v))
             });
+            let ran_as = child_user(service.pid);
+            let as_user = user.is_none() || ran_as == user;
+            let error = if !good_answer {
+                Some(format!(
+                    "{path} did not answer as the contract says: {answer:?}"
+                ))
+            } else if !as_user {
+                Some(format!(
+                    "it ran as uid:gid {ran_as:?}, not as its config's User {user:?}"
+                ))
+            } else {
+                None
+            };
             ImageStart {
                 layers,
-                answered,
+                answered: error.is_none(),
                 ready_ms: Some(after.as_secs_f64() * 1e3),
-                error: (!answered)
-                    .then(|| format!("{path} did not answer as the contract says: {answer:?}")),
+                error,
             }
         }
     };
@@ -220,6 +289,7 @@ pub async fn start_shootout(layout: &Path, port: u16) -> Result<ImageStart, OpsE
     let clock = |v: &Value| v["unix_us"].as_u64().is_some();
     serve_and_ask(
         cmd,
+        config.user,
         None,
         port,
         Duration::from_secs(10),
@@ -245,5 +315,83 @@ pub async fn start(
     cmd.env("PORT", port.to_string())
         .env("UPSTREAM_URL", "http://127.0.0.1:9");
     let hello = |v: &Value| *v == serde_json::json!({"message": "Hello, World!"});
-    serve_and_ask(cmd, cpus, port, ready_timeout, layers, ("/json", hello)).await
+    let user = config.user;
+    serve_and_ask(
+        cmd,
+        user,
+        cpus,
+        port,
+        ready_timeout,
+        layers,
+        ("/json", hello),
+    )
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_image_user_is_numeric_and_empty_is_root() {
+        assert_eq!(parse_user("").unwrap(), None);
+        assert_eq!(parse_user("65532:65532").unwrap(), Some((65532, 65532)));
+        assert_eq!(parse_user("1000").unwrap(), Some((1000, 1000)));
+        assert!(parse_user("nonroot").is_err());
+        assert!(parse_user("1000:staff").is_err());
+    }
+
+    #[test]
+    fn the_command_sets_the_users_ids_after_the_chroot() {
+        let root = tempfile::tempdir().unwrap();
+        let config = Config {
+            entrypoint: vec!["/app/server".into()],
+            workdir: "/app".into(),
+            env: vec!["HOME=/tmp".into()],
+            user: Some((65532, 65532)),
+        };
+        let cmd = command(root.path(), &config, &[]).unwrap();
+        let args: Vec<_> = cmd.get_args().map(|a| a.to_string_lossy()).collect();
+        let dashes = args.iter().position(|a| a == "--").unwrap();
+        assert!(
+            args[..dashes].contains(&"--setuid=65532".into()),
+            "{args:?}"
+        );
+        assert!(
+            args[..dashes].contains(&"--setgid=65532".into()),
+            "{args:?}"
+        );
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o7777;
+        assert_eq!(
+            mode(&root.path().join("tmp")),
+            0o1777,
+            "/tmp as an emptyDir"
+        );
+        assert_eq!(mode(root.path()), 0o755, "the root open to its user");
+    }
+
+    #[test]
+    fn the_child_of_a_process_is_found_with_its_user() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("5")
+            .spawn()
+            .unwrap();
+        let me = std::process::id();
+        let found = child_user(me);
+        let _ = child.kill();
+        let _ = child.wait();
+        // This process's own ids.
+        let status = std::fs::read_to_string("/proc/self/status").unwrap();
+        let id = |key: &str| -> u32 {
+            let line = status.lines().find(|l| l.starts_with(key)).unwrap();
+            line[key.len()..]
+                .split_whitespace()
+                .nth(1)
+                .unwrap()
+                .parse()
+                .unwrap()
+        };
+        assert_eq!(found, Some((id("Uid:"), id("Gid:"))));
+    }
 }

@@ -24,6 +24,16 @@ const INDEX: &str = "application/vnd.oci.image.index.v1+json";
 /// The layer annotation that names a layer's role.
 pub const ROLE: &str = "org.shootout.layer";
 
+/// The user every image runs as (its config's `User`, numeric so that a
+/// runtime can tell it is not root without a `/etc/passwd`): 65532, the
+/// distroless images' `nonroot`. A Kubernetes pod's `runAsUser` says the same.
+pub const IMAGE_UID: u32 = 65532;
+/// The image user's group.
+pub const IMAGE_GID: u32 = 65532;
+/// The image user's `HOME`, unless the image's environment sets one: the
+/// root filesystem is read-only in a pod, `/tmp` is where it may write.
+pub const IMAGE_HOME: &str = "/tmp";
+
 /// Which layer a file goes in: the system layer (a language runtime and the
 /// shared libraries) under the app layer, as a base image and the app are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -152,10 +162,19 @@ pub fn write(
             files: mine.len(),
         });
     }
+    let mut env = env.to_vec();
+    if !env.iter().any(|kv| kv.starts_with("HOME=")) {
+        env.push(format!("HOME={IMAGE_HOME}"));
+    }
     let config = json!({
         "architecture": "amd64",
         "os": "linux",
-        "config": {"Entrypoint": entrypoint, "WorkingDir": workdir, "Env": env},
+        "config": {
+            "User": format!("{IMAGE_UID}:{IMAGE_GID}"),
+            "Entrypoint": entrypoint,
+            "WorkingDir": workdir,
+            "Env": env,
+        },
         "rootfs": {"type": "layers", "diff_ids": diff_ids},
         "history": [{"created_by": format!("shootout footprint {name}")}],
     });
@@ -372,6 +391,17 @@ mod tests {
         let roles: Vec<&str> = image.layers.iter().map(|l| l.role.as_str()).collect();
         assert_eq!(roles, ["system", "app"], "the base layer first");
         validate(&dir).unwrap();
+        let blob = |digest: &str| {
+            let hexd = digest.trim_start_matches("sha256:");
+            serde_json::from_slice::<Value>(
+                &std::fs::read(dir.join("blobs/sha256").join(hexd)).unwrap(),
+            )
+            .unwrap()
+        };
+        let manifest = blob(&image.manifest_digest);
+        let config = blob(manifest["config"]["digest"].as_str().unwrap());
+        assert_eq!(config["config"]["User"], "65532:65532", "not root");
+        assert_eq!(config["config"]["Env"], json!(["HOME=/tmp"]));
         let layer = dir
             .join("blobs/sha256")
             .join(image.layers[1].digest.trim_start_matches("sha256:"));
