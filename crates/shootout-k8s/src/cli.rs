@@ -29,9 +29,12 @@ pub struct K8sImagesArgs {
         default_value = "127.0.0.1:5000"
     )]
     pub registry: String,
-    /// The images' tag.
-    #[arg(long, default_value = "latest")]
-    pub tag: String,
+    /// The images' tag. `push` pushes under it [default: latest]; `render`
+    /// and `run` reference the images by it only when it is given (a push
+    /// under the same tag then changes what a run measures), by the
+    /// digests `push` recorded otherwise.
+    #[arg(long)]
+    pub tag: Option<String>,
 }
 
 /// shootout on a Kubernetes cluster, when one machine is not enough.
@@ -41,6 +44,11 @@ pub struct K8sImagesArgs {
 /// Indexed Job whose pods are shards, and merge their histograms exactly
 /// (docs/distributed.md). The images carry the `shootout` binary built
 /// beside this one (`cargo build --release -p shootout -p shootout-k8s`).
+///
+/// Every pod passes the Pod Security Standard "restricted", has requests
+/// equal to its limits, and pulls its image by the digest `push` recorded
+/// (target/shootout/k8s-images/digests.json; --tag to pull by tag instead);
+/// NetworkPolicies fence each role.
 ///
 /// Examples:
 ///   shootout-k8s push --registry registry.example:5000
@@ -110,6 +118,35 @@ pub struct K8sPlanArgs {
     /// Run PostgreSQL and give the contenders DATABASE_URL.
     #[arg(long)]
     pub database: bool,
+    /// The upstream simulator's resources.limits (requests are set equal):
+    /// it answers every contender's /io calls under load.
+    #[arg(
+        long,
+        value_name = "cpu=Q,memory=Q",
+        default_value = "cpu=1,memory=256Mi"
+    )]
+    pub upstream_limits: shootout::limits::Limits,
+    /// PostgreSQL's resources.limits (requests are set equal), with
+    /// --database.
+    #[arg(
+        long,
+        value_name = "cpu=Q,memory=Q",
+        default_value = "cpu=1,memory=1Gi"
+    )]
+    pub database_limits: shootout::limits::Limits,
+    /// The image digests `push` recorded (its --images folder's
+    /// digests.json): the pods pull each image by its digest.
+    #[arg(
+        long,
+        value_name = "FILE",
+        default_value = "target/shootout/k8s-images/digests.json"
+    )]
+    pub digests: PathBuf,
+    /// An image by digest, over the digests file (repeatable):
+    /// NAME=REPOSITORY@sha256:DIGEST, NAME being shootout, a contender or
+    /// postgres (with --database, which --tag alone does not pin).
+    #[arg(long = "image", value_name = "NAME=REF@sha256:…")]
+    pub images_pinned: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Pod, Service};
+use k8s_openapi::api::networking::v1::NetworkPolicy;
 use kube::api::{DeleteParams, ListParams, LogParams, Patch, PatchParams, PostParams};
 use kube::{Api, Client};
 
@@ -98,6 +99,7 @@ async fn apply(client: &Client, ns: &str, object: &Object) -> kube::Result<()> {
         Object::Deployment(o) => patch(Api::<Deployment>::namespaced(c, ns), o, name).await,
         Object::StatefulSet(o) => patch(Api::<StatefulSet>::namespaced(c, ns), o, name).await,
         Object::Service(o) => patch(Api::<Service>::namespaced(c, ns), o, name).await,
+        Object::NetworkPolicy(o) => patch(Api::<NetworkPolicy>::namespaced(c, ns), o, name).await,
         Object::Job(o) => Api::<Job>::namespaced(c, ns)
             .create(&PostParams::default(), o)
             .await

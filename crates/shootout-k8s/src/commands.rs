@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::cli::{K8sCommand, K8sPlanArgs, K8sPushArgs, K8sRenderArgs, K8sRunArgs};
 use crate::render::{self, LoadPlan, Plan};
-use crate::{cluster, registry};
+use crate::{cluster, images, registry};
 use shootout::contenders;
 use shootout::load::LoadReport;
 use shootout::report::Render;
@@ -135,12 +135,24 @@ fn plan(args: &K8sPlanArgs, start_at: f64) -> anyhow::Result<Plan> {
         args.connections,
         args.shards
     );
-    Ok(Plan {
+    for (flag, limits) in [
+        ("--limits", &args.limits),
+        ("--shard-limits", &args.shard_limits),
+        ("--upstream-limits", &args.upstream_limits),
+        ("--database-limits", &args.database_limits),
+    ] {
+        anyhow::ensure!(
+            limits.cpu.is_some() && limits.memory_bytes.is_some(),
+            "{flag} needs both cpu and memory: requests equal to limits for both is the Guaranteed QoS a benchmark wants"
+        );
+    }
+    let mut plan = Plan {
         namespace: args.namespace.clone(),
-        registry: args.images.registry.clone(),
-        tag: args.images.tag.clone(),
+        images: Default::default(),
         contenders: chosen.into_iter().map(|c| c.name).collect(),
         limits: args.limits,
+        upstream_limits: args.upstream_limits,
+        database_limits: args.database_limits,
         shards: args.shards,
         shard_limits: args.shard_limits,
         load: LoadPlan {
@@ -152,7 +164,24 @@ fn plan(args: &K8sPlanArgs, start_at: f64) -> anyhow::Result<Plan> {
         },
         start_at,
         database: args.database,
-    })
+    };
+    let overrides = images::parse_overrides(&args.images_pinned)?;
+    let digests = images::Digests::read(&args.digests)?;
+    let resolved = images::resolve(
+        &images::Sources {
+            registry: &args.images.registry,
+            tag: args.images.tag.as_deref(),
+            digests_file: &args.digests,
+            digests: digests.as_ref(),
+            overrides: &overrides,
+        },
+        &plan.image_names(),
+    )?;
+    for warning in &resolved.warnings {
+        eprintln!("shootout: warning: {warning}");
+    }
+    plan.images = resolved.references;
+    Ok(plan)
 }
 
 fn write(path: &Path, objects: &[render::Object]) -> anyhow::Result<()> {
@@ -317,13 +346,24 @@ async fn push(args: &K8sPushArgs) -> anyhow::Result<bool> {
                 continue;
             }
         };
-        let reference = render::image_ref(&args.images.registry, name, &args.images.tag);
+        let tag = args.images.tag.as_deref().unwrap_or("latest");
+        let reference = render::image_ref(&args.images.registry, name, tag);
         eprintln!(
             "shootout: {name}'s image answered {ran:.0} ms after its start; pushing {reference}…"
         );
         match registry::push(dir, &reference, &access).await {
             Ok(mut p) => {
                 p.ran_ms = Some(ran);
+                // What `render` and `run` pull: this digest, not the tag.
+                let pinned = format!(
+                    "{}@{}",
+                    images::repository(&args.images.registry, name),
+                    p.manifest_digest
+                );
+                let file = args.layouts.join(images::DIGESTS_FILE);
+                if let Err(e) = images::Digests::record(&file, name, &pinned) {
+                    failed.push(format!("{name}: {e}"));
+                }
                 pushed.push(p);
             }
             Err(e) => {
@@ -331,6 +371,12 @@ async fn push(args: &K8sPushArgs) -> anyhow::Result<bool> {
                 failed.push(format!("{name}: {e}"));
             }
         }
+    }
+    if !pushed.is_empty() {
+        eprintln!(
+            "shootout: digests recorded in {} (render and run pull them)",
+            args.layouts.join(images::DIGESTS_FILE).display()
+        );
     }
     print_json_or_text(args.json, &pushed, || {
         let mut text = String::new();

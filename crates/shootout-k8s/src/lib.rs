@@ -3,7 +3,9 @@
 //! `shootout-k8s`, so that the core `shootout` compiles no Kubernetes or
 //! registry client (k6 keeps k6-operator apart the same way).
 //!
-//! [`render`] builds the objects, [`strict`] reads them back, [`cluster`]
+//! [`render`] builds the objects (hardened by [`security`], fenced by
+//! [`policy`], their images pinned by [`images`]), [`strict`] reads them
+//! back, [`cluster`]
 //! applies them with kube-rs, runs the Jobs one contender at a time and
 //! merges the shards' histograms, and [`registry`] pushes the OCI images
 //! there; [`commands`] and [`cli`] are the command line.
@@ -12,8 +14,11 @@
 pub mod cli;
 pub mod cluster;
 pub mod commands;
+pub mod images;
+pub mod policy;
 pub mod registry;
 pub mod render;
+pub mod security;
 pub mod strict;
 
 /// The one TLS provider of the workspace (ring), installed before any client

@@ -1,7 +1,9 @@
 //! The cluster's objects, built as typed Kubernetes API objects
 //! (`k8s-openapi`), never as text templates.
 //!
-//! - the base: a Namespace; the upstream simulator (a Deployment of the
+//! - the base: a Namespace (enforcing the Pod Security Standard
+//!   "restricted"); its NetworkPolicies ([`crate::policy`]); the upstream
+//!   simulator (a Deployment of the
 //!   shootout image running `shootout upstream`, and its Service); with
 //!   `database`, PostgreSQL (a StatefulSet of the official `postgres` image
 //!   whose first start applies `contract/schema.sql` from a ConfigMap, and
@@ -17,6 +19,10 @@
 //! Generator pods prefer nodes without a contender (soft anti-affinity: a
 //! one-node cluster still runs, and the merged result says when a shard
 //! saturated its CPU).
+//!
+//! Every pod is hardened by [`crate::security`], every container has
+//! requests equal to its limits (Guaranteed QoS), and every image is the
+//! reference [`crate::images`] resolved: by digest unless `--tag` was given.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -29,6 +35,7 @@ use k8s_openapi::api::core::v1::{
     ResourceRequirements, Service, ServicePort, ServiceSpec, Volume, VolumeMount,
     WeightedPodAffinityTerm,
 };
+use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -36,30 +43,69 @@ use serde::{Deserialize, Serialize};
 
 use shootout::limits::Limits;
 
+use crate::images::{POSTGRES, repository};
+use crate::security::{self, IMAGES_USER, POSTGRES_USER, RunAs, Writable};
+
 /// Port every contender listens on in its pod.
 pub const SERVICE_PORT: i32 = 8080;
 /// The upstream simulator's port.
 pub const UPSTREAM_PORT: i32 = 4100;
 /// Where the shootout binary lives in its image.
 pub use shootout::ops::footprint::SHOOTOUT_PATH;
-/// The PostgreSQL image of the database scenarios.
-pub const POSTGRES_IMAGE: &str = "postgres:15";
 const PART_OF: &str = "app.kubernetes.io/part-of";
-const NAME: &str = "app.kubernetes.io/name";
-const ROLE: &str = "shootout.dev/role";
+/// The label naming a pod's Deployment, StatefulSet or Job.
+pub const NAME: &str = "app.kubernetes.io/name";
+/// The label saying what a pod is for: one of the `ROLE_*`.
+pub const ROLE: &str = "shootout.dev/role";
+pub const ROLE_CONTENDER: &str = "contender";
+/// The upstream simulator.
+pub const ROLE_UPSTREAM: &str = "upstream";
+pub const ROLE_DATABASE: &str = "database";
+/// The verification Jobs' pods.
+pub const ROLE_VERIFY: &str = "verify";
+/// The load Jobs' pods: the shards.
+pub const ROLE_GENERATOR: &str = "generator";
 const DATABASE_URL: &str = "postgres://shootout:shootout@postgres:5432/shootout";
+/// The verification Job's resources: `verify --target` sends a few hundred
+/// requests, one at a time or a few dozen at once; one CPU keeps its
+/// timing checks clear of CFS throttling.
+pub const VERIFY_LIMITS: Limits = Limits {
+    cpu: Some(1.0),
+    memory_bytes: Some(256 << 20),
+};
+/// PostgreSQL's folders that must be writable: its data (an `emptyDir`: a
+/// benchmark's database starts empty and is thrown away with the
+/// namespace) and its socket folder.
+const POSTGRES_WRITABLE: [Writable; 2] = [
+    Writable {
+        volume: "data",
+        path: "/var/lib/postgresql/data",
+        size_limit: None,
+    },
+    Writable {
+        volume: "run",
+        path: "/var/run/postgresql",
+        size_limit: Some("16Mi"),
+    },
+];
+/// A folder of the data volume, so that `initdb`, as `postgres`, creates
+/// it and may set its mode (the volume's root belongs to root).
+const PGDATA: &str = "/var/lib/postgresql/data/pgdata";
 
 /// What to put on the cluster.
 #[derive(Debug, Clone)]
 pub struct Plan {
     pub namespace: String,
-    /// Where `shootout k8s push` put the images, e.g. `127.0.0.1:5000` or
-    /// `ghcr.io/me`.
-    pub registry: String,
-    pub tag: String,
+    /// Each image's reference (`shootout`, each contender, `postgres`), by
+    /// digest unless the user asked for a tag ([`crate::images::resolve`]).
+    pub images: BTreeMap<String, String>,
     pub contenders: Vec<String>,
     /// Each contender's `resources.limits` (and requests).
     pub limits: Limits,
+    /// The upstream simulator's.
+    pub upstream_limits: Limits,
+    /// PostgreSQL's.
+    pub database_limits: Limits,
     /// Generator pods.
     pub shards: usize,
     /// Each generator pod's `resources.limits`.
@@ -69,6 +115,24 @@ pub struct Plan {
     pub start_at: f64,
     /// Run PostgreSQL and give the contenders `DATABASE_URL`.
     pub database: bool,
+}
+
+impl Plan {
+    /// The reference of the image `name` (`shootout`, a contender,
+    /// `postgres`).
+    pub fn image(&self, name: &str) -> String {
+        self.images.get(name).cloned().unwrap_or_default()
+    }
+
+    /// The names of the images the pods run.
+    pub fn image_names(&self) -> Vec<&str> {
+        let mut names = vec!["shootout"];
+        names.extend(self.contenders.iter().map(String::as_str));
+        if self.database {
+            names.push(POSTGRES);
+        }
+        names
+    }
 }
 
 /// What every generator shard runs: `shootout load` with these, each shard
@@ -95,6 +159,7 @@ pub enum Object {
     StatefulSet(StatefulSet),
     Service(Service),
     Job(Job),
+    NetworkPolicy(NetworkPolicy),
 }
 
 impl Object {
@@ -106,6 +171,7 @@ impl Object {
             Self::StatefulSet(_) => "StatefulSet",
             Self::Service(_) => "Service",
             Self::Job(_) => "Job",
+            Self::NetworkPolicy(_) => "NetworkPolicy",
         }
     }
 
@@ -117,6 +183,7 @@ impl Object {
             Self::StatefulSet(o) => &o.metadata,
             Self::Service(o) => &o.metadata,
             Self::Job(o) => &o.metadata,
+            Self::NetworkPolicy(o) => &o.metadata,
         };
         meta.name.as_deref().unwrap_or("")
     }
@@ -138,15 +205,10 @@ pub struct ContenderJobs {
     pub load: Job,
 }
 
-/// The image `shootout k8s push` writes for `name` (a contender, or
-/// `shootout` itself for the generator and the upstream).
+/// The image `shootout-k8s push` writes for `name` (a contender, or
+/// `shootout` itself for the generator and the upstream), by tag.
 pub fn image_ref(registry: &str, name: &str, tag: &str) -> String {
-    let repo = if name == "shootout" {
-        "shootout".to_owned()
-    } else {
-        format!("shootout-{name}")
-    };
-    format!("{}/{repo}:{tag}", registry.trim_end_matches('/'))
+    format!("{}:{tag}", repository(registry, name))
 }
 
 fn labels(name: &str, role: &str) -> BTreeMap<String, String> {
@@ -157,7 +219,7 @@ fn labels(name: &str, role: &str) -> BTreeMap<String, String> {
     ])
 }
 
-fn meta(plan: &Plan, name: &str, role: &str) -> ObjectMeta {
+pub(crate) fn meta(plan: &Plan, name: &str, role: &str) -> ObjectMeta {
     ObjectMeta {
         name: Some(name.to_owned()),
         namespace: Some(plan.namespace.clone()),
@@ -208,10 +270,13 @@ fn resources(limits: &Limits) -> Option<ResourceRequirements> {
     })
 }
 
+/// A pod of one container, run as `user`, hardened
+/// ([`security::harden`]) with `writable` folders besides `/tmp`.
 fn template(
     name: &str,
     role: &str,
     container: Container,
+    (user, writable): (RunAs, &[Writable]),
     extra: impl FnOnce(&mut PodSpec),
 ) -> PodTemplateSpec {
     let mut spec = PodSpec {
@@ -219,6 +284,7 @@ fn template(
         ..Default::default()
     };
     extra(&mut spec);
+    security::harden(&mut spec, user, writable);
     PodTemplateSpec {
         metadata: Some(ObjectMeta {
             labels: Some(labels(name, role)),
@@ -241,7 +307,7 @@ fn deployment(plan: &Plan, name: &str, role: &str, container: Container) -> Obje
         spec: Some(DeploymentSpec {
             replicas: Some(1),
             selector: selector(name),
-            template: template(name, role, container, |_| {}),
+            template: template(name, role, container, (IMAGES_USER, &[]), |_| {}),
             ..Default::default()
         }),
         ..Default::default()
@@ -281,12 +347,13 @@ fn upstream_url() -> String {
     format!("http://upstream:{UPSTREAM_PORT}")
 }
 
-fn shootout_container(plan: &Plan, name: &str, args: Vec<String>) -> Container {
+fn shootout_container(plan: &Plan, name: &str, args: Vec<String>, limits: &Limits) -> Container {
     Container {
         name: name.to_owned(),
-        image: Some(image_ref(&plan.registry, "shootout", &plan.tag)),
+        image: Some(plan.image("shootout")),
         command: Some(vec![SHOOTOUT_PATH.to_owned()]),
         args: Some(args),
+        resources: resources(limits),
         ..Default::default()
     }
 }
@@ -295,14 +362,28 @@ fn base(plan: &Plan) -> Vec<Object> {
     let mut out = vec![Object::Namespace(Namespace {
         metadata: ObjectMeta {
             name: Some(plan.namespace.clone()),
-            labels: Some(BTreeMap::from([(
-                PART_OF.to_owned(),
-                "shootout".to_owned(),
-            )])),
+            // Pod Security admission refuses a pod that breaks the
+            // "restricted" profile, as a strict cluster's namespace would.
+            labels: Some(BTreeMap::from([
+                (PART_OF.to_owned(), "shootout".to_owned()),
+                (
+                    "pod-security.kubernetes.io/enforce".to_owned(),
+                    "restricted".to_owned(),
+                ),
+                (
+                    "pod-security.kubernetes.io/warn".to_owned(),
+                    "restricted".to_owned(),
+                ),
+            ])),
             ..Default::default()
         },
         ..Default::default()
     })];
+    out.extend(
+        crate::policy::policies(plan)
+            .into_iter()
+            .map(Object::NetworkPolicy),
+    );
     let mut upstream = shootout_container(
         plan,
         "upstream",
@@ -313,14 +394,15 @@ fn base(plan: &Plan) -> Vec<Object> {
             "--port".into(),
             UPSTREAM_PORT.to_string(),
         ],
+        &plan.upstream_limits,
     );
     upstream.ports = Some(vec![ContainerPort {
         container_port: UPSTREAM_PORT,
         ..Default::default()
     }]);
     upstream.readiness_probe = health_probe(UPSTREAM_PORT);
-    out.push(deployment(plan, "upstream", "upstream", upstream));
-    out.push(service(plan, "upstream", "upstream", UPSTREAM_PORT));
+    out.push(deployment(plan, "upstream", ROLE_UPSTREAM, upstream));
+    out.push(service(plan, "upstream", ROLE_UPSTREAM, UPSTREAM_PORT));
     if plan.database {
         out.extend(database(plan));
     }
@@ -342,7 +424,7 @@ fn base(plan: &Plan) -> Vec<Object> {
         // limits itself (`--limits` locally does the same).
         let container = Container {
             name: name.clone(),
-            image: Some(image_ref(&plan.registry, name, &plan.tag)),
+            image: Some(plan.image(name)),
             env: env(&vars),
             ports: Some(vec![ContainerPort {
                 container_port: SERVICE_PORT,
@@ -352,15 +434,15 @@ fn base(plan: &Plan) -> Vec<Object> {
             readiness_probe: health_probe(SERVICE_PORT),
             ..Default::default()
         };
-        out.push(deployment(plan, name, "contender", container));
-        out.push(service(plan, name, "contender", SERVICE_PORT));
+        out.push(deployment(plan, name, ROLE_CONTENDER, container));
+        out.push(service(plan, name, ROLE_CONTENDER, SERVICE_PORT));
     }
     out
 }
 
 fn database(plan: &Plan) -> Vec<Object> {
     let schema = ConfigMap {
-        metadata: meta(plan, "postgres-schema", "database"),
+        metadata: meta(plan, "postgres-schema", ROLE_DATABASE),
         data: Some(BTreeMap::from([(
             "schema.sql".to_owned(),
             shootout::database::SCHEMA_SQL.to_owned(),
@@ -369,16 +451,18 @@ fn database(plan: &Plan) -> Vec<Object> {
     };
     let container = Container {
         name: "postgres".to_owned(),
-        image: Some(POSTGRES_IMAGE.to_owned()),
+        image: Some(plan.image(POSTGRES)),
         env: env(&[
             ("POSTGRES_USER", "shootout".to_owned()),
             ("POSTGRES_PASSWORD", "shootout".to_owned()),
             ("POSTGRES_DB", "shootout".to_owned()),
+            ("PGDATA", PGDATA.to_owned()),
         ]),
         ports: Some(vec![ContainerPort {
-            container_port: 5432,
+            container_port: crate::policy::POSTGRES_PORT,
             ..Default::default()
         }]),
+        resources: resources(&plan.database_limits),
         volume_mounts: Some(vec![VolumeMount {
             name: "schema".to_owned(),
             mount_path: "/docker-entrypoint-initdb.d".to_owned(),
@@ -387,21 +471,27 @@ fn database(plan: &Plan) -> Vec<Object> {
         ..Default::default()
     };
     let set = StatefulSet {
-        metadata: meta(plan, "postgres", "database"),
+        metadata: meta(plan, "postgres", ROLE_DATABASE),
         spec: Some(StatefulSetSpec {
             replicas: Some(1),
             service_name: Some("postgres".to_owned()),
             selector: selector("postgres"),
-            template: template("postgres", "database", container, |spec| {
-                spec.volumes = Some(vec![Volume {
-                    name: "schema".to_owned(),
-                    config_map: Some(ConfigMapVolumeSource {
-                        name: "postgres-schema".to_owned(),
+            template: template(
+                "postgres",
+                ROLE_DATABASE,
+                container,
+                (POSTGRES_USER, &POSTGRES_WRITABLE),
+                |spec| {
+                    spec.volumes = Some(vec![Volume {
+                        name: "schema".to_owned(),
+                        config_map: Some(ConfigMapVolumeSource {
+                            name: "postgres-schema".to_owned(),
+                            ..Default::default()
+                        }),
                         ..Default::default()
-                    }),
-                    ..Default::default()
-                }]);
-            }),
+                    }]);
+                },
+            ),
             ..Default::default()
         }),
         ..Default::default()
@@ -409,12 +499,22 @@ fn database(plan: &Plan) -> Vec<Object> {
     vec![
         Object::ConfigMap(schema),
         Object::StatefulSet(set),
-        service(plan, "postgres", "database", 5432),
+        service(
+            plan,
+            "postgres",
+            ROLE_DATABASE,
+            crate::policy::POSTGRES_PORT,
+        ),
     ]
 }
 
-fn job(plan: &Plan, name: &str, pods: usize, indexed: bool, container: Container) -> Job {
-    let role = "generator";
+fn job(
+    plan: &Plan,
+    (name, role): (&str, &str),
+    pods: usize,
+    indexed: bool,
+    container: Container,
+) -> Job {
     Job {
         metadata: meta(plan, name, role),
         spec: Some(JobSpec {
@@ -422,7 +522,7 @@ fn job(plan: &Plan, name: &str, pods: usize, indexed: bool, container: Container
             completions: Some(pods as i32),
             parallelism: Some(pods as i32),
             backoff_limit: Some(0),
-            template: template(name, role, container, |spec| {
+            template: template(name, role, container, (IMAGES_USER, &[]), |spec| {
                 spec.restart_policy = Some("Never".to_owned());
                 spec.affinity = Some(away_from_contenders());
             }),
@@ -443,7 +543,7 @@ fn away_from_contenders() -> Affinity {
                         label_selector: Some(LabelSelector {
                             match_labels: Some(BTreeMap::from([(
                                 ROLE.to_owned(),
-                                "contender".to_owned(),
+                                ROLE_CONTENDER.to_owned(),
                             )])),
                             ..Default::default()
                         }),
@@ -472,6 +572,7 @@ pub fn contender_jobs(plan: &Plan, contender: &str) -> ContenderJobs {
             "--target-upstream".into(),
             upstream_url(),
         ],
+        &VERIFY_LIMITS,
     );
     let l = &plan.load;
     let mut args = vec![
@@ -498,12 +599,23 @@ pub fn contender_jobs(plan: &Plan, contender: &str) -> ContenderJobs {
         upstream_url(),
         "--json".into(),
     ]);
-    let mut shard = shootout_container(plan, "shard", args);
-    shard.resources = resources(&plan.shard_limits);
+    let shard = shootout_container(plan, "shard", args, &plan.shard_limits);
     ContenderJobs {
         contender: contender.to_owned(),
-        verify: job(plan, &format!("verify-{contender}"), 1, false, verify),
-        load: job(plan, &format!("load-{contender}"), plan.shards, true, shard),
+        verify: job(
+            plan,
+            (&format!("verify-{contender}"), ROLE_VERIFY),
+            1,
+            false,
+            verify,
+        ),
+        load: job(
+            plan,
+            (&format!("load-{contender}"), ROLE_GENERATOR),
+            plan.shards,
+            true,
+            shard,
+        ),
     }
 }
 

@@ -64,6 +64,7 @@ pub fn parse(index: usize, value: &Value) -> Result<Object, StrictError> {
         "StatefulSet" => Object::StatefulSet(serde_json::from_value(v).map_err(invalid)?),
         "Service" => Object::Service(serde_json::from_value(v).map_err(invalid)?),
         "Job" => Object::Job(serde_json::from_value(v).map_err(invalid)?),
+        "NetworkPolicy" => Object::NetworkPolicy(serde_json::from_value(v).map_err(invalid)?),
         _ => return Err(StrictError::Kind { index, kind }),
     };
     let back = serde_json::to_value(&object).map_err(invalid)?;
