@@ -43,46 +43,8 @@ pub async fn run(args: RunArgs) -> anyhow::Result<bool> {
         .iter()
         .map(|spec| Target::parse(spec, args.target_upstream.as_deref()))
         .collect::<Result<Vec<_>, _>>()?;
-    let chosen = match (args.contenders.as_slice(), &ledger) {
-        // Only the targets, unless --contenders names local ones too.
-        ([], _) if !targets.is_empty() => Vec::new(),
-        ([all_of_them], _) if all_of_them == "all" => all,
-        ([], Some(ledger)) if mode == Mode::Quick => {
-            let named = ledger.contenders();
-            let set: Vec<_> = all
-                .into_iter()
-                .filter(|c| named.contains(&c.name))
-                .collect();
-            eprintln!(
-                "shootout: --quick measures the contenders the ledger's claims name: {} (--contenders all for every one)",
-                set.iter()
-                    .map(|c| c.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-            set
-        }
-        (names, _) => contenders::select(all, names)?,
-    };
-    let mut names: Vec<&str> = chosen.iter().map(|c| c.name.as_str()).collect();
-    for t in &targets {
-        anyhow::ensure!(
-            !names.contains(&t.name.as_str()),
-            TargetError::Duplicate(t.name.clone())
-        );
-        names.push(&t.name);
-    }
-    if !args.scenarios.is_empty() {
-        let known: Vec<String> = scenarios.iter().map(|s| s.name.clone()).collect();
-        for name in &args.scenarios {
-            anyhow::ensure!(
-                known.contains(name),
-                "no scenario named {name:?}\nhint: known scenarios: {}",
-                known.join(", ")
-            );
-        }
-        scenarios.retain(|s| args.scenarios.contains(&s.name));
-    }
+    let chosen = choose(&args, all, &targets, ledger.as_ref(), mode)?;
+    select_scenarios(&args.scenarios, &mut scenarios)?;
     let fitted = runner::fit_to_machine(&mut scenarios, crate::sys::open_files_limit());
     for note in &fitted {
         eprintln!("shootout: {note}");
@@ -135,6 +97,78 @@ pub async fn run(args: RunArgs) -> anyhow::Result<bool> {
             results.notes.push(note);
         }
     }
+    write_reports(&args, results, ledger, started)?;
+    Ok(true)
+}
+
+/// The contenders to measure: those named, `all`, or in a quick run the
+/// ones the ledger's claims name; none but the targets when only targets
+/// are given. A target may not share a local contender's name.
+fn choose(
+    args: &RunArgs,
+    all: Vec<Contender>,
+    targets: &[Target],
+    ledger: Option<&Ledger>,
+    mode: Mode,
+) -> anyhow::Result<Vec<Contender>> {
+    let chosen = match (args.contenders.as_slice(), ledger) {
+        // Only the targets, unless --contenders names local ones too.
+        ([], _) if !targets.is_empty() => Vec::new(),
+        ([all_of_them], _) if all_of_them == "all" => all,
+        ([], Some(ledger)) if mode == Mode::Quick => {
+            let named = ledger.contenders();
+            let set: Vec<_> = all
+                .into_iter()
+                .filter(|c| named.contains(&c.name))
+                .collect();
+            eprintln!(
+                "shootout: --quick measures the contenders the ledger's claims name: {} (--contenders all for every one)",
+                set.iter()
+                    .map(|c| c.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            set
+        }
+        (names, _) => contenders::select(all, names)?,
+    };
+    let mut names: Vec<&str> = chosen.iter().map(|c| c.name.as_str()).collect();
+    for t in targets {
+        anyhow::ensure!(
+            !names.contains(&t.name.as_str()),
+            TargetError::Duplicate(t.name.clone())
+        );
+        names.push(&t.name);
+    }
+    Ok(chosen)
+}
+
+/// Keeps the scenarios `--scenarios` names (every one when empty); an
+/// unknown name is an error listing the known ones.
+fn select_scenarios(wanted: &[String], scenarios: &mut Vec<Scenario>) -> anyhow::Result<()> {
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let known: Vec<String> = scenarios.iter().map(|s| s.name.clone()).collect();
+    for name in wanted {
+        anyhow::ensure!(
+            known.contains(name),
+            "no scenario named {name:?}\nhint: known scenarios: {}",
+            known.join(", ")
+        );
+    }
+    scenarios.retain(|s| wanted.contains(&s.name));
+    Ok(())
+}
+
+/// Judges the ledger, saves the results, writes the reports and prints
+/// the tables and verdicts.
+fn write_reports(
+    args: &RunArgs,
+    mut results: crate::suite::results::Results,
+    ledger: Option<Ledger>,
+    started: std::time::Instant,
+) -> anyhow::Result<()> {
     let path = args.out.join("results.json");
     let style = Style::detect();
     let mut out = report::table::render(&results, &args.baseline, &style);
@@ -151,7 +185,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<bool> {
     writeln!(stdout, "\nresults: {}", path.display())?;
     writeln!(stdout, "report:  {} and {}", html.display(), md.display())?;
     writeln!(stdout, "took {:.0} s", started.elapsed().as_secs_f64())?;
-    Ok(true)
+    Ok(())
 }
 
 /// Each scenario's table on stderr as soon as its last cell is done; the
