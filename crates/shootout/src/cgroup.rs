@@ -27,7 +27,7 @@ pub enum CgroupError {
     #[error(
         "--limits needs a writable cgroup: neither cgroup v2 with the cpu and memory controllers ({V2} or {V2_UNIFIED}) nor the v1 cpu and memory hierarchies ({V1_CPU}, {V1_MEMORY}) can be written here ({0}). Run as root on a machine whose cgroups are writable, or drop --limits (CPU pinning is used then)"
     )]
-    Unavailable(String),
+    Unavailable(#[source] Box<CgroupError>),
     #[error("cgroup {path}: {source}")]
     Io {
         path: PathBuf,
@@ -241,7 +241,7 @@ impl Cgroup {
                 for d in dirs.iter().rev() {
                     let _ = fs::remove_dir(d);
                 }
-                Err(CgroupError::Unavailable(e.to_string()))
+                Err(CgroupError::Unavailable(Box::new(e)))
             }
         }
     }

@@ -16,7 +16,7 @@ use tokio::net::TcpStream;
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     #[error("connect: {0}")]
-    Connect(std::io::Error),
+    Connect(#[source] std::io::Error),
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
     #[error("no response within {0:?}")]

@@ -13,7 +13,7 @@
 
 use std::net::SocketAddr;
 
-use crate::load::config::Target as Url;
+use crate::load::config::{ConfigError, Target as Url};
 use crate::upstream::Control;
 use crate::verify::{self, Checked};
 
@@ -22,14 +22,24 @@ use crate::verify::{self, Checked};
 pub enum TargetError {
     #[error("--target {0:?} is not NAME=URL (e.g. go-nethttp=http://10.0.0.5:8080)")]
     Form(String),
-    #[error("--target {name}: {reason}")]
-    Url { name: String, reason: String },
+    #[error("--target {name}: {source}")]
+    Url {
+        name: String,
+        #[source]
+        source: ConfigError,
+    },
+    #[error("--target {name}: {url} has a path; give the service's base URL")]
+    Path { name: String, url: String },
     #[error(
         "--target needs --target-upstream URL: the upstream simulator the targets call (`shootout up` prints it as \"upstream:\"; `shootout upstream` runs one). The contract's checks count its calls and make it fail"
     )]
     NoUpstream,
-    #[error("--target-upstream {url}: {reason}")]
-    Upstream { url: String, reason: String },
+    #[error("--target-upstream {url}: {source}")]
+    Upstream {
+        url: String,
+        #[source]
+        source: ConfigError,
+    },
     #[error("--target {0} is named twice, or also names a local contender")]
     Duplicate(String),
 }
@@ -52,20 +62,20 @@ impl Target {
             .split_once('=')
             .filter(|(n, u)| !n.is_empty() && !u.is_empty())
             .ok_or_else(|| TargetError::Form(spec.to_owned()))?;
-        let parsed = Url::parse(url).map_err(|e| TargetError::Url {
+        let parsed = Url::parse(url).map_err(|source| TargetError::Url {
             name: name.to_owned(),
-            reason: e.to_string(),
+            source,
         })?;
         if parsed.path != "/" {
-            return Err(TargetError::Url {
+            return Err(TargetError::Path {
                 name: name.to_owned(),
-                reason: format!("{url} has a path; give the service's base URL"),
+                url: url.to_owned(),
             });
         }
         let upstream = upstream.ok_or(TargetError::NoUpstream)?;
-        let up = Url::parse(upstream).map_err(|e| TargetError::Upstream {
+        let up = Url::parse(upstream).map_err(|source| TargetError::Upstream {
             url: upstream.to_owned(),
-            reason: e.to_string(),
+            source,
         })?;
         Ok(Self {
             name: name.to_owned(),
