@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use super::kernels;
-use super::orders::{check_created, expected_reply, random_order};
+use super::orders::{Broken, check_created, expected_reply, random_order};
 use crate::rng::Rng;
 
 /// The values substituted into one request, handed to its check.
@@ -28,9 +28,25 @@ pub type Check = Arc<dyn Fn(&Vars, u16, &[u8]) -> Result<(), WrongAnswer> + Send
 /// Generates a request body from the random generator.
 pub type BodyFn = Arc<dyn Fn(&mut Rng) -> Vec<u8> + Send + Sync>;
 
-message_error! {
-    /// A response whose content is wrong, in words.
-    WrongAnswer
+/// A response whose content is wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum WrongAnswer {
+    /// What was wrong, in words.
+    #[error("{0}")]
+    Content(String),
+    #[error("body is not JSON: {0}")]
+    NotJson(#[source] serde_json::Error),
+    /// The body this request sent, which the check reads back.
+    #[error("own order unreadable: {0}")]
+    OwnOrder(#[source] serde_json::Error),
+    #[error(transparent)]
+    Broken(#[from] Broken),
+}
+
+impl From<String> for WrongAnswer {
+    fn from(words: String) -> Self {
+        Self::Content(words)
+    }
 }
 
 fn body_json(status: u16, want: u16, body: &[u8]) -> Result<Value, WrongAnswer> {
@@ -38,7 +54,7 @@ fn body_json(status: u16, want: u16, body: &[u8]) -> Result<Value, WrongAnswer> 
         let body = String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned();
         return Err(format!("status {status}, want {want}: {body}").into());
     }
-    serde_json::from_slice(body).map_err(|e| WrongAnswer(format!("body is not JSON: {e}")))
+    serde_json::from_slice(body).map_err(WrongAnswer::NotJson)
 }
 
 fn equal(got: Value, want: Value) -> Result<(), WrongAnswer> {
@@ -100,8 +116,7 @@ pub fn by_name(name: &str) -> Option<Check> {
             equal(body_json(status, 200, body)?, json!({"token": v.token}))
         }),
         "order-created" => Arc::new(|v: &Vars, status, body: &[u8]| {
-            let sent: Value = serde_json::from_slice(&v.body)
-                .map_err(|e| format!("own order unreadable: {e}"))?;
+            let sent: Value = serde_json::from_slice(&v.body).map_err(WrongAnswer::OwnOrder)?;
             let total: u64 = sent["items"]
                 .as_array()
                 .map(|items| {
@@ -119,7 +134,7 @@ pub fn by_name(name: &str) -> Option<Check> {
                 &expected_reply(&sent, total),
             )
             .map(drop)
-            .map_err(|e| WrongAnswer(e.0))
+            .map_err(WrongAnswer::from)
         }),
         "order" => Arc::new(|v: &Vars, status, body: &[u8]| {
             let got = body_json(status, 200, body)?;
@@ -134,7 +149,7 @@ pub fn by_name(name: &str) -> Option<Check> {
             let customer = format!("cust-{}", v.n);
             let orders = got["orders"]
                 .as_array()
-                .ok_or_else(|| WrongAnswer(format!("no \"orders\" array: {got}")))?;
+                .ok_or_else(|| WrongAnswer::Content(format!("no \"orders\" array: {got}")))?;
             if orders.len() > 10 {
                 return Err(format!("limit=10, got {} orders", orders.len()).into());
             }
@@ -149,7 +164,9 @@ pub fn by_name(name: &str) -> Option<Check> {
                 let id: u64 = o["id"]
                     .as_str()
                     .and_then(|s| s.parse().ok())
-                    .ok_or_else(|| WrongAnswer(format!("order id is not a database id: {o}")))?;
+                    .ok_or_else(|| {
+                        WrongAnswer::Content(format!("order id is not a database id: {o}"))
+                    })?;
                 if id >= previous {
                     return Err(format!("{customer}'s orders are not newest first: {got}").into());
                 }
@@ -189,7 +206,7 @@ mod tests {
         };
         assert!(check(&vars, 200, br#"{"seed":42,"n":1000,"hash":1381483124}"#).is_ok());
         let err = check(&vars, 200, br#"{"seed":42,"n":1000,"hash":1}"#).unwrap_err();
-        assert!(err.0.contains("1381483124"), "{err}");
+        assert!(err.to_string().contains("1381483124"), "{err}");
         assert!(check(&vars, 500, b"{}").is_err());
     }
 

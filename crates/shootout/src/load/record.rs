@@ -156,7 +156,7 @@ impl Recorder {
         if let Err(e) = result {
             self.check_failures += 1;
             if self.check_examples.len() < MAX_EXAMPLES {
-                self.check_examples.push(e.0);
+                self.check_examples.push(e.to_string());
             }
         }
     }
