@@ -11,6 +11,8 @@
 //! there; [`commands`] and [`cli`] are the command line.
 //! `docs/distributed.md` is the user's guide.
 
+#![forbid(unsafe_code)]
+
 pub mod cli;
 pub mod cluster;
 pub mod commands;
