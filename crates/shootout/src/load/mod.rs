@@ -78,33 +78,7 @@ pub fn run(config: LoadConfig, stop: Arc<AtomicBool>) -> Result<LoadReport, Load
     let workers = config.workers();
     let shared = Arc::new(Shared::new(&config));
     let (tx, rx) = mpsc::channel();
-    let connections = config.model.connections();
-    let mut handles = Vec::new();
-    for index in 0..workers {
-        let spec = WorkerSpec {
-            index,
-            workers,
-            connections: connections / workers + usize::from(index < connections % workers),
-            config: config.clone(),
-            shared: shared.clone(),
-            reports: tx.clone(),
-        };
-        let pin = config.cpus.as_ref().map(|set| {
-            set.cpus()[index % set.len()]
-                .to_string()
-                .parse::<crate::supervise::CpuSet>()
-        });
-        let handle = std::thread::Builder::new()
-            .name(format!("load-{index}"))
-            .spawn(move || {
-                if let Some(Ok(cpu)) = pin {
-                    let _ = cpu.pin_current();
-                }
-                worker::run(spec);
-            })
-            .map_err(LoadError::Thread)?;
-        handles.push(handle);
-    }
+    let handles = spawn_workers(&config, &shared, &tx)?;
     drop(tx);
 
     let progress = Progress::new(config.progress, &config, &shared);
@@ -173,6 +147,44 @@ pub fn run(config: LoadConfig, stop: Arc<AtomicBool>) -> Result<LoadReport, Load
     Ok(report)
 }
 
+/// One thread per worker, each with its share of the connections and
+/// pinned to its CPU when the generator has some.
+fn spawn_workers(
+    config: &Arc<LoadConfig>,
+    shared: &Arc<Shared>,
+    tx: &mpsc::Sender<Report>,
+) -> Result<Vec<std::thread::JoinHandle<()>>, LoadError> {
+    let workers = config.workers();
+    let connections = config.model.connections();
+    let mut handles = Vec::new();
+    for index in 0..workers {
+        let spec = WorkerSpec {
+            index,
+            workers,
+            connections: connections / workers + usize::from(index < connections % workers),
+            config: config.clone(),
+            shared: shared.clone(),
+            reports: tx.clone(),
+        };
+        let pin = config.cpus.as_ref().map(|set| {
+            set.cpus()[index % set.len()]
+                .to_string()
+                .parse::<crate::supervise::CpuSet>()
+        });
+        let handle = std::thread::Builder::new()
+            .name(format!("load-{index}"))
+            .spawn(move || {
+                if let Some(Ok(cpu)) = pin {
+                    let _ = cpu.pin_current();
+                }
+                worker::run(spec);
+            })
+            .map_err(LoadError::Thread)?;
+        handles.push(handle);
+    }
+    Ok(handles)
+}
+
 /// The measured window, and the wall time until the last answer.
 struct Window {
     /// The fixed window of a duration run that was not cut short.
@@ -204,48 +216,11 @@ fn build_report(
                 .sum(),
         ),
     };
-    // Threads, pinned CPUs, and the CPU quota it runs under (a pod's
-    // limit), whichever is smallest: a throttled generator is saturated.
-    let threads = config
-        .cpus
-        .as_ref()
-        .map_or(workers, |c| c.len().min(workers))
-        .max(1) as f64;
-    let quota = crate::cgroup::own_cpu_quota();
-    let capacity = quota.map_or(threads, |q| q.min(threads));
-    let utilization = (cpu / (wall * capacity)).clamp(0.0, 1.0);
-    let saturated = utilization >= 0.9;
+    let generator = generator(config, cpu, wall, workers);
     let errors = merged.error_count();
     let completed = merged.completed();
-    let schedule = match config.model {
-        Model::Open { rate, .. } => Some(report::Schedule {
-            rate,
-            achieved_rate: (completed + errors) as f64 / secs,
-            late: merged.late,
-            unsent: merged.unsent,
-            slip: report::Latency::from_histogram(&merged.slip),
-        }),
-        Model::Closed { .. } => None,
-    };
-    let mut warnings = Vec::new();
-    if saturated {
-        warnings.push(format!(
-            "the load generator used {:.0}% of its {capacity} CPU(s): the server may be faster than this shows",
-            utilization * 100.0
-        ));
-    }
-    if merged.unsent > 0 {
-        warnings.push(format!(
-            "{} scheduled requests were never sent because every connection was busy; raise -c",
-            merged.unsent
-        ));
-    }
-    if merged.check_failures > 0 {
-        warnings.push(format!(
-            "{} responses failed verification during load",
-            merged.check_failures
-        ));
-    }
+    let schedule = schedule(config, &merged, (completed + errors) as f64 / secs);
+    let warnings = warnings(&merged, &generator);
     LoadReport {
         schema: report::SCHEMA.to_owned(),
         url: config.target.url.clone(),
@@ -300,13 +275,7 @@ fn build_report(
             failed: merged.check_failures,
             examples: merged.check_examples.clone(),
         },
-        generator: report::Generator {
-            cpu_seconds: cpu,
-            capacity_cpus: capacity,
-            cpu_quota: quota,
-            utilization,
-            saturated,
-        },
+        generator,
         // Seconds past the measured window hold only the drain of in-flight requests.
         timeline: timeline
             .finish()
@@ -319,6 +288,71 @@ fn build_report(
         aborted,
         warnings,
     }
+}
+
+/// An open model's schedule: the rate asked and achieved, and how late it ran.
+fn schedule(
+    config: &LoadConfig,
+    merged: &Recorder,
+    achieved_rate: f64,
+) -> Option<report::Schedule> {
+    match config.model {
+        Model::Open { rate, .. } => Some(report::Schedule {
+            rate,
+            achieved_rate,
+            late: merged.late,
+            unsent: merged.unsent,
+            slip: report::Latency::from_histogram(&merged.slip),
+        }),
+        Model::Closed { .. } => None,
+    }
+}
+
+/// What the generator's CPUs did: threads, pinned CPUs, and the CPU quota
+/// it runs under (a pod's limit), whichever is smallest, is its capacity; a
+/// throttled generator is saturated.
+fn generator(config: &LoadConfig, cpu: f64, wall: f64, workers: usize) -> report::Generator {
+    let threads = config
+        .cpus
+        .as_ref()
+        .map_or(workers, |c| c.len().min(workers))
+        .max(1) as f64;
+    let quota = crate::cgroup::own_cpu_quota();
+    let capacity = quota.map_or(threads, |q| q.min(threads));
+    let utilization = (cpu / (wall * capacity)).clamp(0.0, 1.0);
+    report::Generator {
+        cpu_seconds: cpu,
+        capacity_cpus: capacity,
+        cpu_quota: quota,
+        utilization,
+        saturated: utilization >= 0.9,
+    }
+}
+
+/// What makes the figures doubtful: a saturated generator, requests never
+/// sent, wrong answers.
+fn warnings(merged: &Recorder, generator: &report::Generator) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if generator.saturated {
+        warnings.push(format!(
+            "the load generator used {:.0}% of its {} CPU(s): the server may be faster than this shows",
+            generator.utilization * 100.0,
+            generator.capacity_cpus
+        ));
+    }
+    if merged.unsent > 0 {
+        warnings.push(format!(
+            "{} scheduled requests were never sent because every connection was busy; raise -c",
+            merged.unsent
+        ));
+    }
+    if merged.check_failures > 0 {
+        warnings.push(format!(
+            "{} responses failed verification during load",
+            merged.check_failures
+        ));
+    }
+    warnings
 }
 
 /// A one-line progress display on stderr, only when it is a terminal.

@@ -62,11 +62,41 @@ pub fn decode(text: &str) -> Result<Histogram<u64>, String> {
 /// time than the others is named in the warnings, not averaged away.
 pub fn merge(named: &[(String, LoadReport)]) -> Result<LoadReport, MergeError> {
     let (_, first) = named.first().ok_or(MergeError::Empty)?;
+    let (latency, service) = summed_histograms(named, &first.url)?;
+    let window = named
+        .iter()
+        .map(|(_, r)| r.elapsed_s)
+        .fold(f64::INFINITY, f64::min);
+    let mut out = first.clone();
+    out.elapsed_s = window;
+    out.completed = named.iter().map(|(_, r)| r.completed).sum();
+    out.errors = named.iter().map(|(_, r)| r.errors).sum();
+    out.bytes = named.iter().map(|(_, r)| r.bytes).sum();
+    let common = common_window(named);
+    throughput(&mut out, named, common.as_ref());
+    out.latency = Latency::from_histogram(&latency);
+    out.service_time = Latency::from_histogram(&service);
+    counters(&mut out, named);
+    line_up(&mut out, named);
+    out.histograms = Some(Histograms {
+        latency: encode(&latency),
+        service_time: encode(&service),
+    });
+    warnings(&mut out, named, common.as_ref());
+    Ok(out)
+}
+
+/// The shards' latency and service-time histograms, each summed; every
+/// shard must have loaded `url`.
+fn summed_histograms(
+    named: &[(String, LoadReport)],
+    url: &str,
+) -> Result<(Histogram<u64>, Histogram<u64>), MergeError> {
     let mut latency: Option<Histogram<u64>> = None;
     let mut service: Option<Histogram<u64>> = None;
     for (name, r) in named {
-        if r.url != first.url {
-            return Err(MergeError::Urls(first.url.clone(), r.url.clone()));
+        if r.url != url {
+            return Err(MergeError::Urls(url.to_owned(), r.url.clone()));
         }
         let h = r
             .histograms
@@ -87,22 +117,14 @@ pub fn merge(named: &[(String, LoadReport)]) -> Result<LoadReport, MergeError> {
             }
         }
     }
-    let (latency, service) = (latency.expect("one shard"), service.expect("one shard"));
-    let window = named
-        .iter()
-        .map(|(_, r)| r.elapsed_s)
-        .fold(f64::INFINITY, f64::min);
-    let longest = named.iter().map(|(_, r)| r.elapsed_s).fold(0.0, f64::max);
-    let mut out = first.clone();
-    out.elapsed_s = window;
-    out.completed = named.iter().map(|(_, r)| r.completed).sum();
-    out.errors = named.iter().map(|(_, r)| r.errors).sum();
-    out.bytes = named.iter().map(|(_, r)| r.bytes).sum();
-    // Throughput over the window every shard measured in: what the shards
-    // applied together. Without start times (results from before they were
-    // recorded), each shard's rate over its own window, summed.
-    let common = common_window(named);
-    match &common {
+    Ok((latency.expect("one shard"), service.expect("one shard")))
+}
+
+/// Throughput over the window every shard measured in: what the shards
+/// applied together. Without start times (results from before they were
+/// recorded), each shard's rate over its own window, summed.
+fn throughput(out: &mut LoadReport, named: &[(String, LoadReport)], common: Option<&Common>) {
+    match common {
         Some(c) if c.seconds > 0.0 => {
             // Each shard's share of its own rates, as its requests in the
             // common window are of its requests per second overall.
@@ -132,9 +154,10 @@ pub fn merge(named: &[(String, LoadReport)]) -> Result<LoadReport, MergeError> {
             out.bytes_per_s = named.iter().map(|(_, r)| r.bytes_per_s).sum();
         }
     }
+}
 
-    out.latency = Latency::from_histogram(&latency);
-    out.service_time = Latency::from_histogram(&service);
+/// Counts summed, the generator's figures combined; no shard or clock of its own.
+fn counters(out: &mut LoadReport, named: &[(String, LoadReport)]) {
     out.status = sum_maps(named.iter().map(|(_, r)| &r.status));
     out.error_kinds = sum_maps(named.iter().map(|(_, r)| &r.error_kinds));
     out.verification.checked = named.iter().map(|(_, r)| r.verification.checked).sum();
@@ -149,6 +172,11 @@ pub fn merge(named: &[(String, LoadReport)]) -> Result<LoadReport, MergeError> {
         .fold(0.0, f64::max);
     out.shard = None;
     out.clock = None;
+}
+
+/// Start times on the reference's clock: the timelines added second by
+/// second of wall clock, and each shard's line with its start.
+fn line_up(out: &mut LoadReport, named: &[(String, LoadReport)]) {
     let starts: Vec<Option<f64>> = named
         .iter()
         .map(|(_, r)| {
@@ -181,15 +209,16 @@ pub fn merge(named: &[(String, LoadReport)]) -> Result<LoadReport, MergeError> {
             start_ms: start.map(|t| (t - first_start) * 1e3),
         })
         .collect();
-    out.histograms = Some(Histograms {
-        latency: encode(&latency),
-        service_time: encode(&service),
-    });
+}
+
+/// Each shard's warnings, named, and what makes the merge doubtful.
+fn warnings(out: &mut LoadReport, named: &[(String, LoadReport)], common: Option<&Common>) {
+    let longest = named.iter().map(|(_, r)| r.elapsed_s).fold(0.0, f64::max);
     out.warnings = named
         .iter()
         .flat_map(|(n, r)| r.warnings.iter().map(move |w| format!("{n}: {w}")))
         .collect();
-    if common.as_ref().is_some_and(|c| c.seconds <= 0.0) {
+    if common.is_some_and(|c| c.seconds <= 0.0) {
         out.warnings.push(
             "the shards' measured windows did not overlap: the rate is each shard's own, summed"
                 .into(),
@@ -229,7 +258,6 @@ pub fn merge(named: &[(String, LoadReport)]) -> Result<LoadReport, MergeError> {
     if named.iter().any(|(_, r)| r.aborted.is_some()) {
         out.aborted = Some("a shard ended early (see warnings)".into());
     }
-    Ok(out)
 }
 
 /// The `shootout load --json` result in a log (a pod's log, where stdout
