@@ -25,6 +25,9 @@ pub enum ClientError {
     Closed,
     #[error("malformed response: {0}")]
     Malformed(String),
+    /// The status line or headers do not parse.
+    #[error("malformed response: {0}")]
+    Head(#[source] httparse::Error),
 }
 
 /// A request to write on the wire.
@@ -268,7 +271,7 @@ impl<R: tokio::io::AsyncRead + Unpin> ResponseReader<R> {
                     break (parsed.code.unwrap_or(0), headers, len);
                 }
                 Ok(httparse::Status::Partial) => self.fill().await?,
-                Err(e) => return Err(ClientError::Malformed(e.to_string())),
+                Err(e) => return Err(ClientError::Head(e)),
             }
         };
         self.buf.drain(..head_len);
