@@ -302,39 +302,7 @@ async fn push(args: &K8sPushArgs) -> anyhow::Result<bool> {
         insecure: args.insecure,
     };
     let mut failed = Vec::new();
-    // shootout's own image first: the generator shards and the upstream run it.
-    let own = args.layouts.join("shootout");
-    let exe = shootout_binary(args.shootout_bin.as_deref())?;
-    let image = tokio::task::spawn_blocking({
-        let own = own.clone();
-        move || shootout::ops::footprint::write_shootout_image(&exe, &own)
-    })
-    .await??;
-    eprintln!(
-        "shootout: wrote shootout's own image ({:.1} MB)",
-        image.compressed_bytes as f64 / 1e6
-    );
-    let mut layouts = vec![("shootout".to_owned(), own)];
-    for c in &chosen {
-        let prepared = match shootout::gate::prepare(c).await {
-            Ok(p) => p,
-            Err(e) => {
-                eprintln!("shootout: skipping {}: {e}", c.name);
-                failed.push(format!("{}: {e}", c.name));
-                continue;
-            }
-        };
-        let dir = args.layouts.join(&c.name);
-        let (contender, runtime, at) = (c.clone(), prepared.runtime.clone(), dir.clone());
-        let written = tokio::task::spawn_blocking(move || {
-            shootout::ops::footprint::write_image(&contender, &runtime, &at)
-        })
-        .await?;
-        match written {
-            Ok(_) => layouts.push((c.name.clone(), dir)),
-            Err(e) => failed.push(format!("{}: writing its image: {e}", c.name)),
-        }
-    }
+    let layouts = write_layouts(args, &chosen, &mut failed).await?;
     let mut pushed = Vec::new();
     for (name, dir) in &layouts {
         // Only images that run are pushed.
@@ -396,6 +364,49 @@ async fn push(args: &K8sPushArgs) -> anyhow::Result<bool> {
         text
     })?;
     Ok(failed.is_empty())
+}
+
+/// Writes shootout's own image, then each contender's, as OCI layouts under
+/// `--layouts`; a contender that cannot be built or written is in `failed`.
+async fn write_layouts(
+    args: &K8sPushArgs,
+    chosen: &[contenders::Contender],
+    failed: &mut Vec<String>,
+) -> anyhow::Result<Vec<(String, std::path::PathBuf)>> {
+    // shootout's own image first: the generator shards and the upstream run it.
+    let own = args.layouts.join("shootout");
+    let exe = shootout_binary(args.shootout_bin.as_deref())?;
+    let image = tokio::task::spawn_blocking({
+        let own = own.clone();
+        move || shootout::ops::footprint::write_shootout_image(&exe, &own)
+    })
+    .await??;
+    eprintln!(
+        "shootout: wrote shootout's own image ({:.1} MB)",
+        image.compressed_bytes as f64 / 1e6
+    );
+    let mut layouts = vec![("shootout".to_owned(), own)];
+    for c in chosen {
+        let prepared = match shootout::gate::prepare(c).await {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("shootout: skipping {}: {e}", c.name);
+                failed.push(format!("{}: {e}", c.name));
+                continue;
+            }
+        };
+        let dir = args.layouts.join(&c.name);
+        let (contender, runtime, at) = (c.clone(), prepared.runtime.clone(), dir.clone());
+        let written = tokio::task::spawn_blocking(move || {
+            shootout::ops::footprint::write_image(&contender, &runtime, &at)
+        })
+        .await?;
+        match written {
+            Ok(_) => layouts.push((c.name.clone(), dir)),
+            Err(e) => failed.push(format!("{}: writing its image: {e}", c.name)),
+        }
+    }
+    Ok(layouts)
 }
 
 /// Starts the image at `dir` from its own layers (shootout's as the
