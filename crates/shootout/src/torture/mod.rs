@@ -25,6 +25,7 @@ pub mod cases;
 pub mod disconnect;
 pub mod exchange;
 pub mod held;
+mod orders;
 pub mod overload;
 pub mod slow;
 pub mod upstream;
@@ -106,7 +107,7 @@ pub async fn battery(
     let mut running = prepared.start(how).await?;
     let mut card = Scorecard::new(&prepared.contender.name);
     let mut acknowledged: Vec<(String, Value)> = Vec::new();
-    if let Some(first) = create_reference(running.addr).await {
+    if let Some(first) = orders::create_reference(running.addr).await {
         acknowledged.push(first);
     }
     let loris = slow::slowloris(running.addr);
@@ -148,10 +149,12 @@ pub async fn battery(
     }
     slow_cases(&running, [loris, body], idle, &mut card).await;
     card.orders_acknowledged = acknowledged.len();
-    card.orders_lost = lost(running.addr, &acknowledged).await;
+    card.orders_lost = orders::lost(running.addr, &acknowledged).await;
     stop(running, &mut card).await;
     if let Some(db) = database {
-        let invented = db.unacknowledged(&ack_ids(&acknowledged), "gone-").await?;
+        let invented = db
+            .unacknowledged(&orders::ack_ids(&acknowledged), "gone-")
+            .await?;
         card.orders_invented = Some(invented.len());
         card.invented_examples = invented
             .iter()
@@ -230,40 +233,12 @@ async fn one_case(
         hung,
         server_errors,
     });
-    let acks = ex.responses.iter().filter_map(acknowledgement).collect();
+    let acks = ex
+        .responses
+        .iter()
+        .filter_map(orders::acknowledgement)
+        .collect();
     (acks, crashed)
-}
-
-/// Acknowledged orders that no longer read back the same.
-async fn lost(addr: SocketAddr, acknowledged: &[(String, Value)]) -> usize {
-    let mut lost = 0;
-    for (id, body) in acknowledged {
-        let read = http1::send_once(
-            addr,
-            &Request::get(format!("/orders/{id}")),
-            Duration::from_secs(5),
-        )
-        .await;
-        let same = read.is_ok_and(|r| {
-            r.status == 200 && serde_json::from_slice::<Value>(&r.body).ok().as_ref() == Some(body)
-        });
-        lost += usize::from(!same);
-    }
-    lost
-}
-
-fn ack_ids(acknowledged: &[(String, Value)]) -> Vec<&str> {
-    acknowledged.iter().map(|(id, _)| id.as_str()).collect()
-}
-
-/// The id and body of a 201 answer.
-fn acknowledgement(r: &http1::Response) -> Option<(String, Value)> {
-    if r.status != 201 {
-        return None;
-    }
-    let body: Value = serde_json::from_slice(&r.body).ok()?;
-    let id = body.get("id")?.as_str()?.to_owned();
-    Some((id, body))
 }
 
 /// Records a group's cases; if the service died during them, that is a
@@ -487,20 +462,6 @@ async fn stop(running: Running, card: &mut Scorecard) {
     if running.stop().await.crashed.is_some() {
         card.crashes += 1;
     }
-}
-
-/// A valid order created before the battery, to read back after it.
-async fn create_reference(addr: SocketAddr) -> Option<(String, Value)> {
-    let req = Request::post_json(
-        "/orders",
-        r#"{"customer_id":"torture-ref","currency":"GBP","items":[{"sku":"REF","qty":3,"unit_price_cents":250}]}"#,
-    );
-    let resp = http1::send_once(addr, &req, Duration::from_secs(5))
-        .await
-        .ok()?;
-    let body: Value = serde_json::from_slice(&resp.body).ok()?;
-    let id = body.get("id")?.as_str()?.to_owned();
-    (resp.status == 201).then_some((id, body))
 }
 
 async fn healthy(addr: SocketAddr) -> bool {

@@ -97,7 +97,7 @@ async fn round(addr: SocketAddr, tag: &str) -> Round {
     };
     for (reply, took) in set.join_all().await {
         round.answers.push((reply.as_ref().map(|r| r.status), took));
-        if let Some(ack) = reply.as_ref().and_then(super::acknowledgement) {
+        if let Some(ack) = reply.as_ref().and_then(super::orders::acknowledgement) {
             round.acknowledged.push(ack);
         }
     }
