@@ -17,6 +17,7 @@ pub mod cli;
 pub mod cluster;
 pub mod commands;
 pub mod images;
+pub mod plan;
 pub mod policy;
 pub mod registry;
 pub mod render;

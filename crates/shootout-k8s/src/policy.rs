@@ -18,7 +18,7 @@ use k8s_openapi::api::networking::v1::{
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, LabelSelectorRequirement};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use crate::render::{
+use crate::plan::{
     NAME, Plan, ROLE, ROLE_CONTENDER, ROLE_GENERATOR, ROLE_VERIFY, SERVICE_PORT, UPSTREAM_PORT,
     meta,
 };

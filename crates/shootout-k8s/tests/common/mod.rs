@@ -6,6 +6,8 @@
 #[path = "../../../shootout/tests/common/prerequisite.rs"]
 pub mod prerequisite;
 
+pub mod manifests;
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
