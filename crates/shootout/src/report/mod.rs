@@ -44,9 +44,26 @@ pub trait Render {
 
 /// Method and machine facts, as (name, value) lines for every format.
 pub fn method_facts(results: &Results) -> Vec<(String, String)> {
+    let mut facts = machine_facts(results);
+    facts.extend(
+        results
+            .contenders
+            .iter()
+            .map(|c| contender_fact(results, c)),
+    );
+    facts.extend(database_fact(results));
+    for note in &results.notes {
+        facts.push(("note".to_owned(), note.clone()));
+    }
+    facts.push(("saturation".to_owned(), saturation(results)));
+    facts
+}
+
+/// The machine, the mode, the pinning, the run's span and seed.
+fn machine_facts(results: &Results) -> Vec<(String, String)> {
     let m = &results.machine;
     let unknown = || "unknown".to_owned();
-    let mut facts = vec![
+    vec![
         (
             "CPU".to_owned(),
             m.cpu_model.clone().unwrap_or_else(unknown),
@@ -103,52 +120,62 @@ pub fn method_facts(results: &Results) -> Vec<(String, String)> {
             ),
         ),
         ("seed".to_owned(), results.seed.to_string()),
-    ];
-    for c in &results.contenders {
-        let runtime = match &c.runtime {
-            Some(r) => format!("{} {} ({})", r.name, r.version, r.source),
-            None => "not resolved".to_owned(),
-        };
-        let told: Vec<String> = c
-            .told
-            .iter()
-            .filter(|(k, _)| !matches!(k.as_str(), "PORT" | "UPSTREAM_URL" | "DATABASE_URL"))
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        let mut value = match &c.skipped {
-            Some(why) => format!("{} — skipped: {why}", c.framework),
-            None => format!("{}; {runtime}; told {}", c.framework, told.join(" ")),
-        };
-        if results.database.is_some() {
-            value.push_str(&match (&c.database_driver, &c.database_skipped) {
-                (None, _) => "; no database mode".to_owned(),
-                (Some(driver), None) => format!("; database driver: {driver}"),
-                (Some(driver), Some(why)) => {
-                    format!("; database driver: {driver} (not measured: {why})")
-                }
-            });
-        }
-        facts.push((c.name.clone(), value));
+    ]
+}
+
+/// A contender: its framework, runtime, what it was told, its database
+/// driver.
+fn contender_fact(results: &Results, c: &crate::suite::results::ContenderInfo) -> (String, String) {
+    let runtime = match &c.runtime {
+        Some(r) => format!("{} {} ({})", r.name, r.version, r.source),
+        None => "not resolved".to_owned(),
+    };
+    let told: Vec<String> = c
+        .told
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "PORT" | "UPSTREAM_URL" | "DATABASE_URL"))
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    let mut value = match &c.skipped {
+        Some(why) => format!("{} — skipped: {why}", c.framework),
+        None => format!("{}; {runtime}; told {}", c.framework, told.join(" ")),
+    };
+    if results.database.is_some() {
+        value.push_str(&match (&c.database_driver, &c.database_skipped) {
+            (None, _) => "; no database mode".to_owned(),
+            (Some(driver), None) => format!("; database driver: {driver}"),
+            (Some(driver), Some(why)) => {
+                format!("; database driver: {driver} (not measured: {why})")
+            }
+        });
     }
-    if let Some(db) = &results.database {
-        let settings: Vec<String> = db
-            .settings
-            .iter()
-            .filter(|(k, _)| k.as_str() != "server_version")
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        facts.push((
-            "database".to_owned(),
-            format!(
-                "PostgreSQL {} ({}, {}) on the generator's CPUs; {}; DB_POOL_SIZE = {} × service CPUs; tables emptied before each trial, every acknowledged order audited in SQL after it",
-                db.version,
-                db.kind,
-                db.source,
-                settings.join(" "),
-                db.pool_per_cpu
-            ),
-        ));
-    }
+    (c.name.clone(), value)
+}
+
+/// The database, when the run had one.
+fn database_fact(results: &Results) -> Option<(String, String)> {
+    let db = results.database.as_ref()?;
+    let settings: Vec<String> = db
+        .settings
+        .iter()
+        .filter(|(k, _)| k.as_str() != "server_version")
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    Some((
+        "database".to_owned(),
+        format!(
+            "PostgreSQL {} ({}, {}) on the generator's CPUs; {}; DB_POOL_SIZE = {} × service CPUs; tables emptied before each trial, every acknowledged order audited in SQL after it",
+            db.version,
+            db.kind,
+            db.source,
+            settings.join(" "),
+            db.pool_per_cpu
+        ),
+    ))
+}
+
+/// The generator or upstream saturation the cells saw.
+fn saturation(results: &Results) -> String {
     let warnings: Vec<String> = results
         .scenarios
         .iter()
@@ -161,18 +188,11 @@ pub fn method_facts(results: &Results) -> Vec<(String, String)> {
         })
         .filter(|w| w.contains("saturated"))
         .collect();
-    for note in &results.notes {
-        facts.push(("note".to_owned(), note.clone()));
+    if warnings.is_empty() {
+        "no generator or upstream saturation detected".to_owned()
+    } else {
+        warnings.join("; ")
     }
-    facts.push((
-        "saturation".to_owned(),
-        if warnings.is_empty() {
-            "no generator or upstream saturation detected".to_owned()
-        } else {
-            warnings.join("; ")
-        },
-    ));
-    facts
 }
 
 /// Writes the HTML and Markdown reports.
