@@ -69,45 +69,7 @@ fn a_short_run_of_two_scenarios_and_three_contenders_writes_valid_results_and_a_
             );
         }
     }
-    for c in &scenario(&results, "json").cells {
-        let t = &c.trials[0];
-        assert!(
-            metric(t, Metric::RequestsPerS).is_some_and(|r| r > 100.0),
-            "{}: {:?}",
-            c.contender,
-            t.metrics
-        );
-        assert_eq!(
-            metric(t, Metric::VerificationFailures),
-            Some(0.0),
-            "{}",
-            c.contender
-        );
-        assert!(metric(t, Metric::CpuMsPerRequest).is_some_and(|v| v > 0.0));
-        assert!(metric(t, Metric::RssPeakMb).is_some_and(|v| v > 1.0));
-    }
-    // Cold starts are timed by a fresh `shootout coldstart` process, as the
-    // standalone command times them, not by the long-running harness.
-    for c in &scenario(&results, "coldstart").cells {
-        let Some(TrialDetail::Coldstart(detail)) = &c.trials[0].detail else {
-            panic!(
-                "{}: not a cold-start detail: {:?}",
-                c.contender, c.trials[0].detail
-            );
-        };
-        assert_eq!(
-            detail.measured_in,
-            MeasuredIn::FreshProcess,
-            "{}",
-            c.contender
-        );
-    }
-    // Machine facts and what each runtime was told.
-    assert!(results.machine.cpus >= 1);
-    for c in &results.contenders {
-        assert!(c.verified, "{c:?}");
-        assert!(c.told.contains_key("CPUS"), "{c:?}");
-    }
+    check_cells(&results);
     // The ledger: decided where there is data, inconclusive where there is none.
     let ledger = results.ledger.as_ref().expect("the ledger was evaluated");
     let verdict = |id: &str| {
@@ -137,6 +99,51 @@ fn a_short_run_of_two_scenarios_and_three_contenders_writes_valid_results_and_a_
     assert!(claims.status.success(), "{}", text(&claims.stderr));
     let evaluation: Evaluation = serde_json::from_slice(&claims.stdout).unwrap();
     assert_eq!(evaluation.claims, ledger.claims);
+}
+
+/// The json cells measured throughput, CPU and memory with every answer
+/// right; cold starts were timed by a fresh process; every contender was
+/// verified and told its budget.
+fn check_cells(results: &Results) {
+    for c in &scenario(results, "json").cells {
+        let t = &c.trials[0];
+        assert!(
+            metric(t, Metric::RequestsPerS).is_some_and(|r| r > 100.0),
+            "{}: {:?}",
+            c.contender,
+            t.metrics
+        );
+        assert_eq!(
+            metric(t, Metric::VerificationFailures),
+            Some(0.0),
+            "{}",
+            c.contender
+        );
+        assert!(metric(t, Metric::CpuMsPerRequest).is_some_and(|v| v > 0.0));
+        assert!(metric(t, Metric::RssPeakMb).is_some_and(|v| v > 1.0));
+    }
+    // Cold starts are timed by a fresh `shootout coldstart` process, as the
+    // standalone command times them, not by the long-running harness.
+    for c in &scenario(results, "coldstart").cells {
+        let Some(TrialDetail::Coldstart(detail)) = &c.trials[0].detail else {
+            panic!(
+                "{}: not a cold-start detail: {:?}",
+                c.contender, c.trials[0].detail
+            );
+        };
+        assert_eq!(
+            detail.measured_in,
+            MeasuredIn::FreshProcess,
+            "{}",
+            c.contender
+        );
+    }
+    // Machine facts and what each runtime was told.
+    assert!(results.machine.cpus >= 1);
+    for c in &results.contenders {
+        assert!(c.verified, "{c:?}");
+        assert!(c.told.contains_key("CPUS"), "{c:?}");
+    }
 }
 
 fn live_contender_groups() -> Vec<i32> {

@@ -12,6 +12,7 @@ use common::run::{
 };
 use common::{fixtures, shootout, text};
 use shootout::suite::metric::Metric;
+use shootout::suite::results::Results;
 
 /// A `shootout up` (or any server) in another process: the line of its
 /// stdout that contains `marker`, with the rest drained in the background.
@@ -95,35 +96,7 @@ fn run_target_measures_services_started_by_up_in_other_processes() {
             .is_some_and(|s| s.contains("cpu")),
         "{wrong_info:?}"
     );
-    let cells = &scenario(&results, "json").cells;
-    assert_eq!(cells.len(), 1, "only the verified target: {cells:?}");
-    let t = &cells[0].trials[0];
-    assert_eq!(cells[0].contender, "fixture-ok");
-    assert!(
-        metric(t, Metric::RequestsPerS).is_some_and(|r| r > 100.0),
-        "{:?}",
-        t.metrics
-    );
-    assert_eq!(
-        metric(t, Metric::VerificationFailures),
-        Some(0.0),
-        "{:?}",
-        t.metrics
-    );
-    assert_eq!(
-        metric(t, Metric::CpuMsPerRequest),
-        None,
-        "no process to sample: {:?}",
-        t.metrics
-    );
-    assert_eq!(metric(t, Metric::RssPeakMb), None, "{:?}", t.metrics);
-    assert!(scenario(&results, "coldstart").cells.is_empty());
-    let notes = results.notes.join("\n");
-    assert!(notes.contains("fixture-ok is a remote target"), "{notes}");
-    assert!(
-        notes.contains("coldstart: fixture-ok is a remote target, not measured"),
-        "{notes}"
-    );
+    check_target_cells(&results);
 
     // `verify --target` gives the same verdicts on its own.
     let verify = |name: &str, url: &str| {
@@ -163,4 +136,38 @@ fn run_target_measures_services_started_by_up_in_other_processes() {
     for child in [&mut ok, &mut wrong, &mut upstream] {
         sigint(child);
     }
+}
+
+/// Only the verified target was measured, by the generator alone: no
+/// process-side metric, no cold start, and the notes say why.
+fn check_target_cells(results: &Results) {
+    let cells = &scenario(results, "json").cells;
+    assert_eq!(cells.len(), 1, "only the verified target: {cells:?}");
+    let t = &cells[0].trials[0];
+    assert_eq!(cells[0].contender, "fixture-ok");
+    assert!(
+        metric(t, Metric::RequestsPerS).is_some_and(|r| r > 100.0),
+        "{:?}",
+        t.metrics
+    );
+    assert_eq!(
+        metric(t, Metric::VerificationFailures),
+        Some(0.0),
+        "{:?}",
+        t.metrics
+    );
+    assert_eq!(
+        metric(t, Metric::CpuMsPerRequest),
+        None,
+        "no process to sample: {:?}",
+        t.metrics
+    );
+    assert_eq!(metric(t, Metric::RssPeakMb), None, "{:?}", t.metrics);
+    assert!(scenario(results, "coldstart").cells.is_empty());
+    let notes = results.notes.join("\n");
+    assert!(notes.contains("fixture-ok is a remote target"), "{notes}");
+    assert!(
+        notes.contains("coldstart: fixture-ok is a remote target, not measured"),
+        "{notes}"
+    );
 }
