@@ -6,7 +6,6 @@
 use std::time::Instant;
 
 use super::results::{ContenderInfo, Results};
-use super::runner::Options;
 use super::trial::{Setup, Subject};
 use crate::contenders::Contender;
 use crate::gate::{self, Launch, Prepared};
@@ -14,14 +13,17 @@ use crate::gate::{self, Launch, Prepared};
 /// Builds and verifies every contender, and verifies every target: one
 /// that fails is skipped with the reason. The subjects to measure.
 pub(super) async fn admit_all(
-    opts: &Options,
+    contenders: &[Contender],
+    targets: &[crate::remote::Target],
+    setup: &Setup,
+    seed: u64,
     results: &mut Results,
 ) -> anyhow::Result<Vec<Subject>> {
     let mut ready: Vec<Subject> = Vec::new();
-    let built = prepare_all(&opts.contenders).await;
-    for (c, prepared) in opts.contenders.iter().zip(built) {
+    let built = prepare_all(contenders).await;
+    for (c, prepared) in contenders.iter().zip(built) {
         results.contenders.retain(|i| i.name != c.name);
-        match admit(prepared, &opts.setup, opts.seed).await {
+        match admit(prepared, setup, seed).await {
             Ok((prepared, info)) => {
                 results.contenders.push(info);
                 ready.push(Subject::Local(Box::new(prepared)));
@@ -36,9 +38,9 @@ pub(super) async fn admit_all(
             }
         }
     }
-    for t in &opts.targets {
+    for t in targets {
         results.contenders.retain(|i| i.name != t.name);
-        let info = admit_target(t, opts.seed).await;
+        let info = admit_target(t, seed).await;
         match &info.skipped {
             Some(why) => eprintln!("shootout: skipping {}: {why}", t.name),
             None => {

@@ -155,7 +155,14 @@ pub fn estimate(scenarios: &[Scenario], contenders: usize, trials: usize) -> Dur
 pub async fn run(opts: &Options) -> anyhow::Result<Results> {
     let path = opts.out.join("results.json");
     let mut results = open(opts, &path)?;
-    let ready = admission::admit_all(opts, &mut results).await?;
+    let ready = admission::admit_all(
+        &opts.contenders,
+        &opts.targets,
+        &opts.setup,
+        opts.seed,
+        &mut results,
+    )
+    .await?;
     add_scenarios(opts, &mut results);
     results.save(&path)?;
     note_absent(opts, &ready, &mut results);

@@ -10,8 +10,6 @@ use crate::ops::coldstart::Coldstart;
 use crate::ops::footprint::Footprint;
 use crate::supervise::sampler::Summary;
 
-use super::kinds::Drain;
-
 /// One load run with the service's and the upstream's resources over its window.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct LoadDetail {
@@ -70,4 +68,26 @@ impl TrialDetail {
             _ => None,
         }
     }
+}
+
+/// What the drain measured. Part of the results schema.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Drain {
+    /// Requests sent per client before SIGTERM.
+    pub path: String,
+    pub connections: usize,
+    /// Requests answered 2xx before SIGTERM.
+    pub answered_before: u64,
+    /// Requests in flight at SIGTERM.
+    pub in_flight: u64,
+    /// Of those, never answered 2xx.
+    pub lost: u64,
+    /// SIGTERM to exit, in seconds (the grace period when it was killed).
+    pub drain_s: f64,
+    /// It was still running at the end of the grace period and was
+    /// SIGKILLed.
+    pub killed: bool,
+    pub grace_s: f64,
+    /// How it exited.
+    pub exit: String,
 }

@@ -10,36 +10,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-
 use super::super::Record;
 use super::super::detail::TrialDetail;
 use crate::gate::{Launch, Prepared, Running};
 use crate::http1::{Conn, Request};
 use crate::suite::metric::Metric;
-
-/// What the drain measured. Part of the results schema.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Drain {
-    /// Requests sent per client before SIGTERM.
-    pub path: String,
-    pub connections: usize,
-    /// Requests answered 2xx before SIGTERM.
-    pub answered_before: u64,
-    /// Requests in flight at SIGTERM.
-    pub in_flight: u64,
-    /// Of those, never answered 2xx.
-    pub lost: u64,
-    /// SIGTERM to exit, in seconds (the grace period when it was killed).
-    pub drain_s: f64,
-    /// It was still running at the end of the grace period and was
-    /// SIGKILLed.
-    pub killed: bool,
-    pub grace_s: f64,
-    /// How it exited.
-    pub exit: String,
-}
+use crate::suite::trial::detail::Drain;
 
 /// One client's tally.
 #[derive(Debug, Default)]

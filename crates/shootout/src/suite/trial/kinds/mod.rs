@@ -13,7 +13,6 @@ mod soak;
 mod sweep;
 mod torture;
 
-pub use drain::Drain;
 pub(crate) use sweep::max_level;
 
 use std::time::Duration;
