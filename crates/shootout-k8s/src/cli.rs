@@ -89,7 +89,7 @@ pub struct K8sPlanArgs {
         value_name = "cpu=Q,memory=Q",
         default_value = "cpu=1,memory=512Mi"
     )]
-    pub limits: shootout::limits::Limits,
+    pub limits: shootout::supervise::limits::Limits,
     /// Generator pods (shards).
     #[arg(long, default_value_t = 2)]
     pub shards: usize,
@@ -99,7 +99,7 @@ pub struct K8sPlanArgs {
         value_name = "cpu=Q,memory=Q",
         default_value = "cpu=1,memory=256Mi"
     )]
-    pub shard_limits: shootout::limits::Limits,
+    pub shard_limits: shootout::supervise::limits::Limits,
     /// What the shards request: path and query.
     #[arg(long, default_value = "/json")]
     pub path: String,
@@ -125,7 +125,7 @@ pub struct K8sPlanArgs {
         value_name = "cpu=Q,memory=Q",
         default_value = "cpu=1,memory=256Mi"
     )]
-    pub upstream_limits: shootout::limits::Limits,
+    pub upstream_limits: shootout::supervise::limits::Limits,
     /// PostgreSQL's resources.limits (requests are set equal), with
     /// --database.
     #[arg(
@@ -133,7 +133,7 @@ pub struct K8sPlanArgs {
         value_name = "cpu=Q,memory=Q",
         default_value = "cpu=1,memory=1Gi"
     )]
-    pub database_limits: shootout::limits::Limits,
+    pub database_limits: shootout::supervise::limits::Limits,
     /// The image digests `push` recorded (its --images folder's
     /// digests.json): the pods pull each image by its digest.
     #[arg(

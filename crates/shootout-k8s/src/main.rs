@@ -5,7 +5,7 @@ use clap::Parser;
 fn main() -> ExitCode {
     let cli = shootout_k8s::cli::Cli::parse();
     shootout_k8s::install_tls_provider();
-    shootout::supervise::registry::install_panic_hook();
+    shootout::supervise::orphans::install_panic_hook();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -18,10 +18,10 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         // No orphans: the images `push` starts are stopped on ^C too.
-        shootout::supervise::registry::exit_on_signals();
+        shootout::supervise::orphans::exit_on_signals();
         shootout_k8s::commands::k8s(cli.command).await
     });
-    shootout::supervise::registry::kill_all();
+    shootout::supervise::orphans::kill_all();
     match result {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,

@@ -5,7 +5,7 @@
 use crate::images::POSTGRES;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use shootout::limits::Limits;
+use shootout::supervise::limits::Limits;
 use std::collections::BTreeMap;
 use std::time::Duration;
 

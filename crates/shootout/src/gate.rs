@@ -206,7 +206,7 @@ pub struct Launch {
     /// `DATABASE_URL` for a contender with a database mode.
     pub database: Option<String>,
     /// Run it under these cgroup limits instead of pinned to `cpus`.
-    pub limits: Option<crate::limits::Limits>,
+    pub limits: Option<crate::supervise::limits::Limits>,
     /// The address it listens on (`HOST`): 127.0.0.1 when `None`.
     pub host: Option<std::net::IpAddr>,
 }
@@ -256,7 +256,7 @@ impl Launch {
     }
 
     /// Under these cgroup limits, when there are any.
-    pub fn with_limits(self, limits: Option<crate::limits::Limits>) -> Self {
+    pub fn with_limits(self, limits: Option<crate::supervise::limits::Limits>) -> Self {
         Self { limits, ..self }
     }
 

@@ -45,7 +45,6 @@ macro_rules! message_error {
     };
 }
 
-pub mod cgroup;
 pub mod cli;
 pub mod commands;
 pub mod contenders;
@@ -53,7 +52,6 @@ pub mod contract;
 pub mod database;
 pub mod gate;
 pub mod http1;
-pub mod limits;
 pub mod load;
 pub mod ops;
 pub mod remote;
@@ -66,7 +64,6 @@ pub mod supervise;
 #[allow(unsafe_code)]
 pub mod sys;
 pub mod text;
-pub mod timer;
 pub mod toml_file;
 pub mod torture;
 pub mod units;
@@ -75,33 +72,33 @@ pub mod verify;
 
 /// Runs a parsed command line; `Ok(false)` means "exit non-zero, already reported".
 pub async fn run(cli: cli::Cli) -> anyhow::Result<bool> {
-    supervise::registry::install_panic_hook();
+    supervise::orphans::install_panic_hook();
     raise_open_files_limit();
     match cli.command {
         cli::Command::Run(args) => {
-            supervise::registry::exit_on_signals();
+            supervise::orphans::exit_on_signals();
             commands::run(args).await
         }
         cli::Command::Claims(args) => commands::claims(args),
         cli::Command::Report(args) => commands::report(args),
         cli::Command::Verify(args) => {
-            supervise::registry::exit_on_signals();
+            supervise::orphans::exit_on_signals();
             commands::verify(args).await
         }
         cli::Command::Up(args) => commands::up(args).await,
         cli::Command::Test(args) => commands::test(args).await,
         cli::Command::Torture(args) => {
-            supervise::registry::exit_on_signals();
+            supervise::orphans::exit_on_signals();
             commands::torture(args).await
         }
         cli::Command::Load(args) => commands::load(args).await,
         cli::Command::Merge(args) => commands::merge(args),
         cli::Command::Coldstart(args) => {
-            supervise::registry::exit_on_signals();
+            supervise::orphans::exit_on_signals();
             commands::coldstart(args).await
         }
         cli::Command::Footprint(args) => {
-            supervise::registry::exit_on_signals();
+            supervise::orphans::exit_on_signals();
             commands::footprint(args).await
         }
         cli::Command::Upstream(args) => commands::upstream(args).await,

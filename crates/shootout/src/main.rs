@@ -15,7 +15,7 @@ fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(shootout::run(cli));
-    shootout::supervise::registry::kill_all();
+    shootout::supervise::orphans::kill_all();
     match result {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,

@@ -16,7 +16,7 @@ use clap::error::ErrorKind;
 use common::cli::{contenders_env_unset, cpus, parse, refused};
 use shootout::cli::{Cli, Command};
 use shootout::database::Source;
-use shootout::limits::Limits;
+use shootout::supervise::limits::Limits;
 
 /// The subcommands with tests here or in cli_measure.rs; a new one fails
 /// here until it has tests of its own.

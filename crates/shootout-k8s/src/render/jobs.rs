@@ -10,7 +10,7 @@ use k8s_openapi::api::core::v1::PodAffinityTerm;
 use k8s_openapi::api::core::v1::PodAntiAffinity;
 use k8s_openapi::api::core::v1::WeightedPodAffinityTerm;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
-use shootout::limits::Limits;
+use shootout::supervise::limits::Limits;
 use std::collections::BTreeMap;
 
 use super::ContenderJobs;

@@ -20,7 +20,7 @@ use k8s_openapi::api::core::v1::ServiceSpec;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
-use shootout::limits::Limits;
+use shootout::supervise::limits::Limits;
 use std::collections::BTreeMap;
 
 use super::Object;

@@ -45,7 +45,7 @@ pub struct RunArgs {
     /// pinned and not told its budget: its runtime must find its limits
     /// itself. Without it, contenders are pinned to --service-cpus.
     #[arg(long, value_name = "cpu=Q,memory=Q")]
-    pub limits: Option<crate::limits::Limits>,
+    pub limits: Option<crate::supervise::limits::Limits>,
     /// Measure a service already running elsewhere (repeatable): verified
     /// over the network first, then driven like a local contender; its CPU,
     /// memory and the scenarios that start or stop it are not measured.

@@ -27,7 +27,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<bool> {
     let all = contenders::discover(&args.common.dir.contenders_dir)?;
     if let Some(limits) = args.limits {
         // Refuse before building anything when the cgroups cannot be made.
-        drop(crate::cgroup::Cgroup::create("probe", limits)?);
+        drop(crate::supervise::cgroup::Cgroup::create("probe", limits)?);
     }
     let mut scenarios = scenario::discover(&args.scenarios_dir, mode)?;
     // Read the ledger before measuring: a typo should not cost a whole run.

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 /// Round trips asked of the reference.
 const SAMPLES: usize = 16;
 
-pub use crate::timer::unix_us;
+pub use crate::upstream::timer::unix_us;
 
 /// This shard's clock against the reference's.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, JsonSchema)]

@@ -317,7 +317,7 @@ fn generator(config: &LoadConfig, cpu: f64, wall: f64, workers: usize) -> report
         .as_ref()
         .map_or(workers, |c| c.len().min(workers))
         .max(1) as f64;
-    let quota = crate::cgroup::own_cpu_quota();
+    let quota = crate::supervise::cgroup::own_cpu_quota();
     let capacity = quota.map_or(threads, |q| q.min(threads));
     let utilization = (cpu / (wall * capacity)).clamp(0.0, 1.0);
     report::Generator {

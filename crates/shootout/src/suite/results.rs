@@ -172,7 +172,7 @@ pub struct Results {
     /// The cgroup limits every contender ran under (`--limits`) instead of
     /// being pinned to `service_cpus`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limits: Option<crate::limits::Limits>,
+    pub limits: Option<crate::supervise::limits::Limits>,
     pub contenders: Vec<ContenderInfo>,
     pub scenarios: Vec<ScenarioResult>,
     /// The claims ledger, when one was evaluated.

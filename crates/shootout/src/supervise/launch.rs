@@ -23,10 +23,10 @@ pub struct Conditions {
     pub cpus: CpuSet,
     /// The cgroup limits it ran under (`--limits`), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limits: Option<crate::limits::Limits>,
+    pub limits: Option<crate::supervise::limits::Limits>,
     /// Which cgroup interface applied them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cgroup: Option<crate::cgroup::Version>,
+    pub cgroup: Option<crate::supervise::cgroup::Version>,
     /// Every variable shootout set: PORT, UPSTREAM_URL, CPUS and the budget.
     pub env: BTreeMap<String, String>,
 }
@@ -99,7 +99,7 @@ pub async fn launch(
     cpus: &CpuSet,
     ready_timeout: Duration,
     trace_gc: bool,
-    limits: Option<crate::limits::Limits>,
+    limits: Option<crate::supervise::limits::Limits>,
 ) -> Result<Launched, SuperviseError> {
     // Where shootout reaches it: its own address, or loopback when it
     // listens on every address.
@@ -126,7 +126,7 @@ pub async fn launch(
     let log = gc.as_ref().map(|(_, log)| log.clone());
     let mut service = match limits {
         Some(limits) => {
-            let cgroup = crate::cgroup::Cgroup::create(&contender.name, limits)?;
+            let cgroup = crate::supervise::cgroup::Cgroup::create(&contender.name, limits)?;
             Service::spawn_limited(&contender.name, cmd, cgroup, gc)?
         }
         None => Service::spawn_traced(&contender.name, cmd, Some(cpus), gc)?,

@@ -1,11 +1,14 @@
 //! Running contenders fairly: process groups, CPU pinning, readiness, stop,
-//! resource sampling, and making sure nothing outlives the harness.
+//! resource sampling, limits as a pod gets them (a cgroup per contender),
+//! and making sure nothing outlives the harness ([`orphans`]).
 
+pub mod cgroup;
 pub mod cpuset;
 pub mod gc;
 pub mod launch;
+pub mod limits;
+pub mod orphans;
 pub mod process;
-pub mod registry;
 pub mod sampler;
 
 pub use cpuset::CpuSet;

@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use super::cpuset::CpuSet;
 use super::gc::{GcLog, TraceFormat};
-use super::registry;
+use super::orphans;
 use crate::http1::{self, Request};
 use crate::sys;
 
@@ -29,7 +29,7 @@ pub enum SuperviseError {
         source: std::io::Error,
     },
     #[error(transparent)]
-    Cgroup(#[from] crate::cgroup::CgroupError),
+    Cgroup(#[from] crate::supervise::cgroup::CgroupError),
     #[error("{name} exited during start-up ({exit}); last output:\n{tail}")]
     ExitedEarly {
         name: String,
@@ -135,7 +135,7 @@ pub struct Service {
     started: Instant,
     exit: Option<Exit>,
     /// The cgroup its limits are applied through (`--limits`), if any.
-    pub cgroup: Option<crate::cgroup::Cgroup>,
+    pub cgroup: Option<crate::supervise::cgroup::Cgroup>,
 }
 
 impl Service {
@@ -157,7 +157,7 @@ impl Service {
     ) -> Result<Self, SuperviseError> {
         // Its own group, death with shootout even if shootout is SIGKILLed, its CPUs.
         let service = Self::spawn_with(name, command, cpus, gc, sys::SIGKILL)?;
-        registry::register(service.pid as i32);
+        orphans::register(service.pid as i32);
         Ok(service)
     }
 
@@ -166,7 +166,7 @@ impl Service {
     pub fn spawn_limited(
         name: &str,
         mut command: Command,
-        cgroup: crate::cgroup::Cgroup,
+        cgroup: crate::supervise::cgroup::Cgroup,
         gc: Option<(TraceFormat, GcLog)>,
     ) -> Result<Self, SuperviseError> {
         use std::os::fd::AsRawFd;
@@ -177,7 +177,7 @@ impl Service {
         sys::join_cgroups_on_spawn(&mut command, procs.iter().map(AsRawFd::as_raw_fd).collect());
         let mut service = Self::spawn_with(name, command, None, gc, sys::SIGKILL)?;
         drop(procs);
-        registry::register(service.pid as i32);
+        orphans::register(service.pid as i32);
         service.cgroup = Some(cgroup);
         Ok(service)
     }
@@ -247,7 +247,7 @@ impl Service {
                 let mut exit = Exit::from(status);
                 exit.oom_killed = self.oom_killed();
                 self.exit = Some(exit);
-                registry::unregister(self.pid as i32);
+                orphans::unregister(self.pid as i32);
                 // Children it left behind in its group go too.
                 kill_group(self.pid, sys::SIGKILL);
             }
@@ -353,7 +353,7 @@ impl Service {
             oom_killed: false,
         });
         status.oom_killed = self.oom_killed();
-        registry::unregister(self.pid as i32);
+        orphans::unregister(self.pid as i32);
         self.exit = Some(status.clone());
         status
     }
@@ -368,7 +368,7 @@ impl Drop for Service {
         if self.exit.is_none() {
             kill_group(self.pid, sys::SIGKILL);
             let _ = self.child.wait();
-            registry::unregister(self.pid as i32);
+            orphans::unregister(self.pid as i32);
         }
     }
 }

@@ -28,7 +28,7 @@ pub mod held;
 mod orders;
 pub mod overload;
 pub mod slow;
-pub mod upstream;
+pub mod upstream_faults;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -132,7 +132,8 @@ pub async fn battery(
     )
     .await?;
     if let Some(state) = running.upstream.state.clone() {
-        let (faults, acks) = upstream::faults(running.addr, running.service.pid, &state).await;
+        let (faults, acks) =
+            upstream_faults::faults(running.addr, running.service.pid, &state).await;
         acknowledged.extend(acks);
         group(
             faults,

@@ -153,7 +153,7 @@ pub struct Scenario {
     /// Cgroup limits its trials run under, as a pod's `resources.limits`
     /// (`limits = "cpu=500m,memory=128Mi"`); they win over `run --limits`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limits: Option<crate::limits::Limits>,
+    pub limits: Option<crate::supervise::limits::Limits>,
     pub file: PathBuf,
     pub warmup: Duration,
     pub duration: Duration,

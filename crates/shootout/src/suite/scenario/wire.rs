@@ -175,7 +175,7 @@ pub(super) fn validate(w: Wire, path: &Path, mode: Mode) -> Result<Scenario, Inv
             .limits
             .as_deref()
             .map(|l| {
-                l.parse::<crate::limits::Limits>()
+                l.parse::<crate::supervise::limits::Limits>()
                     .map_err(|e| Invalid(format!("limits: {e}")))
             })
             .transpose()?,

@@ -39,7 +39,7 @@ pub struct Setup {
     /// A trial's log of acknowledged creations (set by the trial itself).
     pub acks: Option<Arc<AckLog>>,
     /// Cgroup limits instead of pinning (`--limits`).
-    pub limits: Option<crate::limits::Limits>,
+    pub limits: Option<crate::supervise::limits::Limits>,
 }
 
 impl Setup {

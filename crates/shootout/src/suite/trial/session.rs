@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 
 use super::load_run::{Drive, Samplers};
 use super::{Record, Setup};
-use crate::cgroup::{Cgroup, Usage};
 use crate::database::{Database, audit};
 use crate::gate::{Prepared, Running};
 use crate::load::request::AckLog;
@@ -19,6 +18,7 @@ use crate::suite::measure::{SanityCheck, SanityFailure};
 use crate::suite::metric::Metric;
 use crate::suite::results::Status;
 use crate::suite::scenario::Scenario;
+use crate::supervise::cgroup::{Cgroup, Usage};
 use crate::supervise::sampler::Sampler;
 
 /// Sampling interval of the contender and the upstream.

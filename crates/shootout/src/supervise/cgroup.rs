@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::limits::{CFS_PERIOD_US, Limits};
+use crate::supervise::limits::{CFS_PERIOD_US, Limits};
 
 const V2: &str = "/sys/fs/cgroup";
 const V2_UNIFIED: &str = "/sys/fs/cgroup/unified";

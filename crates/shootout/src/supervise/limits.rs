@@ -1,6 +1,6 @@
 //! `--limits cpu=1.5,memory=256Mi`: a pod's `resources.limits`, in
 //! Kubernetes quantity syntax, applied to each contender through a cgroup of
-//! its own ([`crate::cgroup`]).
+//! its own ([`crate::supervise::cgroup`]).
 
 use std::fmt;
 use std::str::FromStr;

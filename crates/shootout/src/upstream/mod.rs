@@ -1,12 +1,14 @@
 //! The upstream simulator: the "external service" every contender calls.
 //!
 //! It is a real product component, not a mock of a contender: `/delay` waits on
-//! a precise timer (no request thread blocked, see [`crate::timer`]) and `/authorize` answers after a configurable
+//! a precise timer (no request thread blocked, see [`crate::upstream::timer`]) and `/authorize` answers after a configurable
 //! latency. It counts what it served so the verifier can prove a contender
 //! really called it, and it can be told to misbehave ([`Fault`]) so the
 //! verifier and `shootout torture` can check the contenders' 502 and 504
 //! paths. `GET /stats`, `PUT /fault` and `GET /clock` serve a harness on
 //! another host (a remote target's verifier, load shards' clocks).
+
+pub mod timer;
 
 use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
@@ -310,7 +312,7 @@ async fn misbehave(fault: Fault, fd: i32) -> Result<Option<Response<Full<Bytes>>
             .expect("static response parts are valid"),
         Fault::Shapeless => json(StatusCode::OK, r#"{"status":"ok"}"#.to_owned()),
         Fault::Slow => {
-            crate::timer::sleep(SLOW).await;
+            crate::upstream::timer::sleep(SLOW).await;
             return Ok(None);
         }
         Fault::Reset => {
@@ -344,7 +346,7 @@ async fn handle(
             let ms = param("ms").and_then(|v| v.parse::<u64>().ok());
             match (ms, param("token")) {
                 (Some(ms), Some(token)) if ms <= MAX_DELAY_MS => {
-                    crate::timer::sleep(Duration::from_millis(ms)).await;
+                    crate::upstream::timer::sleep(Duration::from_millis(ms)).await;
                     if let Some(bad) = misbehave(state.fault(), fd).await? {
                         bad
                     } else {
@@ -365,7 +367,7 @@ async fn handle(
                 .ok()
                 .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
                 .is_some_and(|v| v.get("customer_id").is_some() && v.get("total_cents").is_some());
-            crate::timer::sleep(state.authorize_latency).await;
+            crate::upstream::timer::sleep(state.authorize_latency).await;
             if !valid {
                 error(StatusCode::BAD_REQUEST, "need customer_id and total_cents")
             } else if let Some(bad) = misbehave(state.fault(), fd).await? {
@@ -404,7 +406,7 @@ async fn handle(
         // (`shootout load --clock-ref`): this host's wall clock.
         (&Method::GET, "/clock") => json(
             StatusCode::OK,
-            serde_json::json!({ "unix_us": crate::timer::unix_us() }).to_string(),
+            serde_json::json!({ "unix_us": crate::upstream::timer::unix_us() }).to_string(),
         ),
         (&Method::GET, "/stats") => json(
             StatusCode::OK,
