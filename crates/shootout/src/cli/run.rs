@@ -8,7 +8,7 @@ use super::{ContenderArgs, DatabaseArgs, JsonArg};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Short phases and one trial per cell (about 10 minutes for the claims' five contenders).
+    /// Short phases and one trial per cell (about 11 minutes for the claims' five contenders once built).
     #[arg(long, conflicts_with = "full")]
     pub quick: bool,
     /// Long phases and five trials per cell.
