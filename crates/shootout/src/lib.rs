@@ -108,6 +108,21 @@ pub async fn run(cli: cli::Cli) -> anyhow::Result<bool> {
     }
 }
 
+/// An error and its causes for the user, each said once: a cause whose
+/// text the message already holds (an error that prints its source) is not
+/// repeated. Both binaries print their errors through it.
+pub fn error_text(e: &anyhow::Error) -> String {
+    let mut out = e.to_string();
+    for cause in e.chain().skip(1) {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+    }
+    out
+}
+
 /// Open files wanted: a contender serving 10,000 connections that each call
 /// the upstream holds 20,000 sockets, the generator 10,000 more.
 const WANTED_OPEN_FILES: u64 = 65_536;

@@ -26,23 +26,8 @@ fn main() -> ExitCode {
                     return ExitCode::SUCCESS;
                 }
             }
-            eprintln!("error: {}", chain(&e));
+            eprintln!("error: {}", shootout::error_text(&e));
             ExitCode::from(2)
         }
     }
-}
-
-/// The error and its causes, each said once: a cause whose text the
-/// message already holds (an error that prints its source) is not
-/// repeated.
-fn chain(e: &anyhow::Error) -> String {
-    let mut out = e.to_string();
-    for cause in e.chain().skip(1) {
-        let text = cause.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-    }
-    out
 }
