@@ -133,3 +133,24 @@ const WANTED_OPEN_FILES: u64 = 65_536;
 fn raise_open_files_limit() {
     sys::raise_open_files_limit(WANTED_OPEN_FILES);
 }
+
+#[cfg(test)]
+mod tests {
+    /// "cannot read X: No such file…" once, not twice; a cause the message
+    /// does not hold is still said.
+    #[test]
+    fn an_error_says_each_cause_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file");
+        let printed_source = anyhow::Error::new(io).context("cannot read x.json: No such file");
+        assert_eq!(
+            super::error_text(&printed_source),
+            "cannot read x.json: No such file"
+        );
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file");
+        let kept_apart = anyhow::Error::new(io).context("cannot read x.json");
+        assert_eq!(
+            super::error_text(&kept_apart),
+            "cannot read x.json: No such file"
+        );
+    }
+}
