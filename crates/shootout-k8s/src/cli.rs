@@ -6,7 +6,7 @@ use clap::{Args, Parser, Subcommand};
 
 use shootout::units::{parse_duration, parse_duration_or_zero, parse_rate};
 
-/// The images on the cluster: which contenders, and where `k8s push` puts
+/// The images on the cluster: which contenders, and where `shootout-k8s push` puts
 /// them.
 #[derive(Debug, Args)]
 pub struct K8sImagesArgs {
@@ -80,7 +80,7 @@ pub enum K8sCommand {
 pub struct K8sPlanArgs {
     #[command(flatten)]
     pub images: K8sImagesArgs,
-    /// The namespace everything goes in (deleted after `k8s run`).
+    /// The namespace everything goes in (deleted after `shootout-k8s run`).
     #[arg(long, default_value = "shootout")]
     pub namespace: String,
     /// Each contender's resources.limits (requests are set equal).
