@@ -10,6 +10,7 @@ use crate::database::Database;
 use crate::remote::{Target, TargetError};
 use crate::report::{self, terminal::Style};
 use crate::suite::claims::Ledger;
+use crate::suite::focus::Focus;
 use crate::suite::runner;
 use crate::suite::scenario::Scenario;
 use crate::suite::scenario::{self, Mode};
@@ -51,7 +52,9 @@ pub async fn run(args: RunArgs) -> anyhow::Result<bool> {
     }
     let (service, generator) = split(&args.common)?;
     let seed = seed_or_clock(args.seed);
-    let estimate = runner::estimate(&scenarios, chosen.len(), mode.trials());
+    let focus = focus(&args, ledger.as_ref(), &scenarios, &chosen, mode);
+    let names: Vec<String> = chosen.iter().map(|c| c.name.clone()).collect();
+    let estimate = runner::estimate(&scenarios, &names, focus.as_ref(), mode.trials());
     eprintln!(
         "shootout: {mode} run: {} scenario(s) × {} contender(s) × {} trial(s); about {} min plus builds",
         scenarios.len(),
@@ -70,6 +73,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<bool> {
         resume: args.resume,
         seed,
         on_scenario_done: Some(tables_as_they_finish(&args.baseline)),
+        focus: focus.clone(),
         setup: Setup {
             service_cpus: service,
             generator_cpus: generator,
@@ -92,7 +96,13 @@ pub async fn run(args: RunArgs) -> anyhow::Result<bool> {
     if results.database.is_none() {
         results.database = database_info;
     }
-    for note in fitted {
+    let focus_note = focus.map(|f| {
+        format!(
+            "quick: each scenario measured only the contenders its checks read ({}); `--contenders` measures the whole matrix",
+            f.describe().join("; ")
+        )
+    });
+    for note in fitted.into_iter().chain(focus_note) {
         if !results.notes.contains(&note) {
             results.notes.push(note);
         }
@@ -141,6 +151,30 @@ fn choose(
         names.push(&t.name);
     }
     Ok(chosen)
+}
+
+/// A quick run's focus: in each scenario, the contenders the ledger's
+/// checks on it read (`suite::focus`), unless `--contenders` chose them.
+fn focus(
+    args: &RunArgs,
+    ledger: Option<&Ledger>,
+    scenarios: &[Scenario],
+    chosen: &[Contender],
+    mode: Mode,
+) -> Option<Focus> {
+    if mode != Mode::Quick || !args.contenders.is_empty() {
+        return None;
+    }
+    let names: Vec<String> = chosen.iter().map(|c| c.name.clone()).collect();
+    let focus = Focus::from_ledger(ledger?, scenarios, &names);
+    let (kept, all) = focus.cells(names.len());
+    if kept < all {
+        eprintln!(
+            "shootout: --quick measures in each scenario the contenders its checks read: {kept} of {all} cells per trial (--contenders {} for all of them)",
+            names.join(",")
+        );
+    }
+    Some(focus)
 }
 
 /// Keeps the scenarios `--scenarios` names (every one when empty); an

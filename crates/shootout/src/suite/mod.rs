@@ -5,6 +5,7 @@
 mod admission;
 pub mod claims;
 pub mod compare;
+pub mod focus;
 pub mod machine;
 pub mod measure;
 pub mod metric;

@@ -7,6 +7,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use super::focus::Focus;
 use super::machine::{Machine, now_rfc3339};
 use super::progress::{RunProgress, UNKNOWN_TRIAL, expected};
 use super::results::{CellResult, Results, SCHEMA, ScenarioResult, Trial};
@@ -30,6 +31,18 @@ pub struct Options {
     /// Told each scenario's result as soon as its last cell is done (`run`
     /// prints its table then: the first result in minutes, not at the end).
     pub on_scenario_done: Option<ScenarioDone>,
+    /// A quick run's cells: per scenario, the contenders its checks read
+    /// (`None`: the whole matrix).
+    pub focus: Option<Focus>,
+}
+
+impl Options {
+    /// Whether the focus keeps `subject`'s cell in `scenario`.
+    fn in_focus(&self, scenario: &Scenario, subject: &Subject) -> bool {
+        self.focus
+            .as_ref()
+            .is_none_or(|f| f.measures(&scenario.name, subject.name()))
+    }
 }
 
 /// What to do with a finished scenario's result.
@@ -141,14 +154,27 @@ pub fn fit_to_machine(scenarios: &mut [Scenario], open_files: u64) -> Vec<String
     notes
 }
 
-/// Seconds the run is expected to take, for the estimate printed before it starts.
-pub fn estimate(scenarios: &[Scenario], contenders: usize, trials: usize) -> Duration {
-    let per_cell: Duration = scenarios
+/// Seconds the run is expected to take, for the estimate printed before it
+/// starts: `contenders` in every scenario the focus does not narrow.
+pub fn estimate(
+    scenarios: &[Scenario],
+    contenders: &[String],
+    focus: Option<&Focus>,
+    trials: usize,
+) -> Duration {
+    let cells: Duration = scenarios
         .iter()
-        .map(|s| expected(s).unwrap_or(UNKNOWN_TRIAL) * trial::trials(&s.kind, trials) as u32)
+        .map(|s| {
+            let measured = contenders
+                .iter()
+                .filter(|c| focus.is_none_or(|f| f.measures(&s.name, c)))
+                .count();
+            expected(s).unwrap_or(UNKNOWN_TRIAL)
+                * (trial::trials(&s.kind, trials) * measured) as u32
+        })
         .sum();
     // Admission: build (when current) and verification, about 5 s each.
-    per_cell * contenders as u32 + Duration::from_secs(5) * contenders as u32
+    cells + Duration::from_secs(5) * contenders.len() as u32
 }
 
 /// Runs everything; returns the results (also saved under `opts.out`).
@@ -170,7 +196,9 @@ pub async fn run(opts: &Options) -> anyhow::Result<Results> {
     for scenario in &opts.scenarios {
         for trial in 0..trial::trials(&scenario.kind, results.trials) {
             for (position, subject) in rotation(&ready, trial).iter().enumerate() {
-                if takes_part(scenario, subject, &results).is_err() {
+                if !opts.in_focus(scenario, subject)
+                    || takes_part(scenario, subject, &results).is_err()
+                {
                     continue;
                 }
                 if results.has_trial(&scenario.name, subject.name(), trial) {
@@ -238,7 +266,7 @@ fn add_scenarios(opts: &Options, results: &mut Results) {
 /// Says (and notes) which subjects a scenario does not measure, and why.
 fn note_absent(opts: &Options, ready: &[Subject], results: &mut Results) {
     for s in &opts.scenarios {
-        for p in ready {
+        for p in ready.iter().filter(|p| opts.in_focus(s, p)) {
             if let Err(why) = takes_part(s, p, results) {
                 eprintln!("shootout: {why}");
                 results.note(why);
@@ -263,7 +291,7 @@ fn plan_progress(opts: &Options, ready: &[Subject], results: &Results) -> RunPro
     for scenario in &opts.scenarios {
         let taking_part: Vec<&Subject> = ready
             .iter()
-            .filter(|p| takes_part(scenario, p, results).is_ok())
+            .filter(|p| opts.in_focus(scenario, p) && takes_part(scenario, p, results).is_ok())
             .collect();
         let cell_trials = trial::trials(&scenario.kind, trials);
         progress.total += cell_trials * taking_part.len();

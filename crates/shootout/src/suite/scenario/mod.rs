@@ -154,6 +154,10 @@ pub struct Scenario {
     /// (`limits = "cpu=500m,memory=128Mi"`); they win over `run --limits`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limits: Option<crate::supervise::limits::Limits>,
+    /// A quick run measures every contender here, not only those the
+    /// ledger names on it (`quick_contenders = "all"`; see `suite::focus`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub quick_every_contender: bool,
     pub file: PathBuf,
     pub warmup: Duration,
     pub duration: Duration,
@@ -181,6 +185,7 @@ impl Scenario {
             claims: Vec::new(),
             database: false,
             limits: None,
+            quick_every_contender: false,
             file: PathBuf::new(),
             warmup: Duration::from_secs(1),
             duration: Duration::from_secs(1),

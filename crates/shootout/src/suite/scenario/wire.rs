@@ -27,6 +27,9 @@ pub(super) struct Wire {
     #[serde(default)]
     pub(super) database: bool,
     pub(super) limits: Option<String>,
+    /// `"all"`: a quick run measures every contender here, not only the
+    /// ones the ledger's checks on this scenario name (`"claimed"`).
+    pub(super) quick_contenders: Option<String>,
     #[serde(default)]
     pub(super) requests: Vec<WireRequest>,
     pub(super) load: Option<WireLoad>,
@@ -166,7 +169,17 @@ pub(super) fn validate(w: Wire, path: &Path, mode: Mode) -> Result<Scenario, Inv
         .map(|(i, r)| request(i, r))
         .collect::<Result<Vec<_>, _>>()?;
     let kind = kind(&w, requests, mode)?;
+    let quick_every_contender = match w.quick_contenders.as_deref() {
+        None | Some("claimed") => false,
+        Some("all") => true,
+        Some(other) => {
+            return Err(
+                format!("quick_contenders = {other:?}: want \"claimed\" or \"all\"").into(),
+            );
+        }
+    };
     Ok(Scenario {
+        quick_every_contender,
         name: w.name,
         description: w.description,
         claims: w.claims,
