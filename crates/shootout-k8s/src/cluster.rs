@@ -23,7 +23,7 @@ const POLL: Duration = Duration::from_secs(2);
 
 /// How `k8s run` runs.
 #[derive(Debug, Clone)]
-pub struct Options {
+pub struct Settings {
     pub plan: Plan,
     /// Where each contender's merged result and its shards go.
     pub out: PathBuf,
@@ -38,7 +38,7 @@ pub struct Options {
 
 /// One contender's outcome.
 #[derive(Debug)]
-pub struct Outcome {
+pub struct ContenderRun {
     pub contender: String,
     /// The merged load, or why there is none.
     pub result: Result<LoadReport, String>,
@@ -225,7 +225,7 @@ fn write_json(path: &Path, value: &impl serde::Serialize) -> anyhow::Result<()> 
 }
 
 /// One contender: verification, then its shards, merged.
-async fn measure(client: &Client, opts: &Options, contender: &str) -> Result<LoadReport, String> {
+async fn measure(client: &Client, opts: &Settings, contender: &str) -> Result<LoadReport, String> {
     let ns = &opts.plan.namespace;
     let first = render::contender_jobs(&opts.plan, contender);
     eprintln!("shootout: verifying {contender} in the cluster…");
@@ -258,7 +258,7 @@ async fn measure(client: &Client, opts: &Options, contender: &str) -> Result<Loa
 }
 
 /// The whole run.
-pub async fn run(opts: &Options) -> anyhow::Result<Vec<Outcome>> {
+pub async fn run(opts: &Settings) -> anyhow::Result<Vec<ContenderRun>> {
     let client = Client::try_default().await.map_err(|e| {
         anyhow::anyhow!("no Kubernetes cluster to talk to: {e}\nhint: kubectl config current-context should name one (KUBECONFIG is read)")
     })?;
@@ -282,7 +282,7 @@ pub async fn run(opts: &Options) -> anyhow::Result<Vec<Outcome>> {
             if let Err(e) = &result {
                 eprintln!("shootout: {contender}: {e}");
             }
-            outcomes.push(Outcome {
+            outcomes.push(ContenderRun {
                 contender: contender.clone(),
                 result,
             });

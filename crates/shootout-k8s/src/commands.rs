@@ -263,7 +263,7 @@ fn render(args: &K8sRenderArgs) -> anyhow::Result<bool> {
 
 async fn run(args: &K8sRunArgs) -> anyhow::Result<bool> {
     let plan = plan(&args.plan, 0.0)?;
-    let opts = cluster::Options {
+    let opts = cluster::Settings {
         plan,
         out: args.out.clone(),
         lead: args.lead,

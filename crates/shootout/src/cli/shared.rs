@@ -49,13 +49,13 @@ pub struct DatabaseArgs {
 
 impl DatabaseArgs {
     /// The database to use, or `None` with --no-database.
-    pub fn plan(&self) -> Option<crate::database::Plan> {
+    pub fn plan(&self) -> Option<crate::database::Choice> {
         if self.no_database {
             return None;
         }
         Some(match &self.database_url {
-            Some(url) => crate::database::Plan::External(url.clone()),
-            None => crate::database::Plan::Managed(self.postgres),
+            Some(url) => crate::database::Choice::External(url.clone()),
+            None => crate::database::Choice::Managed(self.postgres),
         })
     }
 }

@@ -12,7 +12,7 @@ pub fn generate(doc: SchemaDoc) -> String {
     let schema = match doc {
         SchemaDoc::Results => schema_for!(crate::suite::results::Results),
         SchemaDoc::Load => schema_for!(crate::load::LoadReport),
-        SchemaDoc::Verify => schema_for!(crate::verify::report::VerifyReport),
+        SchemaDoc::Verify => schema_for!(crate::verify::outcome::VerifyReport),
         SchemaDoc::Torture => schema_for!(Vec<crate::torture::Scorecard>),
         SchemaDoc::Coldstart => schema_for!(Vec<crate::ops::coldstart::Coldstart>),
         SchemaDoc::Footprint => schema_for!(Vec<crate::ops::footprint::Footprint>),

@@ -10,7 +10,7 @@ use crate::database::Database;
 use crate::gate::{self, Launch, Prepared};
 use crate::remote::Target;
 use crate::supervise::CpuSet;
-use crate::verify::report::{ContenderVerdict, Outcome, SCHEMA, VerifyReport};
+use crate::verify::outcome::{ContenderVerdict, SCHEMA, VerifyOutcome, VerifyReport};
 use crate::verify::{Failure, Group};
 
 pub async fn verify(args: VerifyArgs) -> anyhow::Result<bool> {
@@ -67,7 +67,7 @@ fn print_report(
     Ok(report.success(ci))
 }
 
-fn verdict(c: &Contender, outcome: Outcome) -> ContenderVerdict {
+fn verdict(c: &Contender, outcome: VerifyOutcome) -> ContenderVerdict {
     ContenderVerdict {
         name: c.name.clone(),
         language: c.language.clone(),
@@ -95,12 +95,12 @@ async fn verify_contender(
     ci: bool,
     database: Option<&Database>,
 ) -> anyhow::Result<Vec<ContenderVerdict>> {
-    let mut v = verdict(contender, Outcome::Error);
+    let mut v = verdict(contender, VerifyOutcome::Error);
     let prepared = match gate::prepare(contender).await {
         Ok(p) => p,
         Err(e) => {
             if e.is_missing_toolchain() && !ci {
-                v.outcome = Outcome::Skipped;
+                v.outcome = VerifyOutcome::Skipped;
             }
             v.hint = e.hint().map(str::to_owned);
             v.reason = Some(e.to_string());
@@ -192,9 +192,9 @@ async fn check_mode(
         started.elapsed().as_secs_f64()
     );
     v.outcome = if failures.is_empty() {
-        Outcome::Passed
+        VerifyOutcome::Passed
     } else {
-        Outcome::Failed
+        VerifyOutcome::Failed
     };
     v.groups = groups;
     v.failures = failures;
@@ -213,9 +213,9 @@ async fn verify_targets(args: &VerifyArgs, seed: u64, ci: bool) -> anyhow::Resul
             language: "remote".to_owned(),
             framework: target.url.clone(),
             outcome: if checked.failures.is_empty() {
-                Outcome::Passed
+                VerifyOutcome::Passed
             } else {
-                Outcome::Failed
+                VerifyOutcome::Failed
             },
             reason: None,
             hint: None,

@@ -91,7 +91,7 @@ pub enum DatabaseError {
 
 /// Which database a run uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Plan {
+pub enum Choice {
     /// A private server shootout starts and removes.
     Managed(Source),
     /// An existing server; shootout creates its own schema there and drops it.
@@ -130,10 +130,10 @@ pub struct Database {
 impl Database {
     /// Starts (or connects to) the database and applies the schema. A
     /// private server runs on `cpus` (the generator's side of the machine).
-    pub async fn start(plan: &Plan, cpus: Option<&CpuSet>) -> Result<Self, DatabaseError> {
+    pub async fn start(plan: &Choice, cpus: Option<&CpuSet>) -> Result<Self, DatabaseError> {
         let (admin_url, keeper, source) = match plan {
-            Plan::External(url) => (url.clone(), None, "external".to_owned()),
-            Plan::Managed(source) => {
+            Choice::External(url) => (url.clone(), None, "external".to_owned()),
+            Choice::Managed(source) => {
                 let found = {
                     let source = *source;
                     tokio::task::spawn_blocking(move || binaries::Binaries::find(source))

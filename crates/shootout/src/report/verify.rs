@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use super::Render;
 use crate::verify::Group;
-use crate::verify::report::{Outcome, VerifyReport};
+use crate::verify::outcome::{VerifyOutcome, VerifyReport};
 
 impl Render for VerifyReport {
     fn terminal(&self) -> String {
@@ -36,10 +36,10 @@ fn render(report: &VerifyReport) -> String {
         }
         let checks: usize = v.groups.iter().map(|g| g.passed + g.failed).sum();
         row.push(match v.outcome {
-            Outcome::Passed => format!("PASS ({checks} checks)"),
-            Outcome::Failed => format!("FAIL ({} of {checks} checks)", v.failures.len()),
-            Outcome::Skipped => "SKIPPED".to_owned(),
-            Outcome::Error => "ERROR".to_owned(),
+            VerifyOutcome::Passed => format!("PASS ({checks} checks)"),
+            VerifyOutcome::Failed => format!("FAIL ({} of {checks} checks)", v.failures.len()),
+            VerifyOutcome::Skipped => "SKIPPED".to_owned(),
+            VerifyOutcome::Error => "ERROR".to_owned(),
         });
         rows.push(row);
     }
@@ -85,9 +85,9 @@ fn render(report: &VerifyReport) -> String {
     out
 }
 
-fn marker(outcome: Outcome) -> &'static str {
+fn marker(outcome: VerifyOutcome) -> &'static str {
     match outcome {
-        Outcome::Skipped => "skipped",
+        VerifyOutcome::Skipped => "skipped",
         _ => "error:",
     }
 }

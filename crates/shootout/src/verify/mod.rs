@@ -8,7 +8,7 @@ pub mod checker;
 pub mod concurrency;
 pub mod database;
 pub mod orders;
-pub mod report;
+pub mod outcome;
 
 use std::net::SocketAddr;
 

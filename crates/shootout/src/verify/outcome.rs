@@ -15,7 +15,7 @@ pub const SCHEMA: &str = "shootout.verify/1";
 /// How verification of one contender ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
-pub enum Outcome {
+pub enum VerifyOutcome {
     /// Every check passed.
     Passed,
     /// At least one contract rule is broken.
@@ -32,7 +32,7 @@ pub struct ContenderVerdict {
     pub name: String,
     pub language: String,
     pub framework: String,
-    pub outcome: Outcome,
+    pub outcome: VerifyOutcome,
     /// Why it was skipped or errored.
     pub reason: Option<String>,
     /// What the user can do about it.
@@ -65,9 +65,9 @@ impl VerifyReport {
     /// Whether the run should exit zero.
     pub fn success(&self, ci: bool) -> bool {
         self.contenders.iter().all(|v| match v.outcome {
-            Outcome::Passed => true,
-            Outcome::Skipped => !ci,
-            Outcome::Failed | Outcome::Error => false,
+            VerifyOutcome::Passed => true,
+            VerifyOutcome::Skipped => !ci,
+            VerifyOutcome::Failed | VerifyOutcome::Error => false,
         })
     }
 }
