@@ -7,6 +7,8 @@
 
 use std::io;
 
+pub mod uring;
+
 /// Signals shootout sends to process groups.
 pub use libc::{SIGHUP, SIGINT, SIGKILL, SIGTERM};
 
@@ -178,6 +180,20 @@ pub fn set_timer_slack_1us() {
     unsafe {
         libc::prctl(libc::PR_SET_TIMERSLACK, 1000 as libc::c_ulong);
     }
+}
+
+/// `--quiet`: points this process's stderr (fd 2, inherited by what it
+/// starts) at /dev/null and returns a handle on the stderr it had, for the
+/// one error that ends the command.
+pub fn silence_stderr() -> io::Result<std::fs::File> {
+    use std::os::fd::{AsFd, AsRawFd};
+    let original = io::stderr().as_fd().try_clone_to_owned()?;
+    let null = std::fs::OpenOptions::new().write(true).open("/dev/null")?;
+    // SAFETY: dup2 on two descriptors this process owns; fd 2 is replaced atomically.
+    if unsafe { libc::dup2(null.as_raw_fd(), 2) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(std::fs::File::from(original))
 }
 
 /// The effective user id (0: root).

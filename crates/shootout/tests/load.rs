@@ -14,10 +14,10 @@ use std::time::{Duration, Instant};
 use common::fixture_server::Fixture;
 use common::{eventually, shootout, text};
 use shootout::load::request::Check;
-use shootout::load::{self, LoadConfig, LoadReport, Mix, Model, Stop, Target, Template};
+use shootout::load::{self, Io, LoadConfig, LoadReport, Mix, Model, Stop, Target, Template};
 use shootout::upstream::{self, Upstream};
 
-fn config(url: &str, model: Model, stop: Stop) -> LoadConfig {
+fn config(io: Io, url: &str, model: Model, stop: Stop) -> LoadConfig {
     LoadConfig {
         target: Target::parse(url).unwrap(),
         mix: Mix::single(Template::fixed(
@@ -37,15 +37,52 @@ fn config(url: &str, model: Model, stop: Stop) -> LoadConfig {
         progress: false,
         shard: None,
         start_at: None,
+        io,
     }
 }
 
 fn run(config: LoadConfig) -> LoadReport {
-    load::run(config, Arc::new(AtomicBool::new(false))).unwrap()
+    let io = config.io;
+    let report = load::run(config, Arc::new(AtomicBool::new(false))).unwrap();
+    assert_eq!(report.io, Some(io), "the report names the path that ran");
+    report
 }
 
-#[test]
-fn open_model_sends_at_the_requested_rate() {
+/// Every test below runs twice, once per I/O path (`--io uring|epoll`).
+macro_rules! on_both_paths {
+    ($($test:ident),* $(,)?) => {
+        mod uring {
+            $(#[test]
+            fn $test() {
+                if let Some(why) = shootout::sys::uring::unavailable() {
+                    eprintln!("io_uring unavailable here ({why}): not tested");
+                    return;
+                }
+                super::$test(super::Io::Uring)
+            })*
+        }
+        mod epoll {
+            $(#[test]
+            fn $test() {
+                super::$test(super::Io::Epoll)
+            })*
+        }
+    };
+}
+
+on_both_paths!(
+    open_model_sends_at_the_requested_rate,
+    closed_model_throughput_excludes_the_drain_after_the_window,
+    fractional_and_low_rates_keep_their_schedule,
+    a_stall_shows_in_corrected_latency_but_not_in_service_time,
+    verification_failures_are_counted,
+    each_error_kind_is_counted,
+    keep_alive_reuses_connections_and_no_keepalive_opens_one_per_request,
+    a_target_that_dies_mid_run_ends_the_run_with_partial_results,
+    json_output_matches_its_schema,
+);
+
+fn open_model_sends_at_the_requested_rate(io: Io) {
     // Counted by the server, not by the generator.
     let rt = tokio::runtime::Runtime::new().unwrap();
     let state = Upstream::new(Duration::from_millis(1));
@@ -54,6 +91,7 @@ fn open_model_sends_at_the_requested_rate() {
         .unwrap();
     let url = format!("{}/delay?ms=1&token=rate", server.url());
     let report = run(config(
+        io,
         &url,
         Model::Open {
             rate: 200.0,
@@ -75,8 +113,7 @@ fn open_model_sends_at_the_requested_rate() {
 /// Closed-model throughput is counted on the measured window: answers that
 /// arrive after it (the drain of the last in-flight requests) do not stretch
 /// the window and lower requests per second.
-#[test]
-fn closed_model_throughput_excludes_the_drain_after_the_window() {
+fn closed_model_throughput_excludes_the_drain_after_the_window(io: Io) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let state = Upstream::new(Duration::from_millis(1));
     let server = rt
@@ -87,6 +124,7 @@ fn closed_model_throughput_excludes_the_drain_after_the_window() {
     // 2.4 s, after it.
     let url = format!("{}/delay?ms=1200&token=drain", server.url());
     let mut cfg = config(
+        io,
         &url,
         Model::Closed { connections: 2 },
         Stop::Duration(Duration::from_secs(2)),
@@ -113,11 +151,11 @@ fn closed_model_throughput_excludes_the_drain_after_the_window() {
     );
 }
 
-#[test]
-fn fractional_and_low_rates_keep_their_schedule() {
+fn fractional_and_low_rates_keep_their_schedule(io: Io) {
     let server = Fixture::start();
     // 2.5 requests per second on 4 threads for 2 s: exactly 5 sends (k/rate < 2 s).
     let mut cfg = config(
+        io,
         &server.url("/"),
         Model::Open {
             rate: 2.5,
@@ -131,8 +169,7 @@ fn fractional_and_low_rates_keep_their_schedule() {
     assert_eq!(server.served.load(std::sync::atomic::Ordering::SeqCst), 5);
 }
 
-#[test]
-fn a_stall_shows_in_corrected_latency_but_not_in_service_time() {
+fn a_stall_shows_in_corrected_latency_but_not_in_service_time(io: Io) {
     let server = Fixture::start();
     let start = Instant::now();
     *server.stall.lock().unwrap() = Some((
@@ -142,6 +179,7 @@ fn a_stall_shows_in_corrected_latency_but_not_in_service_time() {
     // Few connections, so requests due during the stall wait for one: the
     // open model charges that wait to latency; the service time does not see it.
     let report = run(config(
+        io,
         &server.url("/"),
         Model::Open {
             rate: 100.0,
@@ -169,10 +207,10 @@ fn a_stall_shows_in_corrected_latency_but_not_in_service_time() {
     assert!(report.schedule.as_ref().unwrap().late > 0);
 }
 
-#[test]
-fn verification_failures_are_counted() {
+fn verification_failures_are_counted(io: Io) {
     let server = Fixture::start();
     let mut cfg = config(
+        io,
         &server.url("/flaky"),
         Model::Closed { connections: 2 },
         Stop::Requests(200),
@@ -195,8 +233,7 @@ fn verification_failures_are_counted() {
     assert!(report.verification.examples[0].contains("got \"no\""));
 }
 
-#[test]
-fn each_error_kind_is_counted() {
+fn each_error_kind_is_counted(io: Io) {
     let server = Fixture::start();
     let cases = [
         ("/garbage", "read"),
@@ -206,6 +243,7 @@ fn each_error_kind_is_counted() {
     ];
     for (path, kind) in cases {
         let mut cfg = config(
+            io,
             &server.url(path),
             Model::Closed { connections: 2 },
             Stop::Requests(4),
@@ -222,6 +260,7 @@ fn each_error_kind_is_counted() {
     }
     // Chunked responses are read correctly.
     let report = run(config(
+        io,
         &server.url("/chunked"),
         Model::Closed { connections: 2 },
         Stop::Requests(50),
@@ -229,11 +268,11 @@ fn each_error_kind_is_counted() {
     assert_eq!((report.completed, report.errors), (50, 0));
 }
 
-#[test]
-fn keep_alive_reuses_connections_and_no_keepalive_opens_one_per_request() {
+fn keep_alive_reuses_connections_and_no_keepalive_opens_one_per_request(io: Io) {
     use std::sync::atomic::Ordering;
     let server = Fixture::start();
     let report = run(config(
+        io,
         &server.url("/"),
         Model::Closed { connections: 2 },
         Stop::Requests(50),
@@ -248,6 +287,7 @@ fn keep_alive_reuses_connections_and_no_keepalive_opens_one_per_request() {
 
     let server = Fixture::start();
     let mut cfg = config(
+        io,
         &server.url("/"),
         Model::Closed { connections: 2 },
         Stop::Requests(50),
@@ -262,8 +302,7 @@ fn keep_alive_reuses_connections_and_no_keepalive_opens_one_per_request() {
     );
 }
 
-#[test]
-fn a_target_that_dies_mid_run_ends_the_run_with_partial_results() {
+fn a_target_that_dies_mid_run_ends_the_run_with_partial_results(io: Io) {
     let mut server = Fixture::start();
     let url = server.url("/");
     // Killed once the run is under way: after it has had answers.
@@ -278,6 +317,7 @@ fn a_target_that_dies_mid_run_ends_the_run_with_partial_results() {
     });
     let started = Instant::now();
     let report = run(config(
+        io,
         &url,
         Model::Closed { connections: 4 },
         Stop::Duration(Duration::from_secs(30)),
@@ -302,7 +342,7 @@ fn a_target_that_dies_mid_run_ends_the_run_with_partial_results() {
 
 #[test]
 fn bad_arguments_get_clear_errors() {
-    let cases: [(&[&str], &str); 7] = [
+    let cases: [(&[&str], &str); 8] = [
         (
             &["http://127.0.0.1:9/", "--rate", "0"],
             "rate must be a positive number",
@@ -328,6 +368,10 @@ fn bad_arguments_get_clear_errors() {
             &["http://127.0.0.1:9/", "-c", "0"],
             "connections must be at least 1",
         ),
+        (
+            &["http://127.0.0.1:9/", "--io", "kqueue"],
+            "want uring, epoll or auto",
+        ),
     ];
     for (args, message) in cases {
         let out = shootout().arg("load").args(args).output().unwrap();
@@ -340,8 +384,7 @@ fn bad_arguments_get_clear_errors() {
     }
 }
 
-#[test]
-fn json_output_matches_its_schema() {
+fn json_output_matches_its_schema(io: Io) {
     let server = Fixture::start();
     let out = shootout()
         .args([
@@ -355,6 +398,8 @@ fn json_output_matches_its_schema() {
             "500ms",
             "--rate",
             "50",
+            "--io",
+            io.name(),
             "--json",
         ])
         .output()
@@ -376,6 +421,7 @@ fn json_output_matches_its_schema() {
     );
     let report: LoadReport = serde_json::from_value(value).unwrap();
     assert_eq!(report.schema, "shootout.load/1");
+    assert_eq!(report.io, Some(io));
     assert_eq!(report.latency.percentiles.len(), 17);
     let timeline = &report.timeline;
     assert!(

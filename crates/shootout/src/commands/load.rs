@@ -79,6 +79,7 @@ pub async fn load(args: LoadArgs) -> anyhow::Result<bool> {
         progress: !args.output.json,
         shard: args.shard,
         start_at,
+        io: args.io,
     };
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let flag = stop.clone();

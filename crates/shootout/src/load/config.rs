@@ -121,6 +121,61 @@ fn from_secs<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Erro
     Duration::try_from_secs_f64(s).map_err(serde::de::Error::custom)
 }
 
+/// How the workers talk to the kernel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Io {
+    /// io_uring where the kernel allows it, epoll otherwise (decided at start).
+    #[default]
+    Auto,
+    /// io_uring: one system call submits and reaps a whole batch of
+    /// connections' sends and receives.
+    Uring,
+    /// epoll through tokio: one `sendto` and one `recvfrom` per request.
+    Epoll,
+}
+
+impl Io {
+    pub fn name(self) -> &'static str {
+        match self {
+            Io::Auto => "auto",
+            Io::Uring => "uring",
+            Io::Epoll => "epoll",
+        }
+    }
+
+    /// The path to run: `Auto` becomes io_uring when this kernel allows it;
+    /// io_uring asked for where it is unavailable is an error.
+    pub fn resolve(self) -> Result<Io, ConfigError> {
+        match self {
+            Io::Epoll => Ok(Io::Epoll),
+            Io::Auto => Ok(match crate::sys::uring::unavailable() {
+                None => Io::Uring,
+                Some(_) => Io::Epoll,
+            }),
+            Io::Uring => match crate::sys::uring::unavailable() {
+                None => Ok(Io::Uring),
+                Some(why) => Err(ConfigError::Invalid(format!(
+                    "--io uring: {why}; use --io epoll"
+                ))),
+            },
+        }
+    }
+}
+
+impl FromStr for Io {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "auto" => Ok(Io::Auto),
+            "uring" | "io_uring" => Ok(Io::Uring),
+            "epoll" => Ok(Io::Epoll),
+            _ => Err(format!("--io {s:?}: want uring, epoll or auto")),
+        }
+    }
+}
+
 /// A complete, validated load run.
 #[derive(Debug, Clone)]
 pub struct LoadConfig {
@@ -147,6 +202,8 @@ pub struct LoadConfig {
     /// Wait until this wall-clock time (seconds since the Unix epoch)
     /// before starting, so that shards on other hosts start together.
     pub start_at: Option<f64>,
+    /// io_uring or epoll (`Auto` is resolved when the run starts).
+    pub io: Io,
 }
 
 impl LoadConfig {

@@ -41,7 +41,7 @@ pub struct Conn {
     len: usize,
 }
 
-fn classify(e: &std::io::Error) -> ErrorKind {
+pub(super) fn classify(e: &std::io::Error) -> ErrorKind {
     match e.kind() {
         IoKind::ConnectionReset | IoKind::BrokenPipe | IoKind::ConnectionAborted => {
             ErrorKind::Reset
@@ -51,22 +51,22 @@ fn classify(e: &std::io::Error) -> ErrorKind {
     }
 }
 
-enum Framing {
+pub(super) enum Framing {
     Length(usize),
     Chunked,
     UntilClose,
     Empty,
 }
 
-struct Head {
-    status: u16,
-    len: usize,
-    framing: Framing,
-    close: bool,
+pub(super) struct Head {
+    pub status: u16,
+    pub len: usize,
+    pub framing: Framing,
+    pub close: bool,
 }
 
 /// The response head in `buf`, if complete.
-fn parse_head(buf: &[u8], head_only: bool) -> Result<Option<Head>, ErrorKind> {
+pub(super) fn parse_head(buf: &[u8], head_only: bool) -> Result<Option<Head>, ErrorKind> {
     let mut headers = [httparse::EMPTY_HEADER; 32];
     let mut resp = httparse::Response::new(&mut headers);
     let len = match resp.parse(buf) {

@@ -7,10 +7,12 @@
 pub mod clock;
 pub mod config;
 pub mod conn;
+pub mod parse;
 pub mod record;
 pub mod report;
 pub mod request;
 pub mod shard;
+mod uring;
 pub mod worker;
 
 use std::io::{IsTerminal, Write};
@@ -19,7 +21,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-pub use config::{ConfigError, LoadConfig, Model, Stop, Target};
+pub use config::{ConfigError, Io, LoadConfig, Model, Stop, Target};
 pub use report::LoadReport;
 pub use request::{Body, Mix, Template};
 
@@ -64,8 +66,9 @@ fn wait_until(at: f64, stop: &AtomicBool) {
 
 /// Runs a load test to completion on worker threads and returns its report.
 /// Setting `stop` ends it early with the figures so far.
-pub fn run(config: LoadConfig, stop: Arc<AtomicBool>) -> Result<LoadReport, LoadError> {
+pub fn run(mut config: LoadConfig, stop: Arc<AtomicBool>) -> Result<LoadReport, LoadError> {
     config.validate()?;
+    config.io = config.io.resolve()?;
     let addr = config.target.addr;
     std::net::TcpStream::connect_timeout(&addr, config.timeout.min(Duration::from_secs(5)))
         .map_err(|source| LoadError::Unreachable { addr, source })?;
@@ -236,6 +239,7 @@ fn build_report(
         timeout_s: config.timeout.as_secs_f64(),
         keepalive: config.keepalive,
         threads: workers,
+        io: Some(config.io),
         cpus: config.cpus.as_ref().map(ToString::to_string),
         elapsed_s: secs,
         completed,

@@ -9,7 +9,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::clock::ClockOffset;
-use super::config::{Model, Shard, Stop};
+use super::config::{Io, Model, Shard, Stop};
 use super::record::TimelinePoint;
 
 /// Version of the JSON document.
@@ -127,6 +127,10 @@ pub struct LoadReport {
     pub keepalive: bool,
     /// Worker threads used.
     pub threads: usize,
+    /// The generator's I/O path: `uring` or `epoll` (absent in reports
+    /// from before the choice existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub io: Option<Io>,
     /// CPUs the workers were pinned to, if pinned.
     pub cpus: Option<String>,
     /// Measured window, seconds (warm-up excluded).

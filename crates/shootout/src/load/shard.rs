@@ -388,6 +388,7 @@ pub(crate) mod tests {
             progress: false,
             shard: Some("0/2".parse().unwrap()),
             start_at: None,
+            io: crate::load::Io::default(),
         };
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         crate::load::run(config, stop).unwrap()

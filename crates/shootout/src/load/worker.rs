@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{Mutex, mpsc};
 
 use super::config::{LoadConfig, Model, Stop};
-use super::conn::Conn;
+use super::conn::{Conn, Reply};
 use super::record::{ErrorKind, Recorder, SecondSample};
 use super::request::Builder;
 
@@ -68,7 +68,7 @@ impl Shared {
     }
 
     /// May a request intended at `at` still be sent?
-    fn may_send(&self, at: Instant) -> bool {
+    pub(super) fn may_send(&self, at: Instant) -> bool {
         if self.stop.load(Ordering::Relaxed) {
             return false;
         }
@@ -109,14 +109,17 @@ pub struct WorkerSpec {
     pub reports: Sender<Report>,
 }
 
-struct Ctx {
-    spec: WorkerSpec,
-    builder: RefCell<Builder>,
-    recorder: RefCell<Recorder>,
+pub(super) struct Ctx {
+    pub spec: WorkerSpec,
+    pub builder: RefCell<Builder>,
+    pub recorder: RefCell<Recorder>,
 }
 
 /// Runs one worker to completion on the calling thread.
 pub fn run(spec: WorkerSpec) {
+    if spec.config.io == super::Io::Uring {
+        return run_uring(spec);
+    }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -128,6 +131,17 @@ pub fn run(spec: WorkerSpec) {
             return;
         }
     };
+    let ctx = Rc::new(new_ctx(spec));
+    let local = tokio::task::LocalSet::new();
+    local.block_on(&runtime, drive(ctx.clone()));
+    let recorder = std::mem::take(&mut *ctx.recorder.borrow_mut());
+    let _ = ctx
+        .spec
+        .reports
+        .send(Report::Done(Box::new(Outcome { recorder })));
+}
+
+fn new_ctx(spec: WorkerSpec) -> Ctx {
     let seed = 0x5EED_0000 + spec.index as u64;
     let builder = Builder::new(
         spec.config.mix.clone(),
@@ -135,14 +149,27 @@ pub fn run(spec: WorkerSpec) {
         spec.config.keepalive,
         seed,
     );
-    let ctx = Rc::new(Ctx {
+    Ctx {
         spec,
         builder: RefCell::new(builder),
         recorder: RefCell::new(Recorder::default()),
-    });
-    let local = tokio::task::LocalSet::new();
-    local.block_on(&runtime, drive(ctx.clone()));
-    let recorder = std::mem::take(&mut *ctx.recorder.borrow_mut());
+    }
+}
+
+/// The io_uring path (`super::uring`), on the calling thread.
+fn run_uring(spec: WorkerSpec) {
+    let ctx = new_ctx(spec);
+    if let Err(e) = super::uring::drive(&ctx) {
+        eprintln!(
+            "shootout load: worker {} (io_uring) failed: {e}",
+            ctx.spec.index
+        );
+        ctx.spec.shared.errors.fetch_add(1, Ordering::Relaxed);
+    }
+    let mut recorder = std::mem::take(&mut *ctx.recorder.borrow_mut());
+    if let Some(last) = recorder.finish_timeline() {
+        let _ = ctx.spec.reports.send(Report::Second(last));
+    }
     let _ = ctx
         .spec
         .reports
@@ -244,62 +271,71 @@ fn spawn_schedule(
 }
 
 /// The time since `started`, in microseconds.
-fn since(shared: &Shared, at: Instant) -> u64 {
+pub(super) fn since(shared: &Shared, at: Instant) -> u64 {
     at.saturating_duration_since(shared.started).as_micros() as u64
 }
 
-/// One request on `conn` (connecting first when needed); records the outcome
-/// if `measured`. `intended` is when the request should have gone out.
-async fn request(
-    ctx: &Ctx,
-    conn: &mut Option<Conn>,
-    timer: &mut Pin<Box<tokio::time::Sleep>>,
-    intended: Instant,
+/// A request on its way: what its answer is checked and recorded against.
+pub(super) struct Pending {
+    pub bytes: bytes::Bytes,
+    template: usize,
+    vars: super::request::Vars,
+    pub head: bool,
+    pub keep_body: bool,
+    pub intended: Instant,
     measured: bool,
-) {
+}
+
+/// Prepares the next request of the mix; `intended` is when it should go out.
+pub(super) fn begin(ctx: &Ctx, intended: Instant, measured: bool) -> Pending {
     let shared = &ctx.spec.shared;
     let config = &ctx.spec.config;
-    let (bytes, template, vars, head, keep_body) = {
-        let mut builder = ctx.builder.borrow_mut();
-        let p = builder.next_request();
-        let t = builder.template(p.template);
-        let sample = t.check.is_some() && measured && {
-            let n = shared.completed.load(Ordering::Relaxed);
-            n % config.check_every == 0
-        };
-        let keep = sample || t.capture_id || t.acks.is_some();
-        if let Some(acks) = &t.acks {
-            acks.sent();
-        }
-        (p.bytes, p.template, p.vars, p.head, keep)
+    let mut builder = ctx.builder.borrow_mut();
+    let p = builder.next_request();
+    let t = builder.template(p.template);
+    let sample = t.check.is_some() && measured && {
+        let n = shared.completed.load(Ordering::Relaxed);
+        n % config.check_every == 0
     };
-    let sent = Instant::now();
-    let exchange = async {
-        if conn.is_none() {
-            match Conn::connect(config.target.addr).await {
-                Ok(c) => *conn = Some(c),
-                Err(e) => {
-                    if e.kind() == std::io::ErrorKind::ConnectionRefused {
-                        shared.refused.store(true, Ordering::Relaxed);
-                    }
-                    return Err(ErrorKind::Connect);
-                }
-            }
-        }
-        let c = conn.as_mut().expect("connected above");
-        c.roundtrip(&bytes, head, keep_body).await
-    };
-    let result = with_deadline(timer, sent + config.timeout, exchange).await;
-    let done = Instant::now();
+    let keep_body = sample || t.capture_id || t.acks.is_some();
+    if let Some(acks) = &t.acks {
+        acks.sent();
+    }
+    Pending {
+        bytes: p.bytes,
+        template: p.template,
+        vars: p.vars,
+        head: p.head,
+        keep_body,
+        intended,
+        measured,
+    }
+}
+
+/// Records the outcome of `pending`, sent at `sent` and ended at `done`.
+/// Returns whether the connection may carry another request.
+pub(super) fn finish(
+    ctx: &Ctx,
+    pending: Pending,
+    sent: Instant,
+    done: Instant,
+    result: Result<Reply, ErrorKind>,
+) -> bool {
+    let shared = &ctx.spec.shared;
+    let config = &ctx.spec.config;
+    let Pending {
+        template,
+        vars,
+        intended,
+        measured,
+        ..
+    } = pending;
     match result {
         Ok(reply) => {
             shared.completed.fetch_add(1, Ordering::Relaxed);
             shared
                 .last_response_us
                 .fetch_max(since(shared, done), Ordering::Relaxed);
-            if reply.close || !config.keepalive {
-                *conn = None;
-            }
             let mut builder = ctx.builder.borrow_mut();
             let t = builder.template(template);
             let check = t.check.clone();
@@ -328,18 +364,55 @@ async fn request(
             if let (true, Some(id)) = (capture, id) {
                 builder.capture(id);
             }
+            !reply.close && config.keepalive
         }
         Err(kind) => {
             shared.errors.fetch_add(1, Ordering::Relaxed);
-            *conn = None;
             if measured {
                 ctx.recorder.borrow_mut().error(kind);
             }
-            if kind == ErrorKind::Connect {
-                // Do not spin on a target that refuses connections.
-                tokio::time::sleep(Duration::from_millis(10)).await;
+            false
+        }
+    }
+}
+
+/// One request on `conn` (connecting first when needed); records the outcome
+/// if `measured`. `intended` is when the request should have gone out.
+async fn request(
+    ctx: &Ctx,
+    conn: &mut Option<Conn>,
+    timer: &mut Pin<Box<tokio::time::Sleep>>,
+    intended: Instant,
+    measured: bool,
+) {
+    let shared = &ctx.spec.shared;
+    let config = &ctx.spec.config;
+    let pending = begin(ctx, intended, measured);
+    let sent = Instant::now();
+    let exchange = async {
+        if conn.is_none() {
+            match Conn::connect(config.target.addr).await {
+                Ok(c) => *conn = Some(c),
+                Err(e) => {
+                    if e.kind() == std::io::ErrorKind::ConnectionRefused {
+                        shared.refused.store(true, Ordering::Relaxed);
+                    }
+                    return Err(ErrorKind::Connect);
+                }
             }
         }
+        let c = conn.as_mut().expect("connected above");
+        c.roundtrip(&pending.bytes, pending.head, pending.keep_body)
+            .await
+    };
+    let result = with_deadline(timer, sent + config.timeout, exchange).await;
+    let connect_failed = matches!(result, Err(ErrorKind::Connect));
+    if !finish(ctx, pending, sent, Instant::now(), result) {
+        *conn = None;
+    }
+    if connect_failed {
+        // Do not spin on a target that refuses connections.
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
 

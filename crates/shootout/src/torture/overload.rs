@@ -71,6 +71,7 @@ fn config(
         progress: false,
         shard: None,
         start_at: None,
+        io: crate::load::Io::default(),
     })
 }
 

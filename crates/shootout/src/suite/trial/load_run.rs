@@ -125,6 +125,7 @@ impl Run<'_> {
             progress: false,
             shard: None,
             start_at: None,
+            io: crate::load::Io::default(),
         })
     }
 

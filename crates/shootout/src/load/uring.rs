@@ -1,0 +1,355 @@
+//! The io_uring worker: the same requests, checks and records as the epoll
+//! path (`worker::begin` / `worker::finish`), driven by one loop that
+//! submits every connection's send and receive of a batch, and waits for
+//! their completions, with a single `io_uring_enter`.
+//!
+//! Clocks are read once per batch: right after the wait returns (the end of
+//! every response completed in it) and right before the next submission (the
+//! start of every request sent with it), so per-request latency is as close
+//! to the kernel's events as on the epoll path, at two clock reads per batch
+//! instead of per request. Timeouts are swept every few milliseconds instead
+//! of arming a timer per request. The open model's schedule is kept in the
+//! loop: the wait ends at the next intended send (1 µs timer slack).
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use super::conn::{Reply, classify};
+use super::parse::{Reader, Step};
+use super::record::ErrorKind;
+use super::worker::{Ctx, Pending, Report, begin, finish};
+use crate::sys::uring::{Completion, Op, Ring};
+
+/// How often requests are checked against their timeout.
+const SWEEP: Duration = Duration::from_millis(10);
+/// Pause before a connection retries after a failed connect.
+const RETRY: Duration = Duration::from_millis(10);
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Phase {
+    /// Ready for a request (connected or not).
+    Free,
+    Connecting,
+    Exchanging,
+    /// Done with its request (closed after an error, or a send not yet
+    /// reported): waits for its operations to end.
+    Settling,
+    /// Waits until this time to retry after a failed connect.
+    Retry(Instant),
+}
+
+struct Slot {
+    phase: Phase,
+    pending: Option<Pending>,
+    sent: Instant,
+    reader: Reader,
+    received: bool,
+    /// The request failed to connect: retry after a pause.
+    connect_failed: bool,
+}
+
+struct Loop<'a> {
+    ctx: &'a Ctx,
+    ring: Ring,
+    slots: Vec<Slot>,
+    free: Vec<usize>,
+    /// Connections waiting to retry a connect.
+    retry: Vec<usize>,
+    /// Connections in `Phase::Settling`.
+    settling: usize,
+    /// Started since the last submission: their send time is stamped then.
+    started: Vec<usize>,
+    in_flight: usize,
+    now: Instant,
+}
+
+/// Runs the worker's connections to the end of the run.
+pub(super) fn drive(ctx: &Ctx) -> std::io::Result<()> {
+    crate::sys::set_timer_slack_1us();
+    let n = ctx.spec.connections;
+    let ring = Ring::new(n, ctx.spec.config.target.addr, 1024)?;
+    let now = Instant::now();
+    let mut lp = Loop {
+        ctx,
+        ring,
+        slots: (0..n)
+            .map(|_| Slot {
+                phase: Phase::Free,
+                pending: None,
+                sent: now,
+                reader: Reader::default(),
+                received: false,
+                connect_failed: false,
+            })
+            .collect(),
+        free: (0..n).rev().collect(),
+        retry: Vec::new(),
+        settling: 0,
+        started: Vec::new(),
+        in_flight: 0,
+        now,
+    };
+    lp.run()
+}
+
+impl Loop<'_> {
+    fn run(&mut self) -> std::io::Result<()> {
+        let shared = self.ctx.spec.shared.clone();
+        let config = self.ctx.spec.config.clone();
+        let rate = match config.model {
+            super::Model::Open { rate, .. } => Some(rate),
+            super::Model::Closed { .. } => None,
+        };
+        // The open model's share of the schedule (see worker::spawn_schedule).
+        let phase = config.shard.map_or(0.0, |s| s.phase());
+        let (mut k, workers) = (self.ctx.spec.index as u64, self.ctx.spec.workers as u64);
+        let mut queue: VecDeque<Instant> = VecDeque::new();
+        let mut sending = true;
+        let mut second = 0u64;
+        let mut next_rotate = shared.measure_from;
+        let mut next_sweep = self.now + SWEEP;
+        let mut completions = Vec::new();
+        loop {
+            self.ring.completions(&mut completions)?;
+            for c in completions.drain(..) {
+                self.complete(c)?;
+            }
+            let now = self.now;
+            while now >= next_rotate {
+                let sample = self.ctx.recorder.borrow_mut().rotate(second);
+                if let (Some(sample), true) = (sample, second > 0) {
+                    let _ = self.ctx.spec.reports.send(Report::Second(sample));
+                }
+                second += 1;
+                next_rotate = shared.measure_from + Duration::from_secs(second);
+            }
+            if now >= next_sweep {
+                self.sweep();
+                next_sweep = now + SWEEP;
+            }
+            let mut next_retry = None::<Instant>;
+            let mut k_retry = 0;
+            while k_retry < self.retry.len() {
+                let i = self.retry[k_retry];
+                match self.slots[i].phase {
+                    Phase::Retry(at) if at > now => {
+                        next_retry = Some(next_retry.map_or(at, |r| r.min(at)));
+                        k_retry += 1;
+                    }
+                    _ => {
+                        self.retry.swap_remove(k_retry);
+                        self.slots[i].phase = Phase::Free;
+                        self.free.push(i);
+                    }
+                }
+            }
+            let mut next_due = None;
+            if sending && shared.stop.load(std::sync::atomic::Ordering::Relaxed) {
+                sending = false;
+            }
+            match rate {
+                None => {
+                    while sending && !self.free.is_empty() {
+                        if !shared.may_send(now) {
+                            sending = false;
+                            break;
+                        }
+                        let i = self.free.pop().expect("not empty");
+                        self.start(i, now, now >= shared.measure_from)?;
+                    }
+                }
+                Some(rate) => {
+                    while sending {
+                        let due =
+                            shared.started + Duration::from_secs_f64((k as f64 + phase) / rate);
+                        if due > now {
+                            next_due = Some(due);
+                            break;
+                        }
+                        if !shared.may_send(due) {
+                            sending = false;
+                            break;
+                        }
+                        queue.push_back(due);
+                        k += workers;
+                    }
+                    while !self.free.is_empty() && sending {
+                        let Some(intended) = queue.pop_front() else {
+                            break;
+                        };
+                        let measured = intended >= shared.measure_from;
+                        let waited = now.saturating_duration_since(intended);
+                        if waited > config.timeout {
+                            // Every connection was busy for longer than the timeout.
+                            if measured {
+                                self.ctx.recorder.borrow_mut().unsent += 1;
+                            }
+                            continue;
+                        }
+                        if measured {
+                            self.ctx.recorder.borrow_mut().sent(waited);
+                        }
+                        let i = self.free.pop().expect("not empty");
+                        self.start(i, intended, measured)?;
+                    }
+                }
+            }
+            if !sending && self.in_flight == 0 && self.settling == 0 {
+                break;
+            }
+            // Everything started in this batch goes out with this submission.
+            let at = Instant::now();
+            for i in self.started.drain(..) {
+                let slot = &mut self.slots[i];
+                slot.sent = at;
+                if rate.is_none() {
+                    if let Some(p) = &mut slot.pending {
+                        p.intended = at;
+                    }
+                }
+            }
+            let mut wake = next_rotate.min(next_sweep);
+            if let Some(d) = next_due {
+                wake = wake.min(d);
+            }
+            if let Some(r) = next_retry {
+                wake = wake.min(r);
+            }
+            self.ring
+                .submit_and_wait(wake.saturating_duration_since(at))?;
+            self.now = Instant::now();
+        }
+        // Whatever the schedule released that no connection took in time.
+        let deadline = shared.send_until;
+        for intended in queue {
+            if intended >= shared.measure_from && deadline.is_none_or(|d| intended < d) {
+                self.ctx.recorder.borrow_mut().unsent += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// Starts a request on free connection `i`, connecting first if needed.
+    fn start(&mut self, i: usize, intended: Instant, measured: bool) -> std::io::Result<()> {
+        let pending = begin(self.ctx, intended, measured);
+        self.in_flight += 1;
+        self.started.push(i);
+        let slot = &mut self.slots[i];
+        slot.reader = Reader::default();
+        slot.received = false;
+        slot.sent = self.now;
+        if self.ring.has_socket(i) {
+            self.ring.send(i, pending.bytes.clone())?;
+            self.ring.recv(i)?;
+            slot.phase = Phase::Exchanging;
+            slot.pending = Some(pending);
+            return Ok(());
+        }
+        slot.pending = Some(pending);
+        match self.ring.connect(i) {
+            Ok(()) => self.slots[i].phase = Phase::Connecting,
+            Err(_) => {
+                self.slots[i].connect_failed = true;
+                self.end(i, Err(ErrorKind::Connect));
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends the request on `i` with `result`, freeing or closing the connection.
+    fn end(&mut self, i: usize, result: Result<Reply, ErrorKind>) {
+        let Some(pending) = self.slots[i].pending.take() else {
+            return;
+        };
+        self.in_flight -= 1;
+        let keep = finish(self.ctx, pending, self.slots[i].sent, self.now, result);
+        if !keep {
+            self.ring.close(i);
+        }
+        self.slots[i].phase = Phase::Settling;
+        self.settling += 1;
+        self.settle(i);
+    }
+
+    /// A connection whose operations have all ended is free again.
+    fn settle(&mut self, i: usize) {
+        let slot = &mut self.slots[i];
+        if slot.phase == Phase::Settling && self.ring.idle(i) {
+            self.settling -= 1;
+            if std::mem::take(&mut slot.connect_failed) {
+                slot.phase = Phase::Retry(self.now + RETRY);
+                self.retry.push(i);
+            } else {
+                slot.phase = Phase::Free;
+                self.free.push(i);
+            }
+        }
+    }
+
+    fn complete(&mut self, c: Completion) -> std::io::Result<()> {
+        let i = c.slot;
+        let phase = self.slots[i].phase;
+        match (c.op, c.result) {
+            (Op::Connect, Ok(_)) if phase == Phase::Connecting => {
+                let bytes = self.slots[i].pending.as_ref().map(|p| p.bytes.clone());
+                if let Some(bytes) = bytes {
+                    self.ring.send(i, bytes)?;
+                    self.ring.recv(i)?;
+                    self.slots[i].phase = Phase::Exchanging;
+                }
+            }
+            (Op::Connect, Err(e)) if phase == Phase::Connecting => {
+                if e.kind() == std::io::ErrorKind::ConnectionRefused {
+                    let shared = &self.ctx.spec.shared;
+                    shared
+                        .refused
+                        .store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+                self.slots[i].connect_failed = true;
+                self.end(i, Err(ErrorKind::Connect));
+            }
+            (Op::Send, Err(e)) if phase == Phase::Exchanging => self.end(i, Err(classify(&e))),
+            (Op::Recv, Err(e)) if phase == Phase::Exchanging => self.end(i, Err(classify(&e))),
+            (Op::Recv, Ok(0)) if phase == Phase::Exchanging => {
+                let received = self.slots[i].received;
+                let result = self.slots[i].reader.eof(received);
+                self.end(i, result);
+            }
+            (Op::Recv, Ok(_)) if phase == Phase::Exchanging => {
+                self.slots[i].received = true;
+                let slot = &mut self.slots[i];
+                let (head, keep) = slot
+                    .pending
+                    .as_ref()
+                    .map_or((false, false), |p| (p.head, p.keep_body));
+                match slot.reader.feed(self.ring.buf(i), head, keep) {
+                    Ok(Step::Done(used, reply)) => {
+                        self.ring.consume(i, used);
+                        self.end(i, Ok(reply));
+                    }
+                    Ok(Step::More(used)) => {
+                        self.ring.consume(i, used);
+                        self.ring.recv(i)?;
+                    }
+                    Err(kind) => self.end(i, Err(kind)),
+                }
+            }
+            _ => {}
+        }
+        self.settle(i);
+        Ok(())
+    }
+
+    /// Ends the requests that have run past the timeout.
+    fn sweep(&mut self) {
+        let timeout = self.ctx.spec.config.timeout;
+        for i in 0..self.slots.len() {
+            let s = &self.slots[i];
+            if matches!(s.phase, Phase::Connecting | Phase::Exchanging)
+                && self.now >= s.sent + timeout
+            {
+                self.end(i, Err(ErrorKind::Timeout));
+            }
+        }
+    }
+}

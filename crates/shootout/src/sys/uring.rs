@@ -1,0 +1,399 @@
+//! A safe io_uring for the load generator: a ring of TCP connection slots to
+//! one address, each with its own send data and receive buffer, owned here so
+//! that no buffer can move or be freed while the kernel may still use it.
+//!
+//! The caller starts operations on a slot (connect, send, receive), then
+//! submits every queued operation and waits with one `io_uring_enter`, and
+//! reads the completions. One system call thus carries the sends and receives
+//! of a whole batch of connections, where epoll needs one `sendto` and one
+//! `recvfrom` per request plus the `epoll_wait`.
+
+use std::io;
+use std::net::{SocketAddr, TcpStream};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::time::{Duration, Instant};
+
+use io_uring::{IoUring, opcode, types};
+
+/// Which operation a completion finishes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Connect,
+    Send,
+    Recv,
+}
+
+impl Op {
+    fn code(self) -> u64 {
+        match self {
+            Op::Connect => 0,
+            Op::Send => 1,
+            Op::Recv => 2,
+        }
+    }
+}
+
+/// A finished operation: for `Recv` the bytes now in [`Ring::buf`]
+/// (0 on end of stream), for `Send` the bytes sent (all of them).
+#[derive(Debug)]
+pub struct Completion {
+    pub slot: usize,
+    pub op: Op,
+    pub result: io::Result<usize>,
+}
+
+#[derive(Debug, Default)]
+struct Slot {
+    sock: Option<TcpStream>,
+    out: bytes::Bytes,
+    /// Bytes of `out` already sent.
+    out_done: usize,
+    buf: Vec<u8>,
+    /// Valid bytes in `buf`.
+    len: usize,
+    connecting: bool,
+    sending: bool,
+    receiving: bool,
+    /// Closed while busy: the socket goes when the last operation completes.
+    closing: bool,
+}
+
+impl Slot {
+    fn busy(&self) -> bool {
+        self.connecting || self.sending || self.receiving
+    }
+}
+
+/// The ring and its slots.
+pub struct Ring {
+    ring: IoUring,
+    /// The target's address; the kernel reads it during a connect, so it
+    /// lives on the heap for the ring's lifetime.
+    addr: Box<libc::sockaddr_storage>,
+    addr_len: libc::socklen_t,
+    family: libc::c_int,
+    slots: Vec<Slot>,
+}
+
+impl std::fmt::Debug for Ring {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ring")
+            .field("slots", &self.slots.len())
+            .finish()
+    }
+}
+
+/// Why io_uring cannot be used here, or `None` when it can: the kernel may
+/// lack it, forbid it (`kernel.io_uring_disabled`, seccomp in containers) or
+/// lack one of the operations the generator needs.
+pub fn unavailable() -> Option<String> {
+    let ring = match IoUring::new(8) {
+        Ok(r) => r,
+        Err(e) => return Some(format!("io_uring_setup failed: {e}")),
+    };
+    if !ring.params().is_feature_ext_arg() {
+        return Some("the kernel's io_uring has no timed wait (IORING_FEAT_EXT_ARG, 5.11)".into());
+    }
+    let mut probe = io_uring::Probe::new();
+    if let Err(e) = ring.submitter().register_probe(&mut probe) {
+        return Some(format!("io_uring probe failed: {e}"));
+    }
+    for (code, name) in [
+        (opcode::Connect::CODE, "connect"),
+        (opcode::Send::CODE, "send"),
+        (opcode::Recv::CODE, "recv"),
+    ] {
+        if !probe.is_supported(code) {
+            return Some(format!("the kernel's io_uring has no {name}"));
+        }
+    }
+    None
+}
+
+fn sockaddr(addr: SocketAddr) -> (Box<libc::sockaddr_storage>, libc::socklen_t, libc::c_int) {
+    // SAFETY: sockaddr_storage is plain data, valid when zeroed, and large
+    // and aligned enough for either sockaddr_in or sockaddr_in6.
+    let mut storage: Box<libc::sockaddr_storage> = Box::new(unsafe { std::mem::zeroed() });
+    let ptr = &mut *storage as *mut libc::sockaddr_storage;
+    match addr {
+        SocketAddr::V4(a) => {
+            let sin = libc::sockaddr_in {
+                sin_family: libc::AF_INET as libc::sa_family_t,
+                sin_port: a.port().to_be(),
+                sin_addr: libc::in_addr {
+                    s_addr: u32::from_ne_bytes(a.ip().octets()),
+                },
+                sin_zero: [0; 8],
+            };
+            // SAFETY: see above: the storage holds a sockaddr_in.
+            unsafe { std::ptr::write(ptr.cast::<libc::sockaddr_in>(), sin) };
+            let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+            (storage, len, libc::AF_INET)
+        }
+        SocketAddr::V6(a) => {
+            let sin6 = libc::sockaddr_in6 {
+                sin6_family: libc::AF_INET6 as libc::sa_family_t,
+                sin6_port: a.port().to_be(),
+                sin6_flowinfo: a.flowinfo(),
+                sin6_addr: libc::in6_addr {
+                    s6_addr: a.ip().octets(),
+                },
+                sin6_scope_id: a.scope_id(),
+            };
+            // SAFETY: see above: the storage holds a sockaddr_in6.
+            unsafe { std::ptr::write(ptr.cast::<libc::sockaddr_in6>(), sin6) };
+            let len = std::mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t;
+            (storage, len, libc::AF_INET6)
+        }
+    }
+}
+
+impl Ring {
+    /// A ring for `slots` connections to `addr`, each receive buffer starting
+    /// at `buf_size` bytes. Single-issuer with deferred task work where the
+    /// kernel has it (6.1), a plain ring otherwise.
+    pub fn new(slots: usize, addr: SocketAddr, buf_size: usize) -> io::Result<Self> {
+        let entries = (slots * 2).clamp(8, 4096).next_power_of_two() as u32;
+        let ring = IoUring::builder()
+            .setup_single_issuer()
+            .setup_defer_taskrun()
+            .build(entries)
+            .or_else(|_| IoUring::new(entries))?;
+        let (addr, addr_len, family) = sockaddr(addr);
+        Ok(Self {
+            ring,
+            addr,
+            addr_len,
+            family,
+            slots: (0..slots)
+                .map(|_| Slot {
+                    buf: vec![0; buf_size],
+                    ..Slot::default()
+                })
+                .collect(),
+        })
+    }
+
+    fn push(&mut self, entry: io_uring::squeue::Entry) -> io::Result<()> {
+        loop {
+            // SAFETY: every pointer in an entry points into a slot's `out`
+            // (kept, unchanged, while `sending`), `buf` (not touched while
+            // `receiving`) or `self.addr` (alive as long as the ring); a slot
+            // with an operation in flight is never freed (see Drop).
+            if unsafe { self.ring.submission().push(&entry) }.is_ok() {
+                return Ok(());
+            }
+            self.ring.submit()?;
+        }
+    }
+
+    fn user_data(slot: usize, op: Op) -> u64 {
+        (slot as u64) << 2 | op.code()
+    }
+
+    /// Does the slot have a connected (or connecting) socket?
+    pub fn has_socket(&self, slot: usize) -> bool {
+        self.slots[slot].sock.is_some()
+    }
+
+    /// Is no operation of the slot in flight?
+    pub fn idle(&self, slot: usize) -> bool {
+        !self.slots[slot].busy()
+    }
+
+    /// Opens a socket for the slot and queues its connect.
+    pub fn connect(&mut self, slot: usize) -> io::Result<()> {
+        assert!(!self.slots[slot].busy(), "connect on a busy slot");
+        // SAFETY: socket(2) returns a new descriptor or -1.
+        let fd = unsafe { libc::socket(self.family, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: fd is a fresh descriptor owned by nobody else.
+        let sock = TcpStream::from(unsafe { OwnedFd::from_raw_fd(fd) });
+        sock.set_nodelay(true)?;
+        let entry = opcode::Connect::new(
+            types::Fd(fd),
+            (&*self.addr as *const libc::sockaddr_storage).cast::<libc::sockaddr>(),
+            self.addr_len,
+        )
+        .build()
+        .user_data(Self::user_data(slot, Op::Connect));
+        let s = &mut self.slots[slot];
+        s.sock = Some(sock);
+        s.len = 0;
+        s.connecting = true;
+        self.push(entry)
+    }
+
+    /// Queues sending all of `data` on the slot's connected socket.
+    pub fn send(&mut self, slot: usize, data: bytes::Bytes) -> io::Result<()> {
+        let s = &mut self.slots[slot];
+        assert!(!s.sending && !s.connecting, "send on a busy slot");
+        s.out = data;
+        s.out_done = 0;
+        self.push_send(slot)
+    }
+
+    fn push_send(&mut self, slot: usize) -> io::Result<()> {
+        let s = &mut self.slots[slot];
+        let fd = s.sock.as_ref().map_or(-1, AsRawFd::as_raw_fd);
+        let rest = &s.out[s.out_done..];
+        let entry = opcode::Send::new(types::Fd(fd), rest.as_ptr(), rest.len() as u32)
+            .flags(libc::MSG_NOSIGNAL | libc::MSG_WAITALL)
+            .build()
+            .user_data(Self::user_data(slot, Op::Send));
+        s.sending = true;
+        self.push(entry)
+    }
+
+    /// Queues a receive into the free end of the slot's buffer, doubling the
+    /// buffer first when it is full.
+    pub fn recv(&mut self, slot: usize) -> io::Result<()> {
+        let s = &mut self.slots[slot];
+        assert!(!s.receiving && !s.connecting, "recv on a busy slot");
+        if s.len == s.buf.len() {
+            s.buf.resize(s.buf.len().max(512) * 2, 0);
+        }
+        let fd = s.sock.as_ref().map_or(-1, AsRawFd::as_raw_fd);
+        let free = &mut s.buf[s.len..];
+        let entry = opcode::Recv::new(types::Fd(fd), free.as_mut_ptr(), free.len() as u32)
+            .build()
+            .user_data(Self::user_data(slot, Op::Recv));
+        s.receiving = true;
+        self.push(entry)
+    }
+
+    /// The bytes received and not yet consumed (empty while a receive is in
+    /// flight).
+    pub fn buf(&self, slot: usize) -> &[u8] {
+        let s = &self.slots[slot];
+        if s.receiving { &[] } else { &s.buf[..s.len] }
+    }
+
+    /// Drops the first `n` received bytes.
+    pub fn consume(&mut self, slot: usize, n: usize) {
+        let s = &mut self.slots[slot];
+        assert!(!s.receiving && n <= s.len, "consume on a busy slot");
+        s.buf.copy_within(n..s.len, 0);
+        s.len -= n;
+    }
+
+    /// Closes the slot's connection. Operations in flight end (the socket is
+    /// shut down) and the socket is released once the last one completes.
+    pub fn close(&mut self, slot: usize) {
+        let s = &mut self.slots[slot];
+        s.len = 0;
+        if s.busy() {
+            if let Some(sock) = &s.sock {
+                let _ = sock.shutdown(std::net::Shutdown::Both);
+            }
+            s.closing = true;
+        } else {
+            s.sock = None;
+        }
+    }
+
+    /// Submits every queued operation and waits for at least one completion
+    /// or `timeout`, whichever first.
+    pub fn submit_and_wait(&mut self, timeout: Duration) -> io::Result<()> {
+        let ts = types::Timespec::new()
+            .sec(timeout.as_secs())
+            .nsec(timeout.subsec_nanos());
+        let args = types::SubmitArgs::new().timespec(&ts);
+        match self.ring.submitter().submit_with_args(1, &args) {
+            Ok(_) => Ok(()),
+            Err(e)
+                if matches!(
+                    e.raw_os_error(),
+                    Some(libc::ETIME | libc::EINTR | libc::EBUSY)
+                ) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Appends the completions that arrived to `out`.
+    pub fn completions(&mut self, out: &mut Vec<Completion>) -> io::Result<()> {
+        let mut resend = Vec::new();
+        for cqe in self.ring.completion() {
+            let slot = (cqe.user_data() >> 2) as usize;
+            let res = cqe.result();
+            let s = &mut self.slots[slot];
+            let op = match cqe.user_data() & 3 {
+                0 => {
+                    s.connecting = false;
+                    Op::Connect
+                }
+                1 => {
+                    s.sending = false;
+                    if res > 0 && s.out_done + (res as usize) < s.out.len() {
+                        s.out_done += res as usize;
+                        resend.push(slot);
+                        continue;
+                    }
+                    Op::Send
+                }
+                _ => {
+                    s.receiving = false;
+                    if res > 0 {
+                        s.len += res as usize;
+                    }
+                    Op::Recv
+                }
+            };
+            if s.closing && !s.busy() {
+                s.sock = None;
+                s.closing = false;
+            }
+            let result = if res < 0 {
+                Err(io::Error::from_raw_os_error(-res))
+            } else {
+                Ok(res as usize)
+            };
+            out.push(Completion { slot, op, result });
+        }
+        for slot in resend {
+            self.push_send(slot)?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Ring {
+    fn drop(&mut self) {
+        // The kernel may still write into a slot's buffer until its operation
+        // completes: end them all, wait a while, and leak what is still busy.
+        for s in &self.slots {
+            if s.busy() {
+                if let Some(sock) = &s.sock {
+                    let _ = sock.shutdown(std::net::Shutdown::Both);
+                }
+            }
+        }
+        let until = Instant::now() + Duration::from_secs(2);
+        let mut done = Vec::new();
+        while self.slots.iter().any(Slot::busy) && Instant::now() < until {
+            if self.submit_and_wait(Duration::from_millis(50)).is_err() {
+                break;
+            }
+            let _ = self.completions(&mut done);
+            done.clear();
+        }
+        let mut leaked = false;
+        for s in std::mem::take(&mut self.slots) {
+            if s.busy() {
+                leaked = true;
+                std::mem::forget(s);
+            }
+        }
+        if leaked {
+            // A connect still in flight may read the address.
+            let copy = Box::new(*self.addr);
+            let addr = std::mem::replace(&mut self.addr, copy);
+            std::mem::forget(addr);
+        }
+    }
+}
