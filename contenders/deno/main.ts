@@ -3,7 +3,7 @@
 // $HOST:$PORT (127.0.0.1 unless told); stops gracefully on SIGTERM. Orders
 // live in PostgreSQL when DATABASE_URL is set (store.ts), else in memory.
 
-import { hash, json } from './kernels.ts';
+import { hash, json, trees } from './kernels.ts';
 import { type Item, memoryStore, postgresStore, type Store } from './store.ts';
 import { orderError } from './validate.ts';
 
@@ -142,6 +142,13 @@ export function handler(upstreamUrl: string, store: Store = memoryStore()): (req
         const n = uintParam(params, 'n', 100_000);
         const { bytes, totalCents } = json(seed, n);
         return Response.json({ seed, n, bytes, total_cents: totalCents });
+      },
+    }],
+    ['/cpu/trees', {
+      GET: (_request, params) => {
+        const seed = uintParam(params, 'seed', 4294967295);
+        const depth = uintParam(params, 'depth', 20);
+        return Response.json({ seed, depth, ...trees(seed, depth) });
       },
     }],
     ['/io', {

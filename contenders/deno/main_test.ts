@@ -1,6 +1,6 @@
 import { deepStrictEqual as assertEquals } from 'node:assert/strict';
 
-import { hash, json } from './kernels.ts';
+import { hash, json, trees } from './kernels.ts';
 import { handler } from './main.ts';
 
 const vectors = JSON.parse(await Deno.readTextFile(new URL('../../contract/vectors.json', import.meta.url)));
@@ -10,6 +10,7 @@ const call = (path: string, init?: RequestInit) => handle(new Request(`http://lo
 Deno.test('kernels match the shared vectors', () => {
   for (const v of vectors.hash) assertEquals(hash(v.seed, v.n), v.hash);
   for (const v of vectors.json) assertEquals(json(v.seed, v.n), { bytes: v.bytes, totalCents: v.total_cents });
+  for (const v of vectors.trees) assertEquals(trees(v.seed, v.depth), { nodes: v.nodes, check: v.check });
 });
 
 Deno.test('errors follow the contract', async () => {

@@ -16,6 +16,12 @@ type vectors struct {
 		Bytes      int    `json:"bytes"`
 		TotalCents uint64 `json:"total_cents"`
 	} `json:"json"`
+	Trees []struct {
+		Seed  uint32 `json:"seed"`
+		Depth uint32 `json:"depth"`
+		Nodes uint32 `json:"nodes"`
+		Check uint32 `json:"check"`
+	} `json:"trees"`
 }
 
 func loadVectors(t *testing.T) vectors {
@@ -28,7 +34,7 @@ func loadVectors(t *testing.T) vectors {
 	if err := json.Unmarshal(data, &v); err != nil {
 		t.Fatalf("parse shared vectors: %v", err)
 	}
-	if len(v.Hash) == 0 || len(v.JSON) == 0 {
+	if len(v.Hash) == 0 || len(v.JSON) == 0 || len(v.Trees) == 0 {
 		t.Fatal("shared vectors are empty")
 	}
 	return v
@@ -50,6 +56,14 @@ func TestJSONVectors(t *testing.T) {
 		}
 		if bytes != c.Bytes || total != c.TotalCents {
 			t.Errorf("json(%d, %d) = (%d, %d), want (%d, %d)", c.Seed, c.N, bytes, total, c.Bytes, c.TotalCents)
+		}
+	}
+}
+
+func TestTreesVectors(t *testing.T) {
+	for _, c := range loadVectors(t).Trees {
+		if nodes, check := treesKernel(c.Seed, c.Depth); nodes != c.Nodes || check != c.Check {
+			t.Errorf("trees(%d, %d) = (%d, %d), want (%d, %d)", c.Seed, c.Depth, nodes, check, c.Nodes, c.Check)
 		}
 	}
 }

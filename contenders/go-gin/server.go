@@ -56,6 +56,7 @@ func (s *server) routes() http.Handler {
 	r.GET("/json", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"message": "Hello, World!"}) })
 	r.GET("/cpu/hash", s.cpuHash)
 	r.GET("/cpu/json", s.cpuJSON)
+	r.GET("/cpu/trees", s.cpuTrees)
 	r.GET("/io", s.io)
 	r.POST("/orders", s.createOrder)
 	r.GET("/orders/:id", s.getOrder)
@@ -77,6 +78,21 @@ func (s *server) cpuHash(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"seed": uint32(seed), "n": uint32(n), "hash": hashKernel(uint32(seed), uint32(n))})
+}
+
+func (s *server) cpuTrees(c *gin.Context) {
+	seed, err := uintParam(c, "seed", 4294967295)
+	if err != nil {
+		writeError(c, http.StatusBadRequest, "bad_request", err.Error())
+		return
+	}
+	depth, err := uintParam(c, "depth", 20)
+	if err != nil {
+		writeError(c, http.StatusBadRequest, "bad_request", err.Error())
+		return
+	}
+	nodes, check := treesKernel(uint32(seed), uint32(depth))
+	c.JSON(http.StatusOK, gin.H{"seed": uint32(seed), "depth": uint32(depth), "nodes": nodes, "check": check})
 }
 
 func (s *server) cpuJSON(c *gin.Context) {

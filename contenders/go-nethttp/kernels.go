@@ -69,3 +69,36 @@ func jsonKernel(seed, n uint32) (bytes int, totalCents uint64, err error) {
 	}
 	return len(text), totalCents, nil
 }
+
+// node is one node of the binary-trees kernel, each allocated on its own.
+type node struct {
+	left, right *node
+	value       uint32
+}
+
+// makeTree builds a perfect tree of depth: left, then right, then the
+// node's own draw.
+func makeTree(depth uint32, s *stream) *node {
+	n := &node{}
+	if depth > 0 {
+		n.left = makeTree(depth-1, s)
+		n.right = makeTree(depth-1, s)
+	}
+	n.value = s.draw() & 0xFF
+	return n
+}
+
+// walk returns the subtree's node count and the sum of its values.
+func (n *node) walk() (nodes, check uint32) {
+	if n.left == nil {
+		return 1, n.value
+	}
+	ln, lc := n.left.walk()
+	rn, rc := n.right.walk()
+	return 1 + ln + rn, n.value + lc + rc
+}
+
+// treesKernel is binary trees: builds the tree of depth and walks it.
+func treesKernel(seed, depth uint32) (nodes, check uint32) {
+	return makeTree(depth, newStream(seed)).walk()
+}

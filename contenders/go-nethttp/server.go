@@ -44,11 +44,12 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("GET /json", s.json)
 	mux.HandleFunc("GET /cpu/hash", s.cpuHash)
 	mux.HandleFunc("GET /cpu/json", s.cpuJSON)
+	mux.HandleFunc("GET /cpu/trees", s.cpuTrees)
 	mux.HandleFunc("GET /io", s.io)
 	mux.HandleFunc("POST /orders", s.createOrder)
 	mux.HandleFunc("GET /orders", s.listOrders)
 	mux.HandleFunc("GET /orders/{id}", s.getOrder)
-	for _, path := range []string{"/health", "/json", "/cpu/hash", "/cpu/json", "/io", "/orders", "/orders/{id}"} {
+	for _, path := range []string{"/health", "/json", "/cpu/hash", "/cpu/json", "/cpu/trees", "/io", "/orders", "/orders/{id}"} {
 		mux.HandleFunc(path, methodNotAllowed)
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -85,6 +86,27 @@ func (s *server) cpuHash(w http.ResponseWriter, r *http.Request) {
 		N    uint32 `json:"n"`
 		Hash uint32 `json:"hash"`
 	}{uint32(seed), uint32(n), hashKernel(uint32(seed), uint32(n))})
+}
+
+func (s *server) cpuTrees(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	seed, err := uintParam(q.Get("seed"), q.Has("seed"), "seed", 4294967295)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", err.Error())
+		return
+	}
+	depth, err := uintParam(q.Get("depth"), q.Has("depth"), "depth", 20)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", err.Error())
+		return
+	}
+	nodes, check := treesKernel(uint32(seed), uint32(depth))
+	writeJSON(w, http.StatusOK, struct {
+		Seed  uint32 `json:"seed"`
+		Depth uint32 `json:"depth"`
+		Nodes uint32 `json:"nodes"`
+		Check uint32 `json:"check"`
+	}{uint32(seed), uint32(depth), nodes, check})
 }
 
 func (s *server) cpuJSON(w http.ResponseWriter, r *http.Request) {

@@ -1,6 +1,6 @@
 // The order-service contract (docs/contract.md) on Bun.serve and its router.
 
-import { hash, json } from './kernels.js';
+import { hash, json, trees } from './kernels.js';
 import { memoryStore } from './store.js';
 import { orderError } from './validate.js';
 
@@ -143,6 +143,14 @@ export function serve({ port, hostname = '127.0.0.1', upstreamUrl, store = memor
           const n = uintParam(params, 'n', 100_000);
           const { bytes, totalCents } = json(seed, n);
           return Response.json({ seed, n, bytes, total_cents: totalCents });
+        },
+      }),
+      '/cpu/trees': only({
+        GET: (request) => {
+          const params = new URL(request.url).searchParams;
+          const seed = uintParam(params, 'seed', 4294967295);
+          const depth = uintParam(params, 'depth', 20);
+          return Response.json({ seed, depth, ...trees(seed, depth) });
         },
       }),
       '/io': only({

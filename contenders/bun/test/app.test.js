@@ -1,7 +1,7 @@
 import { afterAll, expect, test } from 'bun:test';
 
 import { serve } from '../src/app.js';
-import { hash, json } from '../src/kernels.js';
+import { hash, json, trees } from '../src/kernels.js';
 
 const vectors = await Bun.file(new URL('../../../contract/vectors.json', import.meta.url)).json();
 const server = serve({ port: 0, upstreamUrl: 'http://127.0.0.1:9' });
@@ -11,6 +11,7 @@ const call = (path, init) => fetch(new URL(path, server.url), init);
 test('kernels match the shared vectors', () => {
   for (const v of vectors.hash) expect(hash(v.seed, v.n)).toBe(v.hash);
   for (const v of vectors.json) expect(json(v.seed, v.n)).toEqual({ bytes: v.bytes, totalCents: v.total_cents });
+  for (const v of vectors.trees) expect(trees(v.seed, v.depth)).toEqual({ nodes: v.nodes, check: v.check });
 });
 
 test('errors follow the contract', async () => {

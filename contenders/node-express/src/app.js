@@ -3,13 +3,13 @@
 import express from 'express';
 
 import { HttpError, UPSTREAM_GRACE_MS, upstreamError, errorMiddleware, sendError } from './errors.js';
-import { hash, json } from './kernels.js';
+import { hash, json, trees } from './kernels.js';
 import { ordersRouter } from './orders.js';
 import { tokenParam, uintParam } from './params.js';
 import { memoryStore } from './store.js';
 
 /** Every path the contract knows: a known path with another method is a 405. */
-const KNOWN_PATHS = ['/health', '/json', '/cpu/hash', '/cpu/json', '/io', '/orders', '/orders/:id'];
+const KNOWN_PATHS = ['/health', '/json', '/cpu/hash', '/cpu/json', '/cpu/trees', '/io', '/orders', '/orders/:id'];
 
 /** Builds the app; `upstreamUrl` is the base URL of the upstream simulator. */
 export function buildApp({ upstreamUrl, store = memoryStore() }) {
@@ -34,6 +34,12 @@ export function buildApp({ upstreamUrl, store = memoryStore() }) {
     const n = uintParam(req.query, 'n', 100_000);
     const { bytes, totalCents } = json(seed, n);
     res.json({ seed, n, bytes, total_cents: totalCents });
+  });
+
+  app.get('/cpu/trees', (req, res) => {
+    const seed = uintParam(req.query, 'seed', 4294967295);
+    const depth = uintParam(req.query, 'depth', 20);
+    res.json({ seed, depth, ...trees(seed, depth) });
   });
 
   app.get('/io', async (req, res) => {

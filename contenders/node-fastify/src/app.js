@@ -5,15 +5,15 @@ import http from 'node:http';
 import Fastify from 'fastify';
 import { Pool } from 'undici';
 
-import { HttpError, UPSTREAM_GRACE_MS, upstreamError, errorHandler, sendError } from './errors.js';
-import { hash, json } from './kernels.js';
+import { UPSTREAM_GRACE_MS, upstreamError, errorHandler, sendError } from './errors.js';
+import { hash, json, trees } from './kernels.js';
 import { MAX_BODY, orderRoutes } from './orders.js';
-import { hashReply, jsonReply, message, replies, tokenReply } from './schemas.js';
+import { hashReply, jsonReply, message, replies, tokenReply, treesReply } from './schemas.js';
 import { tokenParam, uintParam } from './params.js';
 import { memoryStore } from './store.js';
 
 const SERVER_TIMEOUTS = { headersTimeout: 10_000, requestTimeout: 10_000, connectionsCheckingInterval: 1_000 };
-const KNOWN_PATHS = ['/health', '/json', '/cpu/hash', '/cpu/json', '/io', '/orders', '/orders/:id'];
+const KNOWN_PATHS = ['/health', '/json', '/cpu/hash', '/cpu/json', '/cpu/trees', '/io', '/orders', '/orders/:id'];
 const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
 
 /**
@@ -60,6 +60,12 @@ export function buildApp({ upstreamUrl, store = memoryStore() }) {
     const n = uintParam(request.query, 'n', 100_000);
     const { bytes, totalCents } = json(seed, n);
     return { seed, n, bytes, total_cents: totalCents };
+  });
+
+  app.get('/cpu/trees', { schema: { response: replies(200, treesReply) } }, async (request) => {
+    const seed = uintParam(request.query, 'seed', 4294967295);
+    const depth = uintParam(request.query, 'depth', 20);
+    return { seed, depth, ...trees(seed, depth) };
   });
 
   app.get('/io', { schema: { response: replies(200, tokenReply) } }, async (request) => {

@@ -47,3 +47,34 @@ export function json(seed, n) {
   for (const r of JSON.parse(text)) totalCents += r.qty * r.unit_price_cents;
   return { bytes: Buffer.byteLength(text, 'utf8'), totalCents };
 }
+
+/** A node of the binary-trees kernel: each one its own object. */
+class TreeNode {
+  constructor(left, right, value) {
+    this.left = left;
+    this.right = right;
+    this.value = value;
+  }
+
+  /** `[nodes, sum of values]` of the subtree. */
+  walk() {
+    if (this.left === null) return [1, this.value];
+    const [ln, lc] = this.left.walk();
+    const [rn, rc] = this.right.walk();
+    return [1 + ln + rn, this.value + lc + rc];
+  }
+}
+
+/** A perfect tree of `depth`: left, then right, then the node's own draw. */
+function makeTree(depth, draw) {
+  if (depth === 0) return new TreeNode(null, null, draw() & 0xff);
+  const left = makeTree(depth - 1, draw);
+  const right = makeTree(depth - 1, draw);
+  return new TreeNode(left, right, draw() & 0xff);
+}
+
+/** Binary trees (Benchmarks Game): builds the tree of `depth` and walks it. */
+export function trees(seed, depth) {
+  const [nodes, check] = makeTree(depth, stream(seed)).walk();
+  return { nodes, check };
+}

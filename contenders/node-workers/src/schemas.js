@@ -44,5 +44,10 @@ export const jsonReply = {
   required: ['seed', 'n', 'bytes', 'total_cents'],
   properties: { seed: integer, n: integer, bytes: integer, total_cents: integer },
 };
+export const treesReply = {
+  type: 'object',
+  required: ['seed', 'depth', 'nodes', 'check'],
+  properties: { seed: integer, depth: integer, nodes: integer, check: integer },
+};
 export const tokenReply = { type: 'object', required: ['token'], properties: { token: string } };
 export const orderList = { type: 'object', required: ['orders'], properties: { orders: { type: 'array', items: order } } };

@@ -1,7 +1,9 @@
 // Runs in a worker thread: one CPU kernel per task.
 
-import { hash, json } from './kernels.js';
+import { hash, json, trees } from './kernels.js';
 
 export default function run({ kernel, seed, n }) {
-  return kernel === 'hash' ? hash(seed, n) : json(seed, n);
+  if (kernel === 'hash') return hash(seed, n);
+  if (kernel === 'trees') return trees(seed, n);
+  return json(seed, n);
 }

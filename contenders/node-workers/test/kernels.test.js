@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 
-import { hash, json } from '../src/kernels.js';
+import { hash, json, trees } from '../src/kernels.js';
 
 const vectors = JSON.parse(await readFile(new URL('../../../contract/vectors.json', import.meta.url), 'utf8'));
 
@@ -15,5 +15,12 @@ test('json kernel matches the shared vectors', () => {
   assert.ok(vectors.json.length > 0);
   for (const v of vectors.json) {
     assert.deepEqual(json(v.seed, v.n), { bytes: v.bytes, totalCents: v.total_cents }, `json(${v.seed}, ${v.n})`);
+  }
+});
+
+test('trees kernel matches the shared vectors', () => {
+  assert.ok(vectors.trees.length > 0);
+  for (const v of vectors.trees) {
+    assert.deepEqual(trees(v.seed, v.depth), { nodes: v.nodes, check: v.check }, `trees(${v.seed}, ${v.depth})`);
   }
 });

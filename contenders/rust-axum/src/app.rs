@@ -18,6 +18,7 @@ pub fn app(state: AppState) -> Router {
         .route("/json", get(json))
         .route("/cpu/hash", get(cpu_hash))
         .route("/cpu/json", get(cpu_json))
+        .route("/cpu/trees", get(cpu_trees))
         .route("/io", get(io))
         .route(
             "/orders",
@@ -81,6 +82,27 @@ async fn cpu_json(q: QueryResult) -> Result<Json<JsonReply>, ApiError> {
         n,
         bytes,
         total_cents,
+    }))
+}
+
+#[derive(Serialize)]
+struct TreesReply {
+    seed: u32,
+    depth: u32,
+    nodes: u32,
+    check: u32,
+}
+
+async fn cpu_trees(q: QueryResult) -> Result<Json<TreesReply>, ApiError> {
+    let q = query(q)?;
+    let seed = params::uint(&q, "seed", u32::MAX.into())? as u32;
+    let depth = params::uint(&q, "depth", 20)? as u32;
+    let (nodes, check) = offload(depth > 11, move || kernels::trees(seed, depth)).await;
+    Ok(Json(TreesReply {
+        seed,
+        depth,
+        nodes,
+        check,
     }))
 }
 

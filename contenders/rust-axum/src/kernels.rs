@@ -60,6 +60,47 @@ pub fn json(seed: u32, n: u32) -> (usize, u64) {
     (text.len(), total)
 }
 
+/// A node of the binary-trees kernel, each one its own heap allocation.
+struct Node {
+    value: u32,
+    children: Option<(Box<Node>, Box<Node>)>,
+}
+
+impl Node {
+    /// A perfect tree of `depth`: left, then right, then the node's own draw.
+    fn make(depth: u32, stream: &mut Stream) -> Box<Node> {
+        let children = if depth > 0 {
+            let left = Node::make(depth - 1, stream);
+            let right = Node::make(depth - 1, stream);
+            Some((left, right))
+        } else {
+            None
+        };
+        Box::new(Node {
+            value: stream.draw() & 0xFF,
+            children,
+        })
+    }
+
+    /// `(nodes, sum of values)` of the subtree.
+    fn walk(&self) -> (u32, u32) {
+        match &self.children {
+            None => (1, self.value),
+            Some((left, right)) => {
+                let (ln, lc) = left.walk();
+                let (rn, rc) = right.walk();
+                (1 + ln + rn, self.value + lc + rc)
+            }
+        }
+    }
+}
+
+/// Binary trees: builds the tree of `depth` and walks it. Returns `(nodes, check)`.
+pub fn trees(seed: u32, depth: u32) -> (u32, u32) {
+    let mut stream = Stream::new(seed);
+    Node::make(depth, &mut stream).walk()
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::Value;
@@ -83,6 +124,17 @@ mod tests {
                 u32_of(case, "hash"),
                 "hash({seed},{n})"
             );
+        }
+    }
+
+    #[test]
+    fn trees_vectors() {
+        let v = vectors();
+        for case in v["trees"].as_array().unwrap() {
+            let (seed, depth) = (u32_of(case, "seed"), u32_of(case, "depth"));
+            let (nodes, check) = super::trees(seed, depth);
+            assert_eq!(nodes, u32_of(case, "nodes"), "trees({seed},{depth})");
+            assert_eq!(check, u32_of(case, "check"), "trees({seed},{depth})");
         }
     }
 

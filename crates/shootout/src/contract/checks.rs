@@ -71,6 +71,7 @@ pub const CHECKS: &[&str] = &[
     "json",
     "cpu-hash",
     "cpu-json",
+    "cpu-trees",
     "io",
     "order-created",
     "order",
@@ -110,6 +111,13 @@ pub fn by_name(name: &str) -> Option<Check> {
             equal(
                 body_json(status, 200, body)?,
                 json!({"seed": v.seed, "n": v.n, "bytes": k.bytes, "total_cents": k.total_cents}),
+            )
+        }),
+        "cpu-trees" => Arc::new(|v: &Vars, status, body: &[u8]| {
+            let k = kernels::trees(v.seed, v.n);
+            equal(
+                body_json(status, 200, body)?,
+                json!({"seed": v.seed, "depth": v.n, "nodes": k.nodes, "check": k.check}),
             )
         }),
         "io" => Arc::new(|v: &Vars, status, body: &[u8]| {

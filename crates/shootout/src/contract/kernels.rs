@@ -86,6 +86,59 @@ pub fn json(seed: u32, n: u32) -> JsonKernel {
     }
 }
 
+/// The result of the binary-trees kernel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TreesKernel {
+    /// Nodes of the tree: 2^(depth+1) - 1.
+    pub nodes: u32,
+    /// Σ of the nodes' values, summed by walking the tree.
+    pub check: u32,
+}
+
+/// One node of the binary-trees kernel, each allocated on its own.
+struct Node {
+    value: u32,
+    children: Option<(Box<Node>, Box<Node>)>,
+}
+
+impl Node {
+    /// A perfect tree of `depth`: both children first (left, then right),
+    /// then the node itself takes the next draw's low byte.
+    fn make(depth: u32, stream: &mut Stream) -> Box<Node> {
+        let children = (depth > 0).then(|| {
+            let left = Node::make(depth - 1, stream);
+            (left, Node::make(depth - 1, stream))
+        });
+        Box::new(Node {
+            value: stream.draw() & 0xFF,
+            children,
+        })
+    }
+
+    /// (nodes, Σ values) of the subtree.
+    fn walk(&self) -> (u32, u32) {
+        match &self.children {
+            None => (1, self.value),
+            Some((l, r)) => {
+                let (ln, lc) = l.walk();
+                let (rn, rc) = r.walk();
+                (1 + ln + rn, self.value + lc + rc)
+            }
+        }
+    }
+}
+
+/// Binary trees, after the Computer Language Benchmarks Game: builds a
+/// perfect binary tree of `depth` from the stream, one allocation per node,
+/// and walks it.
+pub fn trees(seed: u32, depth: u32) -> TreesKernel {
+    let mut stream = Stream::new(seed);
+    let (nodes, check) = Node::make(depth, &mut stream).walk();
+    TreesKernel { nodes, check }
+}
+
+/// Largest `depth` accepted by `/cpu/trees`.
+pub const TREES_MAX_DEPTH: u32 = 20;
 /// Largest `n` accepted by `/cpu/hash`.
 pub const HASH_MAX_N: u32 = 10_000_000;
 /// Largest `n` accepted by `/cpu/json`.
@@ -119,6 +172,46 @@ mod tests {
                 v.n
             );
         }
+    }
+
+    #[test]
+    fn trees_matches_shared_vectors() {
+        let vectors = Vectors::load_default().expect("contract/vectors.json");
+        assert!(vectors.trees.len() >= 5);
+        for v in &vectors.trees {
+            let got = trees(v.seed, v.depth);
+            assert_eq!(
+                (got.nodes, got.check),
+                (v.nodes, v.check),
+                "trees({}, {})",
+                v.seed,
+                v.depth
+            );
+        }
+    }
+
+    #[test]
+    fn trees_by_hand() {
+        // depth 0: one node, the first draw's low byte.
+        let first = Stream::new(5).draw() & 0xFF;
+        assert_eq!(
+            trees(5, 0),
+            TreesKernel {
+                nodes: 1,
+                check: first
+            }
+        );
+        // depth 1: three nodes, the first three draws (left, right, root).
+        let mut s = Stream::new(5);
+        let sum: u32 = (0..3).map(|_| s.draw() & 0xFF).sum();
+        assert_eq!(
+            trees(5, 1),
+            TreesKernel {
+                nodes: 3,
+                check: sum
+            }
+        );
+        assert_eq!(trees(1, TREES_MAX_DEPTH).nodes, (1 << 21) - 1);
     }
 
     #[test]

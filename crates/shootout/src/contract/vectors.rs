@@ -41,6 +41,16 @@ pub struct JsonVector {
     pub total_cents: u64,
 }
 
+/// One `trees(seed, depth)` vector.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TreesVector {
+    pub seed: u32,
+    pub depth: u32,
+    pub nodes: u32,
+    pub check: u32,
+}
+
 /// The whole vectors file.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -49,6 +59,7 @@ pub struct Vectors {
     pub comment: String,
     pub hash: Vec<HashVector>,
     pub json: Vec<JsonVector>,
+    pub trees: Vec<TreesVector>,
 }
 
 impl Vectors {

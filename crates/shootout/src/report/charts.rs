@@ -305,13 +305,14 @@ fn head_of_line(results: &Results, s: &ScenarioResult) -> Option<String> {
                 .get(&MetricKey::of(Metric::ProbeP99LoadedMs))?
                 .median;
             let k = color(results, &c.contender);
-            Some((
-                c.contender.clone(),
-                vec![
-                    (k, "idle".to_owned(), idle),
-                    (k, "loaded".to_owned(), loaded),
-                ],
-            ))
+            let mut bars = vec![
+                (k, "idle".to_owned(), idle),
+                (k, "loaded".to_owned(), loaded),
+            ];
+            if let Some(long) = c.summary.get(&MetricKey::of(Metric::ProbeP99LongMs)) {
+                bars.push((k, "long task".to_owned(), long.median));
+            }
+            Some((c.contender.clone(), bars))
         })
         .collect();
     if groups.is_empty() {
@@ -408,6 +409,14 @@ pub fn for_scenario(results: &Results, s: &ScenarioResult) -> Vec<String> {
             "torture: hostile-input cases failed",
             "cases",
             &format!("{}-failed", s.name),
+        )),
+        Kind::Mutate { .. } => charts.extend(metric_bars(
+            results,
+            s,
+            Metric::MutateReachedRunningPct,
+            "refactoring mistakes that reached a running service",
+            "% of mistakes written",
+            &format!("{}-reached", s.name),
         )),
         Kind::Drain { .. } => charts.extend(metric_bars(
             results,

@@ -8,13 +8,22 @@ use super::results::{PairRatio, Ranking, ScenarioResult};
 use crate::stats::bootstrap::{self, Against, Estimate};
 
 /// Whether `ratio` (of two medians) is indistinguishable from 1: by its
-/// interval with two trials or more, else by `key`'s noise band.
+/// interval with two trials or more, else by `key`'s noise band for a ratio
+/// of two measures (log-symmetric, (1 + b)^√2; an additive band says
+/// nothing about a ratio, so it is never told apart by one).
 pub fn same(key: MetricKey, ratio: &Estimate) -> bool {
     if ratio.n >= 2 {
         ratio.against_one() == Against::Same
     } else {
-        let band = key.spec().band(1.0) * std::f64::consts::SQRT_2;
-        (ratio.median - 1.0).abs() <= band
+        let band = match key.spec().noise {
+            super::metric::Noise::Exact => super::claims::rule::Band::Exact,
+            super::metric::Noise::Additive(_) => return true,
+            super::metric::Noise::Relative(_) => {
+                super::claims::rule::Band::Log(key.spec().log_band()).of_ratio()
+            }
+        };
+        let (low, high) = band.around(ratio.median);
+        low <= 1.0 && 1.0 <= high
     }
 }
 
@@ -67,6 +76,10 @@ pub fn columns(s: &ScenarioResult) -> Vec<MetricKey> {
         [
             ProbeP99IdleMs,
             ProbeP99LoadedMs,
+            ProbeP99LongMs,
+            ProbeP99Growth,
+            TaskMs,
+            TaskLongMs,
             ProbeP99Ratio,
             BackgroundRequestsPerS,
             ColdstartHealthMs,

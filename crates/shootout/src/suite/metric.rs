@@ -89,16 +89,24 @@ pub enum Source {
     Torture,
     /// SIGTERM with requests in flight.
     Drain,
+    /// The refactoring experiment (`shootout mutate`).
+    Mutate,
 }
 
-/// How far apart two trials of the same cell land on this kind of machine,
-/// as a fraction of the value (`bench/noise.sh` measured them; see
-/// `docs/noise.md`). A measure within the band of a threshold cannot decide
-/// a claim from fewer than three trials.
+/// How far apart two runs of the same cell land on this kind of machine
+/// (`bench/noise.sh` measured them; see `docs/noise.md`). A measure within
+/// the band of a threshold cannot decide a claim from fewer than three
+/// independent runs.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Noise {
-    /// Relative band: |a − b| / max(a, b) seen between runs.
+    /// The largest relative spread d = |a − b| / max(a, b) seen between
+    /// runs. The band is log-symmetric: max/min = 1/(1 − d), so a value m
+    /// may be anywhere in m/(1 + b) … m·(1 + b) with b = d / (1 − d)
+    /// ([`Spec::log_band`]).
     Relative(f64),
+    /// An absolute band ± x in the metric's unit, for metrics that can be
+    /// about 0 (where a relative spread means nothing).
+    Additive(f64),
     /// The same inputs always give the same number (sizes, counts of code).
     Exact,
 }
@@ -186,10 +194,11 @@ registry! {
     OrdersPhantom => "orders_phantom", "phantom", Count, Lower, Total, Database, Noise::Exact, false, "orders in the database that were never acknowledged, beyond what unanswered requests explain";
     UpstreamUtilization => "upstream_utilization", "upstream CPU", Fraction, Neither, Median, Load, Noise::Relative(0.25), false, "share of the generator's CPUs the upstream simulator used";
     RssPerInflightKib => "rss_per_inflight_kib", "KiB/in-flight", Kibibytes, Lower, Median, Sweep, Noise::Relative(0.25), false, "(mean RSS under load − idle RSS) ÷ measured in-flight requests, at the highest sweep level whose answers were all right";
+    RssMarginalKib => "rss_marginal_kib", "KiB/extra in-flight", Kibibytes, Lower, Median, Sweep, Noise::Relative(0.35), false, "(mean RSS at the higher level − at the lower) ÷ (in-flight requests at the higher − at the lower), between the two highest sweep levels whose answers were all right and whose sanity checks passed: what one more request in flight costs";
     CapacityRequestsPerS => "capacity_requests_per_s", "capacity req/s", PerSecond, Higher, Median, Soak, Noise::Relative(0.15), false, "throughput of a short closed-model probe, which sets the open rate";
     TargetRate => "target_rate", "rate", PerSecond, Neither, Median, Soak, Noise::Relative(0.15), false, "the open-model rate applied";
-    RssDriftPct => "rss_drift_pct", "RSS drift %", Percent, Neither, Median, Soak, Noise::Relative(1.50), true, "RSS change from the first to the last tenth of the window (signed)";
-    RssDriftAbsPct => "rss_drift_abs_pct", "|RSS drift| %", Percent, Lower, Median, Soak, Noise::Relative(1.00), false, "size of the RSS change from the first to the last tenth of the window, either way";
+    RssDriftPct => "rss_drift_pct", "RSS drift %", Percent, Neither, Median, Soak, Noise::Additive(30.0), true, "RSS change from the first to the last tenth of the window (signed)";
+    RssDriftAbsPct => "rss_drift_abs_pct", "|RSS drift| %", Percent, Lower, Median, Soak, Noise::Additive(30.0), false, "size of the RSS change from the first to the last tenth of the window, either way";
     GcPausesPerS => "gc_pauses_per_s", "GC pauses/s", PerSecond, Lower, Median, Gc, Noise::Relative(0.30), false, "stop-the-world GC pauses per second of load, from the runtime's own trace";
     GcPauseMsPerS => "gc_pause_ms_per_s", "GC ms/s", Milliseconds, Lower, Median, Gc, Noise::Relative(0.40), false, "milliseconds of GC pause per second of load (the share of time the world stood still)";
     GcPauseP99Ms => "gc_pause_p99_ms", "GC p99 ms", Milliseconds, Lower, Median, Gc, Noise::Relative(0.50), false, "99th percentile of single GC pauses";
@@ -200,6 +209,10 @@ registry! {
     ProbeMaxLoadedMs => "probe_max_loaded_ms", "probe max loaded", Milliseconds, Lower, Median, HeadOfLine, Noise::Relative(0.55), false, "slowest /health probe under CPU-heavy load";
     ProbeP99Ratio => "probe_p99_ratio", "loaded/idle", Ratio, Lower, Median, HeadOfLine, Noise::Relative(0.45), false, "probe p99 under load ÷ probe p99 idle";
     BackgroundRequestsPerS => "background_requests_per_s", "bg req/s", PerSecond, Higher, Median, HeadOfLine, Noise::Relative(0.10), false, "CPU-heavy requests per second during the loaded probe";
+    TaskMs => "task_ms", "task ms", Milliseconds, Lower, Median, HeadOfLine, Noise::Relative(0.25), false, "median latency of a CPU-heavy background request at the first task length: how long one task holds the service";
+    ProbeP99LongMs => "probe_p99_long_ms", "probe p99 long", Milliseconds, Lower, Median, HeadOfLine, Noise::Relative(0.25), false, "/health probe p99 beside the second, longer CPU task (probe.long_n rounds)";
+    TaskLongMs => "task_long_ms", "long task ms", Milliseconds, Lower, Median, HeadOfLine, Noise::Relative(0.25), false, "median latency of a CPU-heavy background request at the second, longer task length";
+    ProbeP99Growth => "probe_p99_growth", "p99 growth", Ratio, Lower, Median, HeadOfLine, Noise::Relative(0.45), false, "probe p99 beside the long task ÷ probe p99 beside the short one: grows with the task length when the loop is blocked, stays near 1 when a scheduler preempts";
     ColdstartHealthMs => "coldstart_health_ms", "/health ms", Milliseconds, Lower, Median, Coldstart, Noise::Relative(0.35), false, "spawn to first 200 on /health (median of the trial's starts)";
     ColdstartJsonMs => "coldstart_json_ms", "/json ms", Milliseconds, Lower, Median, Coldstart, Noise::Relative(0.30), false, "spawn to first correct /json";
     ColdstartRssMb => "coldstart_rss_mb", "RSS MB", Megabytes, Lower, Median, Coldstart, Noise::Relative(0.10), false, "resident memory right after the first correct /json";
@@ -231,6 +244,11 @@ registry! {
     OverloadShed => "overload_shed", "shed", Count, Neither, Median, Torture, Noise::Relative(0.50), false, "requests shed with a 503 or 429 at 3× capacity";
     OverloadRecoveryS => "overload_recovery_s", "recovery s", Seconds, Lower, Median, Torture, Noise::Relative(0.50), false, "seconds after the overload until p99 stayed within 2× of its value before";
     ErrorHandlingPct => "error_handling_pct", "error lines %", Percent, Lower, Median, Footprint, Noise::Exact, false, "share of code lines that handle errors (docs/claims.md gives the rule per language)";
+    MutateCaughtBeforeRunningPct => "mutate_caught_before_running_pct", "caught before running %", Percent, Higher, Median, Mutate, Noise::Exact, false, "share of the refactoring mistakes written in the contender (contract/mutations.toml) that its compile or lint stage caught: before the program ran";
+    MutateReachedRunningPct => "mutate_reached_running_pct", "reached running %", Percent, Lower, Median, Mutate, Noise::Exact, false, "share of the written refactoring mistakes that got past compile and lint into a running service (caught by its tests, the contract, or nothing)";
+    MutateErrorsCaughtBeforeRunningPct => "mutate_errors_caught_before_running_pct", "error mistakes caught before running %", Percent, Higher, Median, Mutate, Noise::Exact, false, "the same share over the error-handling kinds only (errors = true in contract/mutations.toml)";
+    MutateSlippedPct => "mutate_slipped_pct", "slipped %", Percent, Lower, Median, Mutate, Noise::Exact, false, "share of the written refactoring mistakes no stage caught: compile, lint, own tests and the contract all passed";
+    MutateWritten => "mutate_written", "mistakes written", Count, Neither, Median, Mutate, Noise::Exact, false, "kinds of the catalogue the contender's language can express (the rest say why not)";
 }
 
 impl Spec {
@@ -239,11 +257,23 @@ impl Spec {
         matches!(self.name, "requests_per_s" | "p50_ms" | "p99_ms")
     }
 
-    /// Half-width of the noise band around `value`, in the metric's unit.
+    /// Half-width of the noise band around `value`, in the metric's unit
+    /// (the upper half of a log-symmetric band).
     pub fn band(&self, value: f64) -> f64 {
         match self.noise {
-            Noise::Relative(r) => value.abs() * r,
+            Noise::Relative(_) => value.abs() * self.log_band(),
+            Noise::Additive(x) => x,
             Noise::Exact => 0.0,
+        }
+    }
+
+    /// b of a relative band m/(1 + b) … m·(1 + b): d / (1 − d) for the
+    /// measured spread d (infinite for d ≥ 1); 0 for other kinds.
+    pub fn log_band(&self) -> f64 {
+        match self.noise {
+            Noise::Relative(d) if d >= 1.0 => f64::INFINITY,
+            Noise::Relative(d) => d / (1.0 - d),
+            _ => 0.0,
         }
     }
 }
@@ -393,7 +423,7 @@ pub fn nearest(name: &str) -> Vec<&'static str> {
         .collect()
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
     let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.iter().enumerate() {

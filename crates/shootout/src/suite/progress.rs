@@ -20,11 +20,15 @@ pub(super) fn expected(s: &Scenario) -> Option<Duration> {
                     LoadSpec::OpenFraction { .. } => phase + Duration::from_millis(2500),
                     _ => phase,
                 },
-                Kind::HeadOfLine { .. } => phase + s.duration + Duration::from_secs(1),
+                Kind::HeadOfLine { long_n, .. } => {
+                    let levels = if long_n.is_some() { 2 } else { 1 };
+                    s.warmup.min(Duration::from_millis(500)) + s.duration + phase * levels
+                }
                 Kind::Coldstart { .. }
                 | Kind::Footprint { .. }
                 | Kind::Torture { .. }
-                | Kind::Drain { .. } => {
+                | Kind::Drain { .. }
+                | Kind::Mutate { .. } => {
                     return None;
                 }
             },

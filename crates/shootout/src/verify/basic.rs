@@ -88,6 +88,42 @@ pub async fn cpu_json(c: &mut Checker, rng: &mut Rng) {
     }
 }
 
+/// The binary-trees kernel: the shared vectors' inputs, edges, random
+/// draws, and a depth above the limit (400).
+pub async fn cpu_trees(c: &mut Checker, rng: &mut Rng) {
+    let mut cases = vec![
+        (0, 0),
+        (u32::MAX, 1),
+        (0x9E37_79B9, 3),
+        (1, kernels::TREES_MAX_DEPTH),
+    ];
+    for _ in 0..6 {
+        cases.push((rng.next_u64() as u32, rng.range(0, 14) as u32));
+    }
+    for (seed, depth) in cases {
+        let k = kernels::trees(seed, depth);
+        let want = json!({"seed": seed, "depth": depth, "nodes": k.nodes, "check": k.check});
+        c.check(
+            Group::CpuTrees,
+            Request::get(format!("/cpu/trees?seed={seed}&depth={depth}")),
+            |r| exact(&json_body(r, 200)?, &want),
+        )
+        .await;
+    }
+    for (query, what) in [
+        (
+            format!("seed=1&depth={}", kernels::TREES_MAX_DEPTH + 1),
+            "depth above 20",
+        ),
+        ("seed=1".to_owned(), "depth missing"),
+        ("depth=3".to_owned(), "seed missing"),
+        ("seed=1&depth=-1".to_owned(), "depth negative"),
+        ("seed=1&depth=%2B3".to_owned(), "depth with a sign"),
+    ] {
+        bad_request(c, format!("/cpu/trees?{query}"), what).await;
+    }
+}
+
 pub async fn params(c: &mut Checker) {
     let bad_uint = [
         "",

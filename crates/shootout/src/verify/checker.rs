@@ -20,6 +20,7 @@ pub enum Group {
     Json,
     CpuHash,
     CpuJson,
+    CpuTrees,
     Params,
     Io,
     Orders,
@@ -33,11 +34,12 @@ pub enum Group {
 }
 
 impl Group {
-    pub const ALL: [Group; 13] = [
+    pub const ALL: [Group; 14] = [
         Group::Health,
         Group::Json,
         Group::CpuHash,
         Group::CpuJson,
+        Group::CpuTrees,
         Group::Params,
         Group::Io,
         Group::Orders,
@@ -55,6 +57,7 @@ impl Group {
             Group::Json => "json",
             Group::CpuHash => "cpu-hash",
             Group::CpuJson => "cpu-json",
+            Group::CpuTrees => "cpu-trees",
             Group::Params => "params",
             Group::Io => "io",
             Group::Orders => "orders",

@@ -60,6 +60,7 @@ async fn checks(
     basic::json_endpoint(&mut c).await;
     basic::cpu_hash(&mut c, &mut rng).await;
     basic::cpu_json(&mut c, &mut rng).await;
+    basic::cpu_trees(&mut c, &mut rng).await;
     basic::params(&mut c).await;
     basic::keep_alive(&mut c).await;
     orders::io(&mut c, &mut rng).await;

@@ -119,6 +119,12 @@ pub enum Kind {
         connections: Count,
         probe_path: String,
         probe_rate: f64,
+        /// The background's second task length (`n` of every request): the
+        /// probe is measured beside both lengths, and the growth of its p99
+        /// tells a blocked loop (it grows with the task) from a preemptive
+        /// scheduler (it stays near a time slice).
+        #[serde(default)]
+        long_n: Option<(u32, u32)>,
     },
     Coldstart {
         runs: usize,
@@ -137,6 +143,12 @@ pub enum Kind {
         path: String,
         connections: usize,
         grace_s: f64,
+    },
+    /// The refactoring experiment (`shootout mutate`, `suite::trial::kinds::mutate`);
+    /// `run`: repeat it (`--full`), else show the last scorecard of the same
+    /// sources, when there is one.
+    Mutate {
+        run: bool,
     },
 }
 
@@ -242,11 +254,15 @@ impl Scenario {
             Source::Sweep => sweep,
             Source::Soak => open_fraction,
             Source::Database => self.database && load,
-            Source::HeadOfLine => matches!(self.kind, Kind::HeadOfLine { .. }),
+            Source::HeadOfLine => match &self.kind {
+                Kind::HeadOfLine { long_n, .. } => long_n.is_some() || !needs_long_task(key),
+                _ => false,
+            },
             Source::Coldstart => matches!(self.kind, Kind::Coldstart { .. }),
             Source::Footprint => matches!(self.kind, Kind::Footprint { .. }),
             Source::Torture => matches!(self.kind, Kind::Torture { .. }),
             Source::Drain => matches!(self.kind, Kind::Drain { .. }),
+            Source::Mutate => matches!(self.kind, Kind::Mutate { .. }),
         };
         if !kind_ok {
             return Err(format!(
@@ -290,6 +306,7 @@ impl Scenario {
             Kind::Footprint { .. } => "footprint".into(),
             Kind::Torture { .. } => "torture".into(),
             Kind::Drain { .. } => "drain".into(),
+            Kind::Mutate { .. } => "mutate".into(),
         }
     }
 }
@@ -300,6 +317,15 @@ message_error! {
 }
 
 /// The load metrics a head-of-line trial also reports.
+/// The head-of-line metrics measured beside the second task length only.
+fn needs_long_task(key: MetricKey) -> bool {
+    use super::metric::Metric;
+    matches!(
+        key.metric,
+        Metric::ProbeP99LongMs | Metric::ProbeP99Growth | Metric::TaskLongMs
+    )
+}
+
 fn is_head_of_line_load(key: MetricKey) -> bool {
     use super::metric::Metric;
     matches!(key.metric, Metric::Errors | Metric::VerificationFailures)

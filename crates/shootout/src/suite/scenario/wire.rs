@@ -40,6 +40,7 @@ pub(super) struct Wire {
     pub(super) footprint: Option<WireFootprint>,
     pub(super) torture: Option<WireTorture>,
     pub(super) drain: Option<WireDrain>,
+    pub(super) mutate: Option<WireMutate>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -87,6 +88,9 @@ pub(super) struct WireLoad {
 pub(super) struct WireProbe {
     pub(super) path: String,
     pub(super) rate: f64,
+    /// The background's second task length: the probe is measured again
+    /// with every request's `n` replaced by this range.
+    pub(super) long_n: Option<[u32; 2]>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -131,6 +135,15 @@ pub(super) struct WireTorture {
     pub(super) overload: bool,
     #[serde(default = "yes")]
     pub(super) overload_in_quick: bool,
+}
+
+/// `[mutate]`: in which modes the experiment is repeated; in the others the
+/// last scorecard of the same sources is shown, when there is one.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct WireMutate {
+    #[serde(default)]
+    pub(super) run_in_default: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -275,9 +288,16 @@ fn kind(w: &Wire, requests: Vec<RequestSpec>, mode: Mode) -> Result<Kind, Invali
                 .as_ref()
                 .ok_or("a drain scenario needs a [drain] table with a path")?,
         )?,
+        "mutate" => Kind::Mutate {
+            run: match mode {
+                Mode::Quick => false,
+                Mode::Default => w.mutate.as_ref().is_some_and(|m| m.run_in_default),
+                Mode::Full => true,
+            },
+        },
         other => {
             return Err(format!(
-                "kind {other:?} is not one of load, head-of-line, coldstart, footprint, torture, drain"
+                "kind {other:?} is not one of load, head-of-line, coldstart, footprint, torture, drain, mutate"
             )
             .into());
         }
@@ -299,11 +319,17 @@ fn head_of_line(w: &Wire, requests: Vec<RequestSpec>) -> Result<Kind, Invalid> {
     let LoadSpec::Closed { connections } = load_spec(load)? else {
         return Err("head-of-line's background load must be model = \"closed\"".into());
     };
+    if let Some([lo, hi]) = probe.long_n
+        && (lo == 0 || lo > hi)
+    {
+        return Err("probe.long_n must be [low, high] with 0 < low <= high".into());
+    }
     Ok(Kind::HeadOfLine {
         requests,
         connections,
         probe_path: probe.path.clone(),
         probe_rate: probe.rate,
+        long_n: probe.long_n.map(|[lo, hi]| (lo, hi)),
     })
 }
 

@@ -53,11 +53,18 @@ pub enum TrialDetail {
         idle: Box<LoadReport>,
         loaded: Box<LoadReport>,
         background: Box<LoadReport>,
+        /// The probe and the background at the second, longer task length.
+        #[serde(default)]
+        long: Option<Box<LoadReport>>,
+        #[serde(default)]
+        long_background: Option<Box<LoadReport>>,
     },
     Coldstart(Box<Coldstart>),
     Footprint(Box<Footprint>),
     Torture(Box<crate::torture::Scorecard>),
     Drain(Box<Drain>),
+    /// The refactoring experiment's scorecard.
+    Mutate(Box<crate::mutate::Scorecard>),
 }
 
 impl TrialDetail {

@@ -1,6 +1,9 @@
 //! `kind = "head-of-line"`: an open-model probe of one cheap path, measured
-//! idle and then beside a closed background load; what counts is how much
-//! the background slows the probe.
+//! idle and then beside a closed background load of CPU-heavy requests, at
+//! one task length and (with `probe.long_n`) at a second, longer one. What
+//! counts is how much the background slows the probe, and whether that
+//! delay grows with the task: a blocked event loop makes the probe wait out
+//! the whole task, a preemptive scheduler only a time slice.
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -20,14 +23,20 @@ pub(super) struct Probe<'a> {
     pub rate: f64,
 }
 
+/// The probe and the background load measured beside it at one task length.
+struct Level {
+    probe: LoadReport,
+    background: LoadReport,
+}
+
 pub(super) async fn run(
     d: Drive<'_>,
     requests: &[RequestSpec],
     connections: Count,
     probe: Probe<'_>,
+    long_n: Option<(u32, u32)>,
     r: &mut Record,
 ) -> anyhow::Result<()> {
-    let duration = d.scenario.duration;
     let spec = [RequestSpec {
         method: "GET".into(),
         path: probe.path.to_owned(),
@@ -45,56 +54,97 @@ pub(super) async fn run(
             connections: 64,
         },
         warmup,
-        duration,
+        duration: d.scenario.duration,
     };
-    let idle = probe_run(Duration::from_millis(500)).go(d.setup).await?;
+    let idle_warmup = d.scenario.warmup.min(Duration::from_millis(500));
+    let idle = probe_run(idle_warmup).go(d.setup).await?;
+    let connections = connections.resolve(d.service_cpus());
+    let short = level(&d, requests, connections, &probe_run(Duration::ZERO)).await?;
+    let long = match long_n {
+        Some(n) => {
+            let longer: Vec<RequestSpec> = requests
+                .iter()
+                .map(|q| RequestSpec { n, ..q.clone() })
+                .collect();
+            Some(level(&d, &longer, connections, &probe_run(Duration::ZERO)).await?)
+        }
+        None => None,
+    };
+    record(r, idle, short, long);
+    Ok(())
+}
+
+/// The background at `requests` from the start, and the probe over the
+/// scenario's duration once the background's warm-up is over.
+async fn level(
+    d: &Drive<'_>,
+    requests: &[RequestSpec],
+    connections: usize,
+    probe: &Run<'_>,
+) -> anyhow::Result<Level> {
     let background = Run {
-        duration: duration + Duration::from_millis(500),
-        ..d.run(
-            requests,
-            Model::Closed {
-                connections: connections.resolve(d.service_cpus()),
-            },
-        )
+        duration: d.scenario.duration + Duration::from_millis(100),
+        ..d.run(requests, Model::Closed { connections })
     }
     .config(d.setup)?;
     let stop = Arc::new(AtomicBool::new(false));
     let bg = tokio::task::spawn_blocking(move || load::run(background, stop));
     tokio::time::sleep(d.scenario.warmup).await;
-    let loaded = probe_run(Duration::ZERO).go(d.setup).await?;
-    let bg = bg.await??;
-    record(r, idle, loaded, bg);
-    Ok(())
+    let probe = probe.go(d.setup).await?;
+    let background = bg.await??;
+    Ok(Level { probe, background })
 }
 
-/// The probe's latency idle and loaded, the background's throughput, and
-/// every failure of the three runs.
-fn record(r: &mut Record, idle: LoadReport, loaded: LoadReport, bg: LoadReport) {
+/// The probe's latency idle and beside each task length, the background's
+/// throughput and task latency, and every failure of the runs.
+fn record(r: &mut Record, idle: LoadReport, short: Level, long: Option<Level>) {
+    let p99 = |l: &LoadReport| l.latency.p99_us as f64;
     r.put(Metric::ProbeP50IdleMs, ms(idle.latency.p50_us));
     r.put(Metric::ProbeP99IdleMs, ms(idle.latency.p99_us));
-    r.put(Metric::ProbeP50LoadedMs, ms(loaded.latency.p50_us));
-    r.put(Metric::ProbeP99LoadedMs, ms(loaded.latency.p99_us));
-    r.put(Metric::ProbeMaxLoadedMs, ms(loaded.latency.max_us));
+    r.put(Metric::ProbeP50LoadedMs, ms(short.probe.latency.p50_us));
+    r.put(Metric::ProbeP99LoadedMs, ms(short.probe.latency.p99_us));
+    r.put(Metric::ProbeMaxLoadedMs, ms(short.probe.latency.max_us));
     r.put(
         Metric::ProbeP99Ratio,
-        loaded.latency.p99_us as f64 / idle.latency.p99_us.max(1) as f64,
-    );
-    r.put(Metric::BackgroundRequestsPerS, bg.requests_per_s);
-    r.put(
-        Metric::Errors,
-        (idle.errors + loaded.errors + bg.errors) as f64,
+        p99(&short.probe) / idle.latency.p99_us.max(1) as f64,
     );
     r.put(
-        Metric::VerificationFailures,
-        (idle.verification.failed + loaded.verification.failed + bg.verification.failed) as f64,
+        Metric::BackgroundRequestsPerS,
+        short.background.requests_per_s,
     );
-    if bg.generator.saturated || loaded.generator.saturated {
+    r.put(Metric::TaskMs, ms(short.background.latency.p50_us));
+    if let Some(l) = &long {
+        r.put(Metric::ProbeP99LongMs, ms(l.probe.latency.p99_us));
+        r.put(Metric::TaskLongMs, ms(l.background.latency.p50_us));
+        r.put(
+            Metric::ProbeP99Growth,
+            p99(&l.probe) / short.probe.latency.p99_us.max(1) as f64,
+        );
+    }
+    let runs = [&idle, &short.probe, &short.background]
+        .into_iter()
+        .chain(long.iter().flat_map(|l| [&l.probe, &l.background]));
+    let (mut errors, mut wrong, mut saturated) = (0, 0, false);
+    for run in runs {
+        errors += run.errors;
+        wrong += run.verification.failed;
+        saturated |= run.generator.saturated && !std::ptr::eq(run, &idle);
+    }
+    r.put(Metric::Errors, errors as f64);
+    r.put(Metric::VerificationFailures, wrong as f64);
+    if saturated {
         r.warnings
             .push("load generator saturated during the loaded probe".into());
     }
+    let (long, long_background) = match long {
+        Some(l) => (Some(Box::new(l.probe)), Some(Box::new(l.background))),
+        None => (None, None),
+    };
     r.detail = Some(TrialDetail::HeadOfLine {
         idle: Box::new(idle),
-        loaded: Box::new(loaded),
-        background: Box::new(bg),
+        loaded: Box::new(short.probe),
+        background: Box::new(short.background),
+        long,
+        long_background,
     });
 }

@@ -9,6 +9,7 @@ mod drain;
 mod footprint;
 mod head_of_line;
 mod load;
+mod mutate;
 mod soak;
 mod sweep;
 mod torture;
@@ -45,6 +46,7 @@ pub(super) async fn local(
         Kind::Coldstart { runs } => coldstart::run(prepared, setup, *runs, r).await,
         Kind::Footprint { clean_build } => footprint::run(prepared, setup, *clean_build, r).await,
         Kind::Torture { overload } => torture::run(prepared, setup, *overload, r).await,
+        Kind::Mutate { run } => mutate::run(prepared, setup, *run, r).await,
         Kind::Drain {
             path,
             connections,
@@ -88,17 +90,19 @@ pub(super) async fn drive(d: Drive<'_>, r: &mut Record) -> anyhow::Result<()> {
             connections,
             probe_path,
             probe_rate,
+            long_n,
         } => {
             let probe = head_of_line::Probe {
                 path: probe_path,
                 rate: *probe_rate,
             };
-            head_of_line::run(d, requests, *connections, probe, r).await
+            head_of_line::run(d, requests, *connections, probe, *long_n, r).await
         }
         Kind::Coldstart { .. }
         | Kind::Footprint { .. }
         | Kind::Torture { .. }
-        | Kind::Drain { .. } => {
+        | Kind::Drain { .. }
+        | Kind::Mutate { .. } => {
             anyhow::bail!("{} needs no running service", d.scenario.kind_name())
         }
     }
@@ -110,9 +114,12 @@ pub(super) fn runs_remotely(kind: &Kind) -> bool {
     matches!(kind, Kind::Load { .. } | Kind::HeadOfLine { .. })
 }
 
-/// Trials per cell: footprint and torture are deterministic, one is enough.
+/// Trials per cell: footprint, torture and mutate are deterministic, one is enough.
 pub fn trials(kind: &Kind, trials: usize) -> usize {
-    if matches!(kind, Kind::Footprint { .. } | Kind::Torture { .. }) {
+    if matches!(
+        kind,
+        Kind::Footprint { .. } | Kind::Torture { .. } | Kind::Mutate { .. }
+    ) {
         1
     } else {
         trials
