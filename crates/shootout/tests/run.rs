@@ -80,9 +80,9 @@ fn a_short_run_of_two_scenarios_and_three_contenders_writes_valid_results_and_a_
             .unwrap_or_else(|| panic!("no claim {id:?} in the ledger"))
             .verdict
     };
-    assert_ne!(verdict("go-faster-cold-starts"), ClaimVerdict::Inconclusive);
+    assert_ne!(verdict("cold-starts"), ClaimVerdict::Inconclusive);
     assert_eq!(
-        verdict("go-minimal-images"),
+        verdict("images"),
         ClaimVerdict::Inconclusive,
         "no footprint scenario ran"
     );

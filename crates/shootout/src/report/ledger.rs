@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use super::svg::esc;
 use super::terminal::Style;
-use crate::suite::claims::{ClaimVerdict as Verdict, Evaluation};
+use crate::suite::claims::{CheckKind, ClaimVerdict as Verdict, Evaluated, Evaluation, Evidence};
 
 fn mark(v: Verdict) -> &'static str {
     match v {
@@ -15,18 +15,48 @@ fn mark(v: Verdict) -> &'static str {
     }
 }
 
+/// A claim decided by facts of the artifact only (no measurement).
+fn is_fact(c: &Evaluated) -> bool {
+    !c.evidence.is_empty() && c.evidence.iter().all(|ev| ev.check.kind == CheckKind::Fact)
+}
+
+/// The measured claims, then the claims that are facts: shown apart.
+fn parts(e: &Evaluation) -> (Vec<&Evaluated>, Vec<&Evaluated>) {
+    e.claims.iter().partition(|c| !is_fact(c))
+}
+
+/// An evidence line's words, a fact labelled as one.
+fn said(ev: &Evidence) -> String {
+    match ev.check.kind {
+        CheckKind::Fact => format!("fact: {}", ev.explanation),
+        CheckKind::Measure => ev.explanation.clone(),
+    }
+}
+
+/// The ledger's hash as reports show it.
+fn hash(e: &Evaluation) -> String {
+    match &e.ledger_hash {
+        Some(h) => format!("ledger sha256 {}", &h[..h.len().min(16)]),
+        None => "ledger hash not recorded".into(),
+    }
+}
+
 fn counts(e: &Evaluation) -> String {
-    let n = |v: Verdict| e.claims.iter().filter(|c| c.verdict == v).count();
+    let (measured, facts) = parts(e);
+    let n = |set: &[&Evaluated], v: Verdict| set.iter().filter(|c| c.verdict == v).count();
     format!(
-        "{}{} supported, {} refuted, {} inconclusive; {} not measurable",
+        "{}measured: {} supported, {} refuted, {} inconclusive; facts (by construction, not measured): {} supported, {} refuted, {} inconclusive; {} not measurable",
         if e.indicative {
             "indicative (fewer than 3 trials: decided only beyond each metric's noise band): "
         } else {
             ""
         },
-        n(Verdict::Supported),
-        n(Verdict::Refuted),
-        n(Verdict::Inconclusive),
+        n(&measured, Verdict::Supported),
+        n(&measured, Verdict::Refuted),
+        n(&measured, Verdict::Inconclusive),
+        n(&facts, Verdict::Supported),
+        n(&facts, Verdict::Refuted),
+        n(&facts, Verdict::Inconclusive),
         e.unmeasurable.len()
     )
 }
@@ -34,7 +64,13 @@ fn counts(e: &Evaluation) -> String {
 /// For the terminal.
 pub fn text(e: &Evaluation, style: &Style) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{} — claims of {}", style.bold(&e.title), e.source);
+    let _ = writeln!(
+        out,
+        "{} — claims of {} ({})",
+        style.bold(&e.title),
+        e.source,
+        hash(e)
+    );
     if e.indicative {
         let _ = writeln!(
             out,
@@ -42,28 +78,19 @@ pub fn text(e: &Evaluation, style: &Style) -> String {
             style.warn("indicative: fewer than 3 trials per cell, so a verdict is given only where the margin exceeds the metric's noise band")
         );
     }
-    out.push('\n');
-    for c in &e.claims {
-        let label = format!("{:<12}", c.verdict.to_string());
-        let label = match c.verdict {
-            Verdict::Supported => style.good(&label),
-            Verdict::Refuted => style.bad(&label),
-            Verdict::Inconclusive => style.warn(&label),
-        };
-        let _ = writeln!(out, "{label}  \"{}\" ({})", c.quote, c.section);
-        if let Some(why) = &c.pending {
-            let _ = writeln!(out, "              ?  pending: {why}");
+    let (measured, facts) = parts(e);
+    for (heading, set) in [
+        ("Measured", &measured),
+        (
+            "Facts (fixed by how the artifact is built, not measured)",
+            &facts,
+        ),
+    ] {
+        if !set.is_empty() {
+            let _ = writeln!(out, "\n{}:", style.bold(heading));
         }
-        for ev in &c.evidence {
-            let _ = writeln!(
-                out,
-                "              {}  {}",
-                mark(ev.verdict),
-                ev.explanation
-            );
-        }
-        for ev in &c.context {
-            let _ = writeln!(out, "              ·  context: {}", ev.explanation);
+        for c in set {
+            text_claim(&mut out, c, style);
         }
     }
     let _ = writeln!(out, "\n{}:", counts(e));
@@ -73,6 +100,25 @@ pub fn text(e: &Evaluation, style: &Style) -> String {
     out
 }
 
+fn text_claim(out: &mut String, c: &Evaluated, style: &Style) {
+    let label = format!("{:<12}", c.verdict.to_string());
+    let label = match c.verdict {
+        Verdict::Supported => style.good(&label),
+        Verdict::Refuted => style.bad(&label),
+        Verdict::Inconclusive => style.warn(&label),
+    };
+    let _ = writeln!(out, "{label}  \"{}\" ({})", c.quote, c.section);
+    if let Some(why) = &c.pending {
+        let _ = writeln!(out, "              ?  pending: {why}");
+    }
+    for ev in &c.evidence {
+        let _ = writeln!(out, "              {}  {}", mark(ev.verdict), said(ev));
+    }
+    for ev in &c.context {
+        let _ = writeln!(out, "              ·  context: {}", said(ev));
+    }
+}
+
 fn md_cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
@@ -80,12 +126,35 @@ fn md_cell(s: &str) -> String {
 /// For Markdown: a table, then the claims that cannot be measured.
 pub fn markdown(e: &Evaluation) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "Claims of {}. {}.\n", e.source, counts(e));
+    let _ = writeln!(
+        out,
+        "Claims of {} ({}). {}.\n",
+        e.source,
+        hash(e),
+        counts(e)
+    );
+    let (measured, facts) = parts(e);
+    md_table(&mut out, &measured);
+    if !facts.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nFacts (fixed by how the artifact is built, not measured):\n"
+        );
+        md_table(&mut out, &facts);
+    }
+    let _ = writeln!(out, "\nNot measurable:\n");
+    for u in &e.unmeasurable {
+        let _ = writeln!(out, "- “{}” ({}): {}", md_cell(&u.quote), u.section, u.why);
+    }
+    out
+}
+
+fn md_table(out: &mut String, claims: &[&Evaluated]) {
     let _ = writeln!(
         out,
         "| verdict | claim | section | evidence |\n|---|---|---|---|"
     );
-    for c in &e.claims {
+    for c in claims {
         let evidence: Vec<String> = c
             .pending
             .iter()
@@ -93,12 +162,12 @@ pub fn markdown(e: &Evaluation) -> String {
             .chain(
                 c.evidence
                     .iter()
-                    .map(|ev| format!("{} {}", mark(ev.verdict), md_cell(&ev.explanation))),
+                    .map(|ev| format!("{} {}", mark(ev.verdict), md_cell(&said(ev)))),
             )
             .chain(
                 c.context
                     .iter()
-                    .map(|ev| format!("· context: {}", md_cell(&ev.explanation))),
+                    .map(|ev| format!("· context: {}", md_cell(&said(ev)))),
             )
             .collect();
         let _ = writeln!(
@@ -110,11 +179,6 @@ pub fn markdown(e: &Evaluation) -> String {
             evidence.join("<br>")
         );
     }
-    let _ = writeln!(out, "\nNot measurable:\n");
-    for u in &e.unmeasurable {
-        let _ = writeln!(out, "- “{}” ({}): {}", md_cell(&u.quote), u.section, u.why);
-    }
-    out
 }
 
 /// For HTML: a badge per claim, its test and evidence.
@@ -122,11 +186,34 @@ pub fn html(e: &Evaluation) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
-        "<p class=\"counts\">Claims of {}. {}.</p><div class=\"claims\">",
+        "<p class=\"counts\">Claims of {} ({}). {}.</p>",
         esc(&e.source),
+        esc(&hash(e)),
         esc(&counts(e))
     );
-    for c in &e.claims {
+    let (measured, facts) = parts(e);
+    html_claims(&mut out, &measured);
+    if !facts.is_empty() {
+        out.push_str("<h3>Facts (fixed by how the artifact is built, not measured)</h3>");
+        html_claims(&mut out, &facts);
+    }
+    out.push_str("<details><summary>Claims that cannot be measured</summary><ul>");
+    for u in &e.unmeasurable {
+        let _ = write!(
+            out,
+            "<li>“{}” ({}): {}</li>",
+            esc(&u.quote),
+            esc(&u.section),
+            esc(&u.why)
+        );
+    }
+    out.push_str("</ul></details>");
+    out
+}
+
+fn html_claims(out: &mut String, claims: &[&Evaluated]) {
+    out.push_str("<div class=\"claims\">");
+    for c in claims {
         let class = match c.verdict {
             Verdict::Supported => "supported",
             Verdict::Refuted => "refuted",
@@ -152,28 +239,17 @@ pub fn html(e: &Evaluation) -> String {
                     Verdict::Refuted => "refuted",
                     Verdict::Inconclusive => "inconclusive",
                 },
-                esc(&ev.explanation)
+                esc(&said(ev))
             );
         }
         for ev in &c.context {
             let _ = write!(
                 out,
                 "<li class=\"context\">context: {}</li>",
-                esc(&ev.explanation)
+                esc(&said(ev))
             );
         }
         out.push_str("</ul></article>");
     }
-    out.push_str("</div><details><summary>Claims that cannot be measured</summary><ul>");
-    for u in &e.unmeasurable {
-        let _ = write!(
-            out,
-            "<li>“{}” ({}): {}</li>",
-            esc(&u.quote),
-            esc(&u.section),
-            esc(&u.why)
-        );
-    }
-    out.push_str("</ul></details>");
-    out
+    out.push_str("</div>");
 }

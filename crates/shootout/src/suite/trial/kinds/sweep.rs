@@ -35,6 +35,9 @@ struct RssPerRequest {
     points: Vec<(f64, f64)>,
     /// KiB a request in flight costs over the idle service, at the last such level.
     last_kib: Option<f64>,
+    /// (requests in flight, mean RSS bytes) per level that was also sane
+    /// (no sanity check failed there): the marginal cost's two points.
+    sane: Vec<(f64, f64)>,
 }
 
 pub(super) async fn run(
@@ -81,6 +84,9 @@ pub(super) async fn run(
     if let Some(kib) = rss.last_kib {
         r.put(Metric::RssPerInflightKib, kib);
     }
+    if let Some(kib) = rss.marginal_kib() {
+        r.put(Metric::RssMarginalKib, kib);
+    }
     r.detail = Some(TrialDetail::Sweep {
         sweep: points,
         rss_vs_concurrency: rss.points,
@@ -103,6 +109,18 @@ impl RssPerRequest {
                 .insert(MetricKey::at(Metric::RssPerInflightKib, level), kib);
             self.points.push((in_flight, rss_mean_bytes as f64));
             self.last_kib = Some(kib);
+            if !r.sanity.iter().any(|f| f.level == Some(level)) {
+                self.sane.push((in_flight, rss_mean_bytes as f64));
+            }
         }
+    }
+
+    /// KiB one more request in flight costs: the RSS slope between the two
+    /// highest sane levels (none unless they differ by a request or more).
+    fn marginal_kib(&self) -> Option<f64> {
+        let [.., (n_lo, rss_lo), (n_hi, rss_hi)] = self.sane.as_slice() else {
+            return None;
+        };
+        (n_hi - n_lo >= 1.0).then(|| (rss_hi - rss_lo) / (n_hi - n_lo) / 1024.0)
     }
 }
