@@ -1,30 +1,62 @@
-//! Deciding a claim. A check is SUPPORTED or REFUTED only when its measure
-//! clears the threshold beyond doubt: with three trials or more, when the
-//! 95% bootstrap interval lies wholly on one side; with fewer, when the
-//! measure is further from the threshold than the metric's noise band (the
-//! trial-to-trial spread `bench/noise.sh` measured on this kind of machine).
-//! Anything closer, a cell with failures, a failed sanity check or missing
-//! data is INCONCLUSIVE, and the evidence says which.
+//! Deciding a claim over one run or several pooled ones ([`super::pool`]),
+//! by the rule of [`super::rule`]: with 3 or more independent runs the 95%
+//! interval over runs decides; with fewer, the measure must clear the
+//! threshold by more than the metric's noise band, and each run's
+//! within-run interval must clear it too. A cell with failures, a failed
+//! sanity check or missing data is INCONCLUSIVE, and the evidence says which.
 
+use std::collections::BTreeSet;
+
+use super::pool::{self, Pool};
+use super::rule::{self, Band, By, RunMeasure};
 use super::{Check, Claim, ClaimVerdict, Evaluated, Evaluation, Evidence, Ledger};
 use crate::stats::bootstrap::{self, Estimate};
+use crate::stats::interval::{self, Interval};
 use crate::suite::measure::failed_answers;
-use crate::suite::metric::{Noise, Source};
+use crate::suite::metric::{Aggregate, Noise, Source};
 use crate::suite::results::{Results, Status};
 
-/// Trials below which a verdict rests on the noise band, not the interval.
-pub const MIN_TRIALS_FOR_INTERVAL: usize = 3;
+/// Independent runs below which a verdict rests on the noise band.
+pub const MIN_RUNS_FOR_INTERVAL: usize = rule::MIN_RUNS_FOR_INTERVAL;
 
-pub(super) fn evaluate(ledger: &Ledger, results: &Results) -> Evaluation {
+/// The chance that one check decided by the interval over runs is wrong
+/// when its truth sits on the threshold: one side of a 95% interval.
+pub const FALSE_RATE_RUNS: f64 = 0.025;
+/// The same bound for a check decided beyond the noise band: the
+/// calibration bench's goal, which its figures meet (docs/noise.md).
+pub const FALSE_RATE_BAND: f64 = 0.05;
+
+pub(super) fn evaluate(ledger: &Ledger, pool: &Pool) -> Evaluation {
+    let claims: Vec<Evaluated> = ledger
+        .claims
+        .iter()
+        .map(|c| evaluate_claim(c, pool))
+        .collect();
+    let decided: Vec<&Evidence> = claims
+        .iter()
+        .filter(|c| c.pending.is_none())
+        .flat_map(|c| &c.evidence)
+        .filter(|e| e.verdict != ClaimVerdict::Inconclusive)
+        .collect();
+    let expected_false_decisions = decided
+        .iter()
+        .map(|e| match e.decided_by.as_deref() {
+            Some("runs") => FALSE_RATE_RUNS,
+            Some("band") => FALSE_RATE_BAND,
+            _ => 0.0,
+        })
+        .sum();
     Evaluation {
         title: ledger.title.clone(),
         source: ledger.source.clone(),
-        indicative: results.trials < MIN_TRIALS_FOR_INTERVAL,
-        claims: ledger
-            .claims
-            .iter()
-            .map(|c| evaluate_claim(c, results))
-            .collect(),
+        ledger_hash: Some(ledger.hash.clone()),
+        indicative: pool.runs.len() < MIN_RUNS_FOR_INTERVAL,
+        stands_on: pool.stands_on(),
+        runs: pool.runs.len(),
+        machines: pool.machines(),
+        decided_checks: decided.len(),
+        expected_false_decisions,
+        claims,
         unmeasurable: ledger.unmeasurable.clone(),
     }
 }
@@ -85,32 +117,124 @@ fn unusable(k: &Check, results: &Results, contender: &str) -> Option<String> {
         })
 }
 
-/// The relative noise band of the check's measure.
-fn band(k: &Check) -> f64 {
-    match k.metric.spec().noise {
-        Noise::Exact => 0.0,
-        // Two independent measures: their spreads add in quadrature.
-        Noise::Relative(r) if k.b.is_some() => r * std::f64::consts::SQRT_2,
-        Noise::Relative(r) => r,
+/// The noise band of the check's measure.
+fn band(k: &Check) -> Band {
+    let spec = k.metric.spec();
+    let one = match spec.noise {
+        Noise::Exact => Band::Exact,
+        Noise::Additive(x) => Band::Additive(x),
+        Noise::Relative(_) => Band::Log(spec.log_band()),
+    };
+    if k.b.is_some() { one.of_ratio() } else { one }
+}
+
+/// One party's figure in one run: the median of its trials with their
+/// order-statistics interval (a total for counts of bad events), and how
+/// many trials.
+fn party(k: &Check, results: &Results, name: &str) -> Option<(f64, Option<Interval>, usize)> {
+    let values: Vec<f64> = results
+        .cell(&k.scenario, name)?
+        .values(k.metric)
+        .into_iter()
+        .filter(|v| v.is_finite())
+        .collect();
+    if values.is_empty() {
+        return None;
+    }
+    match k.metric.spec().aggregate {
+        Aggregate::Total => Some((values.iter().sum(), None, values.len())),
+        Aggregate::Median => Some((
+            bootstrap::median(&values),
+            interval::median_interval(&values),
+            values.len(),
+        )),
     }
 }
 
-pub fn evaluate_check(k: &Check, results: &Results) -> Evidence {
-    let (measure, what) = measure(k, results);
+/// The check's measure in one run: `a`'s figure, or `a / b`'s.
+fn run_measure(k: &Check, results: &Results) -> Option<RunMeasure> {
+    let a = party(k, results, &k.a)?;
+    let b = match &k.b {
+        Some(b) => Some(party(k, results, b)?),
+        None => None,
+    };
+    combine(a, b)
+}
+
+/// One party's figure, its within-run interval and its trials.
+pub type Party = (f64, Option<Interval>, usize);
+
+/// `a`'s figure, or `a / b`'s with the interval from its parts'
+/// ([lo_a / hi_b, hi_a / lo_b], covering at least c_a + c_b − 1).
+pub fn combine(a: Party, b: Option<Party>) -> Option<RunMeasure> {
+    let (a, wa, n) = a;
+    let Some((b, wb, _)) = b else {
+        return Some(RunMeasure {
+            value: a,
+            within: wa,
+            trials: n,
+        });
+    };
+    if b == 0.0 {
+        return None;
+    }
+    let within = match (wa, wb) {
+        (Some(x), Some(y)) if y.low > 0.0 => Some(Interval {
+            low: x.low / y.high,
+            high: x.high / y.low,
+            coverage: (x.coverage + y.coverage - 1.0).max(0.0),
+        }),
+        _ => None,
+    };
+    Some(RunMeasure {
+        value: a / b,
+        within,
+        trials: n,
+    })
+}
+
+/// `check` judged on one results file or a pool of them.
+pub fn evaluate_check<'a>(k: &Check, data: impl Into<Pool<'a>>) -> Evidence {
+    let pool: Pool = data.into();
+    let what = match &k.b {
+        Some(b) => format!("{} / {} {}", k.a, b, k.metric),
+        None => format!("{} {}", k.a, k.metric),
+    };
     let (threshold, at_least) = match (k.at_least, k.at_most) {
         (Some(t), _) => (t, true),
         (_, Some(t)) => (t, false),
         _ => (f64::NAN, true),
     };
     let rel = if at_least { "≥" } else { "≤" };
+    // The runs with data for this check.
+    let used: Vec<(usize, &Results, RunMeasure)> = pool
+        .runs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| run_measure(k, r).map(|m| (i, *r, m)))
+        .collect();
+    let runs: Vec<RunMeasure> = used.iter().map(|u| u.2).collect();
+    let stands_on = {
+        let trials: BTreeSet<usize> = runs.iter().map(|r| r.trials).collect();
+        let machines = Pool {
+            runs: used.iter().map(|u| u.1).collect(),
+        }
+        .machines()
+        .len();
+        pool::stands_on(runs.len(), &trials, machines)
+    };
     let inconclusive = |measure: Option<Estimate>, margin, explanation| Evidence {
         check: k.clone(),
         verdict: ClaimVerdict::Inconclusive,
         measure,
         margin,
+        coverage: None,
+        decided_by: None,
+        stands_on: stands_on.clone(),
         explanation,
     };
-    let Some(m) = measure else {
+    let band = band(k);
+    let Some(d) = rule::decide(&runs, threshold, at_least, band) else {
         return inconclusive(
             None,
             None,
@@ -120,110 +244,118 @@ pub fn evaluate_check(k: &Check, results: &Results) -> Evidence {
             ),
         );
     };
+    let m = d.measure;
     let scale = if threshold == 0.0 {
         1.0
     } else {
         threshold.abs()
     };
     let margin = if at_least {
-        (m.median - threshold) / scale
+        (m - threshold) / scale
     } else {
-        (threshold - m.median) / scale
+        (threshold - m) / scale
     };
-    let interval = if m.n < 2 {
-        format!(" ({} trial: no interval)", m.n)
-    } else {
-        format!(" [{}, {}]", fmt_num(m.ci_low), fmt_num(m.ci_high))
+    let shown = |i: &Interval| format!("[{}, {}]", fmt_num(i.low), fmt_num(i.high));
+    let interval_words = match (d.by, &d.interval) {
+        (By::Runs, Some(i)) => format!(
+            " {} (95% t-interval over {} runs{})",
+            shown(i),
+            runs.len(),
+            if matches!(band, Band::Log(_)) && m > 0.0 {
+                ", log scale"
+            } else {
+                ""
+            }
+        ),
+        (_, Some(i)) if runs.len() == 1 => {
+            let n = runs[0].trials;
+            if k.b.is_some() {
+                format!(
+                    " ({n} trials: ≥{:.0}% interval {})",
+                    i.coverage * 100.0,
+                    shown(i)
+                )
+            } else {
+                format!(
+                    " ({n} trials: {:.0}% interval {})",
+                    i.coverage * 100.0,
+                    shown(i)
+                )
+            }
+        }
+        (_, Some(i)) => format!(" (runs range {})", shown(i)),
+        (_, None) if runs.len() == 1 && runs[0].trials < 2 => " (1 trial: no interval)".into(),
+        (_, None) => String::new(),
     };
-    let band = band(k);
+    let band_words = match d.by {
+        By::Band if !band.describe().is_empty() => format!(", {}", band.describe()),
+        _ => String::new(),
+    };
     let numbers = format!(
-        "{what} in {} = {}{interval}, needs {rel} {} (margin {:+.0}%{})",
+        "{what} in {} = {}{interval_words}, needs {rel} {} (margin {:+.0}%{band_words}); stands on {stands_on}",
         k.scenario,
-        fmt_num(m.median),
+        fmt_num(m),
         fmt_num(threshold),
         margin * 100.0,
-        if band > 0.0 {
-            format!(", noise band ±{:.0}%", band * 100.0)
-        } else {
-            String::new()
-        }
     );
-    let parties = std::iter::once(k.a.as_str()).chain(k.b.as_deref());
-    if let Some(why) = parties.filter_map(|c| unusable(k, results, c)).next() {
-        return inconclusive(
-            Some(m),
+    let (low, high) = d.interval.map_or((m, m), |i| (i.low, i.high));
+    let estimate = Estimate {
+        n: runs.len(),
+        median: m,
+        ci_low: low,
+        ci_high: high,
+        cv: None,
+        noisy: false,
+    };
+    let coverage = d.interval.map(|i| i.coverage).filter(|c| c.is_finite());
+    let decided_by = Some(
+        match d.by {
+            By::Runs => "runs",
+            By::Band => "band",
+            By::EveryRun => "every-run",
+        }
+        .to_owned(),
+    );
+    let parties: Vec<&str> = std::iter::once(k.a.as_str())
+        .chain(k.b.as_deref())
+        .collect();
+    let why = used.iter().find_map(|(i, r, _)| {
+        parties.iter().find_map(|c| unusable(k, r, c)).map(|w| {
+            if pool.runs.len() > 1 {
+                format!("run {}: {w}", i + 1)
+            } else {
+                w
+            }
+        })
+    });
+    if let Some(why) = why {
+        let mut e = inconclusive(
+            Some(estimate),
             Some(margin),
             format!("{numbers}; cannot decide: {why}"),
         );
+        e.coverage = coverage;
+        return e;
     }
-    let verdict = decide(&m, threshold, at_least, band);
-    let explanation = if verdict == ClaimVerdict::Inconclusive {
+    let explanation = if d.verdict == ClaimVerdict::Inconclusive {
         format!("{numbers}; inside the noise")
     } else {
         numbers
     };
     Evidence {
         check: k.clone(),
-        verdict,
-        measure: Some(m),
+        verdict: d.verdict,
+        measure: Some(estimate),
         margin: Some(margin),
+        coverage,
+        decided_by,
+        stands_on,
         explanation,
     }
 }
 
-/// The check's measure (the median of `a`, or of `a / b`, with its
-/// bootstrap interval) and what it is, for messages.
-fn measure(k: &Check, results: &Results) -> (Option<Estimate>, String) {
-    let seed = results.seed;
-    let values = |name: &str| {
-        results
-            .cell(&k.scenario, name)
-            .map(|c| c.values(k.metric))
-            .unwrap_or_default()
-    };
-    match &k.b {
-        Some(b) => (
-            bootstrap::ratio(&values(&k.a), &values(b), seed),
-            format!("{} / {} {}", k.a, b, k.metric),
-        ),
-        None => (
-            bootstrap::estimate(&values(&k.a), seed),
-            format!("{} {}", k.a, k.metric),
-        ),
-    }
-}
-
-/// The verdict on `m` against `threshold`: by its interval, or with too
-/// few trials for one, beyond the noise `band` around its median.
-fn decide(m: &Estimate, threshold: f64, at_least: bool, band: f64) -> ClaimVerdict {
-    if m.n >= MIN_TRIALS_FOR_INTERVAL || band == 0.0 {
-        match at_least {
-            true if m.ci_low >= threshold => ClaimVerdict::Supported,
-            true if m.ci_high < threshold => ClaimVerdict::Refuted,
-            false if m.ci_high <= threshold => ClaimVerdict::Supported,
-            false if m.ci_low > threshold => ClaimVerdict::Refuted,
-            _ => ClaimVerdict::Inconclusive,
-        }
-    } else {
-        // Too few trials for an interval: decide only beyond the noise band
-        // around the measure.
-        let (low, high) = (m.median * (1.0 - band), m.median * (1.0 + band));
-        match at_least {
-            true if low >= threshold => ClaimVerdict::Supported,
-            true if high < threshold => ClaimVerdict::Refuted,
-            false if high <= threshold => ClaimVerdict::Supported,
-            false if low > threshold => ClaimVerdict::Refuted,
-            _ => ClaimVerdict::Inconclusive,
-        }
-    }
-}
-
-fn evaluate_claim(c: &Claim, results: &Results) -> Evaluated {
-    let evidence: Vec<Evidence> = c
-        .checks
-        .iter()
-        .map(|k| evaluate_check(k, results))
-        .collect();
+fn evaluate_claim(c: &Claim, pool: &Pool) -> Evaluated {
+    let evidence: Vec<Evidence> = c.checks.iter().map(|k| evaluate_check(k, pool)).collect();
     let verdict = if c.pending.is_some() {
         ClaimVerdict::Inconclusive
     } else if evidence.iter().any(|e| e.verdict == ClaimVerdict::Refuted) {
@@ -245,11 +377,7 @@ fn evaluate_claim(c: &Claim, results: &Results) -> Evaluated {
         pending: c.pending.clone(),
         verdict,
         evidence,
-        context: c
-            .context
-            .iter()
-            .map(|k| evaluate_check(k, results))
-            .collect(),
+        context: c.context.iter().map(|k| evaluate_check(k, pool)).collect(),
     }
 }
 
@@ -275,27 +403,116 @@ mod tests {
             b: b.map(Into::into),
             at_least,
             at_most,
+            kind: Default::default(),
+            history: vec![],
             line: 0,
         }
     }
 
+    /// requests_per_s's spread d = 0.30 is a log band ×/÷1.43; a ratio of
+    /// two measures gets (1.43)^√2 = ×/÷1.66.
     #[test]
-    fn each_outcome_of_a_ratio_check() {
-        let r = results_with(&[("go", &[80.0, 82.0, 81.0]), ("rust", &[100.0, 101.0, 99.0])]);
-        assert_eq!(
-            evaluate_check(&check(Some("rust"), Some(0.7), None), &r).verdict,
-            ClaimVerdict::Supported
-        );
+    fn each_outcome_of_a_ratio_check_from_one_run() {
+        let r = results_with(&[("go", &[50.0, 51.0, 49.0]), ("rust", &[100.0, 101.0, 99.0])]);
+        let e = evaluate_check(&check(Some("rust"), Some(0.25), None), &r);
+        assert_eq!(e.verdict, ClaimVerdict::Supported, "{}", e.explanation);
         assert_eq!(
             evaluate_check(&check(Some("rust"), Some(0.9), None), &r).verdict,
             ClaimVerdict::Refuted
         );
-        let e = evaluate_check(&check(Some("rust"), Some(0.81), None), &r);
+        let e = evaluate_check(&check(Some("rust"), Some(0.6), None), &r);
         assert_eq!(e.verdict, ClaimVerdict::Inconclusive, "{}", e.explanation);
         assert_eq!(
             evaluate_check(&check(Some("rust"), None, Some(0.9)), &r).verdict,
             ClaimVerdict::Supported
         );
+        assert!(
+            e.explanation
+                .contains("stands on 1 run × 3 trials, 1 machine"),
+            "{}",
+            e.explanation
+        );
+        assert!(
+            e.explanation.contains("3 trials: ≥50% interval"),
+            "{}",
+            e.explanation
+        );
+    }
+
+    /// Issue 22: with one trial, an `at_most` check far above its
+    /// threshold is REFUTED (the log band's lower edge is m/(1+b), not 0).
+    #[test]
+    fn a_one_trial_at_most_check_far_above_its_threshold_is_refuted() {
+        let key = MetricKey::of(Metric::P99Ms);
+        let r = crate::suite::results::tests_support::results_with("s", key, &[("go", &[100.0])]);
+        let mut k = check(None, None, Some(10.0));
+        k.metric = key;
+        let e = evaluate_check(&k, &r);
+        assert_eq!(e.verdict, ClaimVerdict::Refuted, "{}", e.explanation);
+        assert!(
+            e.explanation.contains("1 trial: no interval"),
+            "{}",
+            e.explanation
+        );
+        // An additive band, for a metric that can be about 0.
+        let key = MetricKey::of(Metric::RssDriftAbsPct);
+        let r = crate::suite::results::tests_support::results_with("s", key, &[("go", &[80.0])]);
+        k.metric = key;
+        let e = evaluate_check(&k, &r);
+        assert_eq!(e.verdict, ClaimVerdict::Refuted, "{}", e.explanation);
+        assert!(
+            e.explanation.contains("noise band ±30"),
+            "{}",
+            e.explanation
+        );
+    }
+
+    /// Issue 22: three trials of one run share its build, boot and
+    /// weather: a tight interval inside the noise band does not decide.
+    #[test]
+    fn a_tight_three_trial_interval_inside_the_band_is_inconclusive() {
+        let r = results_with(&[
+            ("go", &[105.0, 105.5, 104.5]),
+            ("node", &[100.0, 100.2, 99.8]),
+        ]);
+        let e = evaluate_check(&check(Some("node"), Some(1.0), None), &r);
+        assert_eq!(e.verdict, ClaimVerdict::Inconclusive, "{}", e.explanation);
+        assert!(
+            e.explanation.contains("inside the noise"),
+            "{}",
+            e.explanation
+        );
+        assert_eq!(e.decided_by.as_deref(), Some("band"));
+    }
+
+    /// Three independent runs: the t-interval over them decides, and the
+    /// band is not needed.
+    #[test]
+    fn three_pooled_runs_decide_by_their_interval() {
+        let runs: Vec<(String, Results)> = [(1, 105.0), (2, 106.0), (3, 104.0)]
+            .into_iter()
+            .map(|(seed, go)| {
+                let mut r = results_with(&[("go", &[go]), ("node", &[100.0])]);
+                r.seed = seed;
+                (format!("run{seed}.json"), r)
+            })
+            .collect();
+        let pool = Pool::new(&runs).unwrap();
+        let e = evaluate_check(&check(Some("node"), Some(1.0), None), &pool);
+        assert_eq!(e.verdict, ClaimVerdict::Supported, "{}", e.explanation);
+        assert!(
+            e.explanation
+                .contains("95% t-interval over 3 runs, log scale"),
+            "{}",
+            e.explanation
+        );
+        assert!(
+            e.explanation
+                .contains("stands on 3 runs × 1 trial, 1 machine"),
+            "{}",
+            e.explanation
+        );
+        assert_eq!(e.coverage, Some(0.95));
     }
 
     #[test]
@@ -311,8 +528,8 @@ mod tests {
 
     #[test]
     fn one_trial_decides_only_beyond_the_noise_band() {
-        // requests_per_s has a ±20% band (±28% for a ratio of two).
-        let r = results_with(&[("go", &[100.0]), ("node", &[115.0]), ("rust", &[200.0])]);
+        // A ratio of two: ×/÷1.66.
+        let r = results_with(&[("go", &[100.0]), ("node", &[150.0]), ("rust", &[200.0])]);
         let near = evaluate_check(&check(Some("node"), Some(1.0), None), &r);
         assert_eq!(
             near.verdict,
@@ -321,7 +538,12 @@ mod tests {
             near.explanation
         );
         assert!(near.explanation.contains("margin"), "{}", near.explanation);
-        let far = evaluate_check(&check(Some("rust"), None, Some(1.0)), &r);
+        assert!(
+            near.explanation.contains("noise band ×/÷1.66"),
+            "{}",
+            near.explanation
+        );
+        let far = evaluate_check(&check(Some("rust"), None, Some(0.9)), &r);
         assert_eq!(far.verdict, ClaimVerdict::Supported, "{}", far.explanation);
         let refuted = evaluate_check(&check(Some("rust"), Some(1.0), None), &r);
         assert_eq!(refuted.verdict, ClaimVerdict::Refuted);
@@ -336,7 +558,7 @@ mod tests {
             .insert(MetricKey::of(Metric::Non2xx), 3.0);
         cell.summarize(1);
         assert!(cell.marked);
-        let e = evaluate_check(&check(Some("rust"), None, Some(0.9)), &r);
+        let e = evaluate_check(&check(Some("rust"), None, Some(0.2)), &r);
         assert_eq!(e.verdict, ClaimVerdict::Inconclusive, "{}", e.explanation);
         assert!(e.explanation.contains("not 2xx"), "{}", e.explanation);
     }
@@ -359,19 +581,19 @@ mod tests {
         let unsure = check(None, Some(81.0), None);
         let mut waiting = claim(vec![yes.clone()]);
         waiting.pending = Some("the database scenario".into());
-        let e = evaluate_claim(&waiting, &r);
+        let e = evaluate_claim(&waiting, &Pool::from(&r));
         assert_eq!(e.verdict, ClaimVerdict::Inconclusive);
         assert_eq!(e.pending.as_deref(), Some("the database scenario"));
         assert_eq!(
-            evaluate_claim(&claim(vec![yes.clone(), yes.clone()]), &r).verdict,
+            evaluate_claim(&claim(vec![yes.clone(), yes.clone()]), &Pool::from(&r)).verdict,
             ClaimVerdict::Supported
         );
         assert_eq!(
-            evaluate_claim(&claim(vec![yes.clone(), no]), &r).verdict,
+            evaluate_claim(&claim(vec![yes.clone(), no]), &Pool::from(&r)).verdict,
             ClaimVerdict::Refuted
         );
         assert_eq!(
-            evaluate_claim(&claim(vec![yes, unsure]), &r).verdict,
+            evaluate_claim(&claim(vec![yes, unsure]), &Pool::from(&r)).verdict,
             ClaimVerdict::Inconclusive
         );
     }
