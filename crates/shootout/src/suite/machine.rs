@@ -17,6 +17,10 @@ pub struct Machine {
     /// `performance`, `powersave`…; null where cpufreq is not exposed (most VMs).
     pub cpu_governor: Option<String>,
     pub shootout_version: String,
+    /// The host's name, so that runs pooled from several machines can be
+    /// told apart (null in files written before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<String>,
 }
 
 fn read(path: &str) -> Option<String> {
@@ -46,6 +50,7 @@ impl Machine {
             kernel: read("/proc/sys/kernel/osrelease"),
             cpu_governor: read("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor"),
             shootout_version: env!("CARGO_PKG_VERSION").to_owned(),
+            hostname: read("/proc/sys/kernel/hostname"),
         }
     }
 }

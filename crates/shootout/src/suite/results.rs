@@ -182,6 +182,35 @@ pub struct Results {
     /// The PostgreSQL of the database scenarios: version, source, settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub database: Option<crate::database::DatabaseInfo>,
+    /// SHA-256 of the contract the contenders were verified against
+    /// ([`contract_hash`]): runs verified against different contracts are
+    /// not pooled. Null in files written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contract_hash: Option<String>,
+}
+
+/// SHA-256 (hex) of the contract as this build of shootout checks it: its
+/// text (`docs/contract.md`) and the code that computes the expected answers
+/// (`src/contract/`).
+pub fn contract_hash() -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for text in [
+        include_str!("../../../../docs/contract.md"),
+        include_str!("../contract/mod.rs"),
+        include_str!("../contract/checks.rs"),
+        include_str!("../contract/kernels.rs"),
+        include_str!("../contract/orders.rs"),
+        include_str!("../contract/vectors.rs"),
+    ] {
+        hasher.update(text.as_bytes());
+        hasher.update([0]);
+    }
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 impl CellResult {
@@ -366,6 +395,7 @@ pub(crate) mod tests_support {
             ledger: None,
             notes: vec![],
             database: None,
+            contract_hash: Some(contract_hash()),
         }
     }
 }

@@ -83,6 +83,7 @@ fn fresh(opts: &Options) -> Results {
         ledger: None,
         notes: Vec::new(),
         database: opts.setup.database.as_ref().map(|d| d.info.clone()),
+        contract_hash: Some(super::results::contract_hash()),
     }
 }
 
