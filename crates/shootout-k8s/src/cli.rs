@@ -55,23 +55,50 @@ pub struct K8sImagesArgs {
 ///   shootout-k8s render --registry registry.example:5000 --shards 4 --out k8s/
 ///   shootout-k8s run --registry registry.example:5000 --shards 4 --path /json -c 512
 #[derive(Debug, Parser)]
-#[command(name = "shootout-k8s", version, verbatim_doc_comment)]
+#[command(
+    name = "shootout-k8s",
+    version,
+    verbatim_doc_comment,
+    after_help = EXIT_STATUS
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: K8sCommand,
 }
+
+/// Said under every `--help`: the same exit codes as `shootout`.
+pub const EXIT_STATUS: &str = "\
+Exit status:
+  0  done, and every check passed
+  1  done, but a contender could not be verified or measured on the cluster
+  2  error: a bad command line or file, no cluster, a push that failed";
 
 #[derive(Debug, Subcommand)]
 pub enum K8sCommand {
     /// Write the manifests: typed Kubernetes objects, as JSON that `kubectl
     /// apply -f` takes (base.json, then per contender NAME.verify.json and
     /// NAME.load.json, to apply one contender at a time).
+    ///
+    /// Examples:
+    ///   shootout-k8s render --registry registry.example:5000 --out k8s/
+    ///   kubectl apply -f k8s/base.json -f k8s/go-nethttp.verify.json
+    #[command(verbatim_doc_comment, after_help = EXIT_STATUS)]
     Render(K8sRenderArgs),
     /// Apply them to the cluster of the current kubeconfig context, verify
     /// and load each contender in turn, merge the shards, delete the namespace.
+    ///
+    /// Examples:
+    ///   shootout-k8s run --registry registry.example:5000 --shards 4 -c 512
+    ///   shootout-k8s run --contenders go-nethttp,node-fastify --path /json --json > k8s.json
+    #[command(verbatim_doc_comment, after_help = EXIT_STATUS)]
     Run(K8sRunArgs),
     /// Write the contenders' and shootout's own OCI images and push them to
     /// a registry; each is pulled back and its digests compared.
+    ///
+    /// Examples:
+    ///   shootout-k8s push --registry registry.example:5000
+    ///   shootout-k8s push --contenders go-nethttp --tag try1 --json
+    #[command(verbatim_doc_comment, after_help = EXIT_STATUS)]
     Push(K8sPushArgs),
 }
 
@@ -134,7 +161,7 @@ pub struct K8sPlanArgs {
         default_value = "cpu=1,memory=1Gi"
     )]
     pub database_limits: shootout::supervise::limits::Limits,
-    /// The image digests `push` recorded (its --images folder's
+    /// The image digests `push` recorded (its --images-dir folder's
     /// digests.json): the pods pull each image by its digest.
     #[arg(
         long,
@@ -196,9 +223,10 @@ pub struct K8sPushArgs {
     /// Plain HTTP off loopback too.
     #[arg(long)]
     pub insecure: bool,
-    /// Where the OCI layouts are written first.
+    /// Where the OCI layouts are written first (the same flag as `shootout footprint`'s).
     #[arg(
-        long = "images",
+        long = "images-dir",
+        alias = "images",
         value_name = "DIR",
         default_value = "target/shootout/k8s-images"
     )]

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-/// The file `push` writes in its `--images` folder.
+/// The file `push` writes in its `--images-dir` folder.
 pub const DIGESTS_FILE: &str = "digests.json";
 /// The name PostgreSQL's image goes by in `--image` and the digests file.
 pub const POSTGRES: &str = "postgres";

@@ -88,7 +88,7 @@ async fn push_sends_the_images_to_a_registry_and_they_come_back_identical() {
     let out = shootout_k8s()
         .args(["push", "--contenders", "go-nethttp", "--json", "--registry"])
         .arg(format!("{}", registry.addr))
-        .arg("--images")
+        .arg("--images-dir")
         .arg(&images)
         .arg("--shootout-bin")
         .arg(shootout_bin())

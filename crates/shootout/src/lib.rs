@@ -53,6 +53,7 @@ pub mod database;
 pub mod gate;
 pub mod http1;
 pub mod load;
+pub mod mutate;
 pub mod ops;
 pub mod remote;
 pub mod report;
@@ -80,6 +81,7 @@ pub async fn run(cli: cli::Cli) -> anyhow::Result<bool> {
             commands::run(args).await
         }
         cli::Command::Claims(args) => commands::claims(args),
+        cli::Command::Compare(args) => commands::compare(args),
         cli::Command::Report(args) => commands::report(args),
         cli::Command::Verify(args) => {
             supervise::orphans::exit_on_signals();
@@ -87,6 +89,10 @@ pub async fn run(cli: cli::Cli) -> anyhow::Result<bool> {
         }
         cli::Command::Up(args) => commands::up(args).await,
         cli::Command::Test(args) => commands::test(args).await,
+        cli::Command::Mutate(args) => {
+            supervise::orphans::exit_on_signals();
+            commands::mutate(args).await
+        }
         cli::Command::Torture(args) => {
             supervise::orphans::exit_on_signals();
             commands::torture(args).await
@@ -105,6 +111,11 @@ pub async fn run(cli: cli::Cli) -> anyhow::Result<bool> {
         cli::Command::PostgresKeeper(args) => Ok(database::keeper::keep(args).await?),
         cli::Command::Schema(args) => commands::schema(args),
         cli::Command::Toolchains(args) => commands::toolchains(args).await,
+        cli::Command::Completions(args) => {
+            let mut command = <cli::Cli as clap::CommandFactory>::command();
+            clap_complete::generate(args.shell, &mut command, "shootout", &mut std::io::stdout());
+            Ok(true)
+        }
     }
 }
 

@@ -1,9 +1,20 @@
 use std::process::ExitCode;
 
+use std::io::Write;
+
 use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = shootout::cli::Cli::parse();
+    // --quiet: stderr goes to /dev/null; the error that ends the command
+    // still goes to the real one.
+    let mut errors: Box<dyn std::io::Write> = match cli.quiet {
+        true => match shootout::sys::silence_stderr() {
+            Ok(original) => Box::new(original),
+            Err(_) => Box::new(std::io::stderr()),
+        },
+        false => Box::new(std::io::stderr()),
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -26,7 +37,7 @@ fn main() -> ExitCode {
                     return ExitCode::SUCCESS;
                 }
             }
-            eprintln!("error: {}", shootout::error_text(&e));
+            let _ = writeln!(errors, "error: {}", shootout::error_text(&e));
             ExitCode::from(2)
         }
     }

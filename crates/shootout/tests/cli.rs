@@ -18,7 +18,8 @@ use shootout::cli::{Cli, Command};
 use shootout::database::Source;
 use shootout::supervise::limits::Limits;
 
-/// The subcommands with tests here or in cli_measure.rs; a new one fails
+/// The subcommands with tests here, in cli_measure.rs or in
+/// cli_conventions.rs (compare, mutate, completions); a new one fails
 /// here until it has tests of its own.
 #[test]
 fn every_subcommand_is_covered() {
@@ -38,6 +39,9 @@ fn every_subcommand_is_covered() {
         "schema",
         "upstream",
         "postgres-keeper",
+        "completions",
+        "compare",
+        "mutate",
     ];
     let cli = Cli::command();
     let names: Vec<&str> = cli.get_subcommands().map(|c| c.get_name()).collect();
@@ -81,7 +85,7 @@ fn run_parses_its_options_and_defaults() {
         "--out",
         "o",
         "--resume",
-        "--baseline",
+        "--reference",
         "rust-axum",
         "--ledger",
         "l.toml",
@@ -109,8 +113,8 @@ fn run_parses_its_options_and_defaults() {
     assert_eq!(a.scenarios, ["json", "cpu-hash"]);
     assert_eq!(a.scenarios_dir, PathBuf::from("s"));
     assert_eq!(a.out, PathBuf::from("o"));
-    assert_eq!(a.baseline, "rust-axum");
-    assert_eq!(a.ledger, PathBuf::from("l.toml"));
+    assert_eq!(a.reference.reference.as_deref(), Some("rust-axum"));
+    assert_eq!(a.ledger, Some(PathBuf::from("l.toml")));
     assert_eq!(a.seed, Some(5));
     assert_eq!(
         a.limits,
@@ -135,8 +139,12 @@ fn run_parses_its_options_and_defaults() {
     assert!(d.contenders.is_empty() && d.scenarios.is_empty() && d.target.is_empty());
     assert_eq!(d.scenarios_dir, PathBuf::from("scenarios"));
     assert_eq!(d.out, PathBuf::from("target/shootout/results"));
-    assert_eq!(d.baseline, "go-nethttp");
-    assert_eq!(d.ledger, PathBuf::from("claims/go-vs-node.toml"));
+    assert_eq!(d.reference.reference, None);
+    assert_eq!(
+        d.ledger, None,
+        "the default ledger is used only when it is there"
+    );
+    assert!(d.fail_on.fail_on.is_empty() && !d.output.json);
     assert_eq!((d.seed, d.limits, d.target_upstream), (None, None, None));
     assert_eq!(d.common.service_cpus, None);
     assert_eq!(d.common.ready_timeout, Duration::from_secs(30));
@@ -184,23 +192,23 @@ fn report_and_claims_parse_and_need_a_results_file() {
         "r.html",
         "--md",
         "r.md",
-        "--baseline",
+        "--reference",
         "node-fastify",
         "--ledger",
         "l.toml",
     ]) else {
         panic!("not a report")
     };
-    assert_eq!(r.results, PathBuf::from("r.json"));
+    assert_eq!(r.results, [PathBuf::from("r.json")]);
     assert_eq!(r.html, Some(PathBuf::from("r.html")));
     assert_eq!(r.md, Some(PathBuf::from("r.md")));
-    assert_eq!(r.baseline, "node-fastify");
+    assert_eq!(r.reference.reference.as_deref(), Some("node-fastify"));
     assert_eq!(r.ledger, Some(PathBuf::from("l.toml")));
     let Command::Report(d) = parse(&["report", "r.json"]) else {
         panic!("not a report")
     };
     assert_eq!((d.html, d.md, d.ledger), (None, None, None));
-    assert_eq!(d.baseline, "go-nethttp");
+    assert_eq!(d.reference.reference, None);
     refused(&["report"], ErrorKind::MissingRequiredArgument);
     refused(
         &["report", "r.json", "--pdf", "r.pdf"],
@@ -210,7 +218,7 @@ fn report_and_claims_parse_and_need_a_results_file() {
     let Command::Claims(c) = parse(&["claims", "r.json", "--ledger", "l.toml", "--json"]) else {
         panic!("not claims")
     };
-    assert_eq!(c.results, PathBuf::from("r.json"));
+    assert_eq!(c.results, [PathBuf::from("r.json")]);
     assert_eq!(c.ledger, PathBuf::from("l.toml"));
     assert!(c.output.json);
     let Command::Claims(d) = parse(&["claims", "r.json"]) else {
@@ -239,7 +247,7 @@ fn verify_parses_contenders_or_targets_not_both() {
     ]) else {
         panic!("not a verify")
     };
-    assert_eq!(v.contenders, ["go-nethttp", "rust-axum"]);
+    assert_eq!(v.contenders.list(), ["go-nethttp", "rust-axum"]);
     assert_eq!(v.seed, Some(7));
     assert!(v.output.json && v.database.no_database);
     assert_eq!(v.common.dir.contenders_dir, PathBuf::from("c"));
@@ -255,7 +263,7 @@ fn verify_parses_contenders_or_targets_not_both() {
     ]) else {
         panic!("not a verify")
     };
-    assert!(t.contenders.is_empty());
+    assert!(t.contenders.list().is_empty());
     assert_eq!(t.target, ["a=http://10.0.0.5:8080"]);
     assert_eq!(t.target_upstream.as_deref(), Some("http://10.0.0.7:4100"));
 

@@ -143,14 +143,14 @@ fn coldstart_bounds_its_runs() {
     ]) else {
         panic!("not a coldstart")
     };
-    assert_eq!(c.contenders, ["rust-axum", "node-fastify"]);
+    assert_eq!(c.contenders.list(), ["rust-axum", "node-fastify"]);
     assert_eq!(c.runs, 50);
     assert!(c.drop_caches && c.output.json && c.no_build);
     let Command::Coldstart(d) = parse(&["coldstart"]) else {
         panic!("not a coldstart")
     };
     assert_eq!(d.runs, 20);
-    assert!(d.contenders.is_empty() && !d.drop_caches && !d.output.json && !d.no_build);
+    assert!(d.contenders.list().is_empty() && !d.drop_caches && !d.output.json && !d.no_build);
     refused(&["coldstart", "--runs", "0"], ErrorKind::ValueValidation);
     refused(
         &["coldstart", "--runs", "10001"],
@@ -174,7 +174,7 @@ fn footprint_torture_and_test_parse_their_flags() {
     ]) else {
         panic!("not a footprint")
     };
-    assert_eq!(f.contenders, ["go-nethttp"]);
+    assert_eq!(f.contenders.list(), ["go-nethttp"]);
     assert_eq!(f.images_dir, PathBuf::from("i"));
     assert_eq!(f.dir.contenders_dir, PathBuf::from("c"));
     assert!(f.no_clean_build && f.output.json);
@@ -196,7 +196,7 @@ fn footprint_torture_and_test_parse_their_flags() {
     ]) else {
         panic!("not a torture")
     };
-    assert_eq!(t.contenders, ["go-nethttp", "node-fastify"]);
+    assert_eq!(t.contenders.list(), ["go-nethttp", "node-fastify"]);
     assert!(t.no_overload && t.database.no_database && t.output.json);
     refused(&["torture", "--overload"], ErrorKind::UnknownArgument);
     refused(
@@ -207,7 +207,7 @@ fn footprint_torture_and_test_parse_their_flags() {
     let Command::Test(t) = parse(&["test", "node-fastify", "--contenders-dir", "c"]) else {
         panic!("not a test")
     };
-    assert_eq!(t.contenders, ["node-fastify"]);
+    assert_eq!(t.contenders.list(), ["node-fastify"]);
     assert_eq!(t.dir.contenders_dir, PathBuf::from("c"));
     if contenders_env_unset() {
         let Command::Test(d) = parse(&["test"]) else {

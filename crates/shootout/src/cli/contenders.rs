@@ -5,14 +5,13 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{ContenderArgs, ContendersDirArg, DatabaseArgs, JsonArg};
+use super::{ContenderArgs, ContenderNames, ContendersDirArg, DatabaseArgs, JsonArg};
 
 #[derive(Debug, Args)]
 #[command(mut_arg("json", |a| a.help("Print the verdicts as JSON (schema shootout.verify/1) on stdout")))]
 pub struct VerifyArgs {
-    /// Contenders to verify [default: all].
-    #[arg(value_name = "CONTENDER")]
-    pub contenders: Vec<String>,
+    #[command(flatten)]
+    pub contenders: ContenderNames,
     #[command(flatten)]
     pub common: ContenderArgs,
     /// Seed for the random inputs, to replay a failure [default: from the clock].
@@ -24,7 +23,7 @@ pub struct VerifyArgs {
     pub database: DatabaseArgs,
     /// Verify a service running elsewhere over the network instead
     /// (repeatable); the contract's database group is not checked.
-    #[arg(long, value_name = "NAME=URL", conflicts_with = "contenders")]
+    #[arg(long, value_name = "NAME=URL", conflicts_with_all = ["contenders", "contender_names"])]
     pub target: Vec<String>,
     /// The upstream simulator the --target services call.
     #[arg(long, value_name = "URL", requires = "target")]
@@ -34,9 +33,8 @@ pub struct VerifyArgs {
 #[derive(Debug, Args)]
 #[command(mut_arg("json", |a| a.help("Print the scorecards as JSON on stdout")))]
 pub struct TortureArgs {
-    /// Contenders to torture [default: all].
-    #[arg(value_name = "CONTENDER")]
-    pub contenders: Vec<String>,
+    #[command(flatten)]
+    pub contenders: ContenderNames,
     #[command(flatten)]
     pub common: ContenderArgs,
     /// Skip the overload phase (about 17 s per contender).
@@ -52,9 +50,8 @@ pub struct TortureArgs {
 
 #[derive(Debug, Args)]
 pub struct ColdstartArgs {
-    /// Contenders to measure [default: all].
-    #[arg(value_name = "CONTENDER")]
-    pub contenders: Vec<String>,
+    #[command(flatten)]
+    pub contenders: ContenderNames,
     #[command(flatten)]
     pub common: ContenderArgs,
     /// Measured starts per contender, after one warm-up start.
@@ -72,9 +69,8 @@ pub struct ColdstartArgs {
 
 #[derive(Debug, Args)]
 pub struct FootprintArgs {
-    /// Contenders to measure [default: all].
-    #[arg(value_name = "CONTENDER")]
-    pub contenders: Vec<String>,
+    #[command(flatten)]
+    pub contenders: ContenderNames,
     #[command(flatten)]
     pub dir: ContendersDirArg,
     /// Where the OCI image layouts are written (one folder per contender).
@@ -89,9 +85,8 @@ pub struct FootprintArgs {
 
 #[derive(Debug, Args)]
 pub struct TestArgs {
-    /// Contenders to test [default: all].
-    #[arg(value_name = "CONTENDER")]
-    pub contenders: Vec<String>,
+    #[command(flatten)]
+    pub contenders: ContenderNames,
     #[command(flatten)]
     pub dir: ContendersDirArg,
 }

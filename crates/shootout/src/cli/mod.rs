@@ -1,18 +1,25 @@
 //! The command line. Doc comments here are the `--help` text.
 
+mod compare;
 mod contenders;
 mod load;
+mod mutate;
 mod run;
 mod shared;
 
 use clap::{Args, Parser, Subcommand};
 
+pub use compare::CompareArgs;
 pub use contenders::{
     ColdstartArgs, FootprintArgs, TestArgs, ToolchainsArgs, TortureArgs, UpArgs, VerifyArgs,
 };
 pub use load::{LoadArgs, MergeArgs, UpstreamArgs};
+pub use mutate::MutateArgs;
 pub use run::{ClaimsArgs, ReportArgs, RunArgs};
-pub use shared::{ContenderArgs, ContendersDirArg, DatabaseArgs, JsonArg};
+pub use shared::{
+    ContenderArgs, ContenderNames, ContendersDirArg, DatabaseArgs, FailOn, FailOnArg, JsonArg,
+    ReferenceArg,
+};
 
 /// Go or Node.js? Rust, Bun, Deno? Settle it with measurements on your own machine.
 ///
@@ -20,11 +27,37 @@ pub use shared::{ContenderArgs, ContendersDirArg, DatabaseArgs, JsonArg};
 /// against one HTTP contract (docs/contract.md), and measures them under the
 /// same CPU budget.
 #[derive(Debug, Parser)]
-#[command(name = "shootout", version, propagate_version = true)]
+#[command(
+    name = "shootout",
+    version,
+    propagate_version = true,
+    after_help = AFTER_HELP
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Print nothing on stderr but the error that ends the command (no
+    /// progress, notes or warnings); what goes to stdout is unchanged.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
 }
+
+/// Said under every `--help`: the exit codes, the environment, where to start.
+pub const AFTER_HELP: &str = "\
+Exit status (every subcommand):
+  0  done, and every check the command makes passed
+  1  done, but a check failed: a contender failed `verify` or `test`, or a
+     claim got a verdict that --fail-on names (run, claims, report)
+  2  error: a bad command line, an unreadable or invalid file, a name that
+     does not exist, or nothing could be measured
+
+Environment:
+  NO_COLOR=1            no colour in terminal tables
+  SHOOTOUT_CONTENDERS   the --contenders-dir default
+  SHOOTOUT_CACHE        where runtimes and PostgreSQL are cached (~/.cache/shootout)
+  CI=true               a missing toolchain is a failure, not a skip
+
+Start with `shootout run --quick` from the repository root (README.md).";
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -42,7 +75,8 @@ pub enum Command {
     ///   shootout run --scenarios json,cpu-hash        # 3 trials each
     ///   shootout run --full --out results/today       # 5 trials, longer phases
     ///   shootout run --resume                         # finish an interrupted run
-    #[command(verbatim_doc_comment)]
+    ///   shootout run --quick --fail-on refuted        # in CI: exit 1 if a claim is REFUTED
+    #[command(verbatim_doc_comment, after_help = AFTER_HELP)]
     Run(RunArgs),
     /// Write the HTML and Markdown reports of a results file, and print its tables.
     ///
@@ -50,27 +84,47 @@ pub enum Command {
     /// a section per scenario with its table and charts, then method and
     /// machine. The Markdown report has the same verdict and tables.
     ///
-    /// Example:
+    /// Examples:
     ///   shootout report target/shootout/results/results.json --html report.html
-    #[command(verbatim_doc_comment)]
+    ///   shootout report results.json --reference rust-axum   # ratios against rust-axum
+    ///   shootout report results.json --json > judged.json
+    #[command(verbatim_doc_comment, after_help = AFTER_HELP)]
     Report(ReportArgs),
     /// Evaluate a claims ledger against a results file.
     ///
-    /// Example:
+    /// Every scenario, contender and metric the ledger names must exist (in
+    /// the results, scenarios/ or contenders/): a misspelt name is an error
+    /// with the nearest real ones, not an INCONCLUSIVE "no data".
+    ///
+    /// Examples:
     ///   shootout claims target/shootout/results/results.json --ledger my-claims.toml
-    #[command(verbatim_doc_comment)]
+    ///   shootout claims results.json --fail-on refuted,inconclusive   # exit 1 unless all SUPPORTED
+    #[command(verbatim_doc_comment, after_help = AFTER_HELP)]
     Claims(ClaimsArgs),
+    /// Compare two runs cell by cell: the change, and `~` inside the noise.
+    ///
+    /// Per (scenario, contender, metric) measured in both: the ratio new/base
+    /// of the medians, `~` where it is within the noise of one run against
+    /// another (docs/noise.md), else better or worse. --fail-if conditions
+    /// exit 1 with the lines that held, for CI.
+    ///
+    /// Examples:
+    ///   shootout compare base/results.json new/results.json
+    ///   shootout compare base.json new.json --fail-if 'requests_per_s[json,rust-axum] < 0.95*base'
+    ///   shootout compare base.json new.json --fail-if 'p99_ms[orders,*] > 1.10*base' --json
+    #[command(verbatim_doc_comment, after_help = AFTER_HELP)]
+    Compare(CompareArgs),
     /// Build contenders and check each against the whole contract.
     ///
     /// Starts each contender with a private upstream simulator and checks every
     /// endpoint, validation rule and error status, with expected answers
-    /// computed by shootout itself. Exits non-zero if any contender fails.
+    /// computed by shootout itself. Exits 1 if any contender fails.
     ///
     /// Examples:
     ///   shootout verify                  # every contender under contenders/
     ///   shootout verify go-nethttp       # just one
     ///   shootout verify --json > v.json  # machine-readable verdicts
-    #[command(verbatim_doc_comment)]
+    #[command(verbatim_doc_comment, after_help = AFTER_HELP)]
     Verify(VerifyArgs),
     /// Build and run one contender in the foreground, for poking with curl.
     ///
@@ -80,7 +134,7 @@ pub enum Command {
     /// Example:
     ///   shootout up rust-axum --port 8080
     ///   curl 'http://127.0.0.1:8080/cpu/hash?seed=42&n=1000'
-    #[command(verbatim_doc_comment)]
+    #[command(verbatim_doc_comment, after_help = AFTER_HELP)]
     Up(UpArgs),
     /// Generate HTTP/1.1 load against any URL, like wrk, wrk2 or oha.
     ///
@@ -97,7 +151,7 @@ pub enum Command {
     ///   shootout load 'http://127.0.0.1:8080/io?ms=10&token=a' --rate 1000 -d 30s
     ///   shootout load http://127.0.0.1:8080/orders --method POST --body order.json \
     ///       -H 'Content-Type: application/json' --cpus 0 --json > result.json
-    #[command(verbatim_doc_comment)]
+    #[command(verbatim_doc_comment, after_help = AFTER_HELP)]
     Load(LoadArgs),
     /// Merge the results of load shards into one, exactly.
     ///
@@ -112,7 +166,7 @@ pub enum Command {
     ///   shootout load http://10.0.0.5:8080/json -c 128 --shard 0/2 --start-at $at --json > s0.json &
     ///   shootout load http://10.0.0.5:8080/json -c 128 --shard 1/2 --start-at $at --json > s1.json
     ///   wait; shootout merge s0.json s1.json
-    #[command(verbatim_doc_comment)]
+    #[command(verbatim_doc_comment, after_help = AFTER_HELP)]
     Merge(MergeArgs),
     /// Measure cold start: spawn to first 200 on /health and to first correct /json.
     ///
@@ -123,7 +177,7 @@ pub enum Command {
     ///
     /// Example:
     ///   shootout coldstart rust-axum node-fastify --runs 50
-    #[command(verbatim_doc_comment)]
+    #[command(verbatim_doc_comment, after_help = AFTER_HELP)]
     Coldstart(ColdstartArgs),
     /// Measure what each contender costs to build and ship.
     ///
@@ -134,7 +188,7 @@ pub enum Command {
     ///
     /// Example:
     ///   shootout footprint --json > footprint.json
-    #[command(verbatim_doc_comment)]
+    #[command(verbatim_doc_comment, after_help = AFTER_HELP)]
     Footprint(FootprintArgs),
     /// Send each contender hostile input and score how it copes.
     ///
@@ -158,13 +212,32 @@ pub enum Command {
     ///   shootout torture
     ///   shootout torture go-nethttp node-fastify --json
     ///   shootout torture node-express --no-overload --no-database
-    #[command(verbatim_doc_comment)]
+    #[command(verbatim_doc_comment, after_help = AFTER_HELP)]
     Torture(TortureArgs),
     /// Run each contender's own unit tests with its own toolchain.
     ///
     /// Builds first (so node_modules and the right Node.js are in place), then
-    /// runs the manifest's `test` command. Exits non-zero if any fails.
+    /// runs the manifest's `test` command. Exits 1 if any fails.
+    ///
+    /// Examples:
+    ///   shootout test                         # every contender
+    ///   shootout test go-nethttp rust-axum    # two of them
+    ///   shootout test --contenders node-fastify
+    #[command(verbatim_doc_comment, after_help = AFTER_HELP)]
     Test(TestArgs),
+    /// Make refactoring mistakes and count who catches them, and when.
+    ///
+    /// Applies each kind of contract/mutations.toml alone to a temporary copy
+    /// of a contender (its patch in contenders/NAME/mutations.toml) and
+    /// records every stage that catches it: compile, lint (both from the
+    /// manifest's [dev]), its own tests, the contract (`verify`), or none.
+    /// A patch that no longer applies is an error. See docs/mutate.md.
+    ///
+    /// Examples:
+    ///   shootout mutate go-nethttp node-fastify node-fastify-ts
+    ///   shootout mutate --json > mutate.json
+    #[command(verbatim_doc_comment, after_help = AFTER_HELP)]
+    Mutate(MutateArgs),
     /// List the runtimes the contenders need: version, where each came from, who uses it.
     ///
     /// Node.js, Bun and Deno missing from the machine (or older than a
@@ -175,7 +248,7 @@ pub enum Command {
     /// Examples:
     ///   shootout toolchains
     ///   shootout toolchains --json
-    #[command(verbatim_doc_comment)]
+    #[command(verbatim_doc_comment, after_help = AFTER_HELP)]
     Toolchains(ToolchainsArgs),
     /// Print the JSON Schema of a document shootout writes.
     ///
@@ -184,17 +257,38 @@ pub enum Command {
     ///
     /// Example:
     ///   shootout schema results > results.schema.json
-    #[command(verbatim_doc_comment)]
+    #[command(verbatim_doc_comment, after_help = AFTER_HELP)]
     Schema(SchemaArgs),
     /// Run the upstream simulator: the "external service" contenders call.
     ///
     /// GET /delay?ms=M&token=T waits M ms on a timer and echoes the token;
     /// POST /authorize answers {"approved":true} after --authorize-ms;
     /// GET /stats counts what was served.
+    ///
+    /// Examples:
+    ///   shootout upstream --port 4100
+    ///   curl 'http://127.0.0.1:4100/delay?ms=10&token=a'
+    ///   shootout up go-nethttp --upstream http://127.0.0.1:4100
+    #[command(verbatim_doc_comment, after_help = AFTER_HELP)]
     Upstream(UpstreamArgs),
+    /// Print a shell completion script on stdout.
+    ///
+    /// Examples:
+    ///   shootout completions bash > ~/.local/share/bash-completion/completions/shootout
+    ///   shootout completions zsh > "${fpath[1]}/_shootout"
+    ///   shootout completions fish > ~/.config/fish/completions/shootout.fish
+    #[command(verbatim_doc_comment, after_help = AFTER_HELP)]
+    Completions(CompletionsArgs),
     /// Owns one private PostgreSQL for shootout (internal).
     #[command(hide = true)]
     PostgresKeeper(crate::database::keeper::KeeperArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
@@ -221,6 +315,10 @@ pub enum SchemaDoc {
     Footprint,
     /// `shootout claims --json`.
     Claims,
+    /// `shootout compare --json` (shootout.compare/1).
+    Compare,
     /// `shootout toolchains --json`.
     Toolchains,
+    /// `shootout mutate --json` (shootout.mutate/1).
+    Mutate,
 }

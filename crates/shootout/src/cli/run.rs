@@ -4,9 +4,10 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{ContenderArgs, DatabaseArgs, JsonArg};
+use super::{ContenderArgs, DatabaseArgs, FailOnArg, JsonArg, ReferenceArg};
 
 #[derive(Debug, Args)]
+#[command(mut_arg("json", |a| a.help("Print the results (schema shootout.results/2) as JSON on stdout instead of the tables")))]
 pub struct RunArgs {
     /// Short phases and one trial per cell (about 11 minutes for the claims' five contenders once built).
     #[arg(long, conflicts_with = "full")]
@@ -30,12 +31,17 @@ pub struct RunArgs {
     /// Continue the run saved in --out: cells already measured are kept.
     #[arg(long)]
     pub resume: bool,
-    /// The contender the tables compare the others with.
-    #[arg(long, value_name = "NAME", default_value = "go-nethttp")]
-    pub baseline: String,
-    /// The claims ledger to evaluate at the end.
-    #[arg(long, value_name = "FILE", default_value = "claims/go-vs-node.toml")]
-    pub ledger: PathBuf,
+    #[command(flatten)]
+    pub reference: ReferenceArg,
+    /// The claims ledger to judge at the end; every scenario, contender and
+    /// metric it names is checked before anything is measured [default:
+    /// claims/go-vs-node.toml when it exists; a file named here must exist].
+    #[arg(long, value_name = "FILE")]
+    pub ledger: Option<PathBuf>,
+    #[command(flatten)]
+    pub fail_on: FailOnArg,
+    #[command(flatten)]
+    pub output: JsonArg,
     /// Seed for request inputs and bootstrap resampling [default: from the clock].
     #[arg(long)]
     pub seed: Option<u64>,
@@ -64,31 +70,43 @@ pub struct RunArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(mut_arg("json", |a| a.help("Print the results (with the ledger as judged) as JSON (schema shootout.results/2) on stdout instead of the tables")))]
 pub struct ReportArgs {
-    /// A results.json written by `shootout run`.
-    pub results: PathBuf,
+    /// A results.json written by `shootout run`; with several independent
+    /// runs, the tables are the first's and the ledger is judged on all of
+    /// them pooled.
+    #[arg(required = true, num_args = 1..)]
+    pub results: Vec<PathBuf>,
     /// Where to write the HTML report [default: report.html next to the results].
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
     /// Where to write the Markdown report [default: report.md next to the results].
     #[arg(long, value_name = "FILE")]
     pub md: Option<PathBuf>,
-    /// The contender the tables compare the others with.
-    #[arg(long, value_name = "NAME", default_value = "go-nethttp")]
-    pub baseline: String,
+    #[command(flatten)]
+    pub reference: ReferenceArg,
     /// Re-evaluate this ledger instead of the one stored in the results.
     #[arg(long, value_name = "FILE")]
     pub ledger: Option<PathBuf>,
+    #[command(flatten)]
+    pub fail_on: FailOnArg,
+    #[command(flatten)]
+    pub output: JsonArg,
 }
 
 #[derive(Debug, Args)]
 #[command(mut_arg("json", |a| a.help("Print the evaluated ledger as JSON on stdout")))]
 pub struct ClaimsArgs {
-    /// A results.json written by `shootout run`.
-    pub results: PathBuf,
+    /// results.json files written by `shootout run`: several independent
+    /// runs are pooled (runs as the unit, trials within), and refused with
+    /// the reason when they measured different things.
+    #[arg(required = true, num_args = 1..)]
+    pub results: Vec<PathBuf>,
     /// The ledger to evaluate.
     #[arg(long, value_name = "FILE", default_value = "claims/go-vs-node.toml")]
     pub ledger: PathBuf,
+    #[command(flatten)]
+    pub fail_on: FailOnArg,
     #[command(flatten)]
     pub output: JsonArg,
 }

@@ -9,8 +9,8 @@ use crate::gate::{self, GateError};
 use crate::ops::coldstart;
 
 pub async fn coldstart(args: ColdstartArgs) -> anyhow::Result<bool> {
-    let all = contenders::discover(&args.common.dir.contenders_dir)?;
-    let chosen = contenders::select(all, &args.contenders)?;
+    let all = super::discover_contenders(&args.common.dir.contenders_dir)?;
+    let chosen = contenders::select(all, &args.contenders.list())?;
     let cpus = service_cpus(&args.common)?;
     let (runs, drop, timeout, no_build) = (
         args.runs as usize,

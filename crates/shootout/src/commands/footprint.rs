@@ -9,8 +9,8 @@ use crate::gate::{self, GateError};
 use crate::ops::footprint;
 
 pub async fn footprint(args: FootprintArgs) -> anyhow::Result<bool> {
-    let all = contenders::discover(&args.dir.contenders_dir)?;
-    let chosen = contenders::select(all, &args.contenders)?;
+    let all = super::discover_contenders(&args.dir.contenders_dir)?;
+    let chosen = contenders::select(all, &args.contenders.list())?;
     let (images, clean) = (args.images_dir.clone(), !args.no_clean_build);
     let results =
         tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<footprint::Footprint>> {

@@ -4,9 +4,12 @@
 
 mod claims;
 mod coldstart;
+mod compare;
 mod footprint;
+mod ledger_input;
 mod load;
 mod merge;
+mod mutate;
 mod report;
 mod run;
 mod schema;
@@ -19,9 +22,11 @@ mod verify;
 
 pub use claims::claims;
 pub use coldstart::coldstart;
+pub use compare::compare;
 pub use footprint::footprint;
 pub use load::load;
 pub use merge::merge;
+pub use mutate::mutate;
 pub use report::report;
 pub use run::run;
 pub use schema::schema;
@@ -51,6 +56,34 @@ fn print_json_or_text<T: serde::Serialize + Render + ?Sized>(
         write!(stdout, "{}", doc.terminal())?;
     }
     Ok(())
+}
+
+/// Every contender under `dir`; a folder that is not there says where
+/// shootout expects to be started.
+fn discover_contenders(dir: &std::path::Path) -> anyhow::Result<Vec<crate::contenders::Contender>> {
+    if !dir.is_dir() {
+        anyhow::bail!(
+            "no contenders folder at {}\nhint: run shootout from the repository root (where contenders/ and scenarios/ are), or pass --contenders-dir DIR (or set SHOOTOUT_CONTENDERS)",
+            dir.display()
+        );
+    }
+    Ok(crate::contenders::discover(dir)?)
+}
+
+/// The contender tables compare the others with: `--reference` (an error
+/// when it names none of `measured`), else go-nethttp when measured, else
+/// the first.
+fn reference(arg: &crate::cli::ReferenceArg, measured: &[&str]) -> anyhow::Result<String> {
+    const DEFAULT: &str = "go-nethttp";
+    match &arg.reference {
+        Some(name) if measured.contains(&name.as_str()) => Ok(name.clone()),
+        Some(name) => anyhow::bail!(
+            "--reference {name}: no such contender is measured here\nhint: one of {}",
+            measured.join(", ")
+        ),
+        None if measured.contains(&DEFAULT) || measured.is_empty() => Ok(DEFAULT.to_owned()),
+        None => Ok(measured[0].to_owned()),
+    }
 }
 
 /// Running in CI (`CI=true` or `CI=1`): a missing toolchain is a failure, not a skip.

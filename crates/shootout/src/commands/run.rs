@@ -25,26 +25,32 @@ pub async fn run(args: RunArgs) -> anyhow::Result<bool> {
     } else {
         Mode::Default
     };
-    let all = contenders::discover(&args.common.dir.contenders_dir)?;
+    let all = super::discover_contenders(&args.common.dir.contenders_dir)?;
     if let Some(limits) = args.limits {
         // Refuse before building anything when the cgroups cannot be made.
         drop(crate::supervise::cgroup::Cgroup::create("probe", limits)?);
     }
+    if !args.scenarios_dir.is_dir() {
+        anyhow::bail!(
+            "no scenarios folder at {}\nhint: run shootout from the repository root, or pass --scenarios-dir DIR",
+            args.scenarios_dir.display()
+        );
+    }
     let mut scenarios = scenario::discover(&args.scenarios_dir, mode)?;
-    // Read the ledger before measuring: a typo should not cost a whole run.
-    let ledger = if args.ledger.exists() {
-        let ledger = Ledger::load(&args.ledger)?;
-        ledger.check_against(&scenarios, false)?;
-        Some(ledger)
-    } else {
-        None
-    };
     let targets = args
         .target
         .iter()
         .map(|spec| Target::parse(spec, args.target_upstream.as_deref()))
         .collect::<Result<Vec<_>, _>>()?;
-    let chosen = choose(&args, all, &targets, ledger.as_ref(), mode)?;
+    // Read the ledger before measuring: a typo should not cost a whole run.
+    let ledger = read_ledger(&args, &scenarios, &all, &targets)?;
+    let chosen = choose(&args, all, &targets, ledger.as_ref(), (mode, &scenarios))?;
+    let measured: Vec<&str> = chosen
+        .iter()
+        .map(|c| c.name.as_str())
+        .chain(targets.iter().map(|t| t.name.as_str()))
+        .collect();
+    let reference = super::reference(&args.reference, &measured)?;
     select_scenarios(&args.scenarios, &mut scenarios)?;
     let fitted = runner::fit_to_machine(&mut scenarios, crate::sys::open_files_limit());
     for note in &fitted {
@@ -72,7 +78,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<bool> {
         out: args.out.clone(),
         resume: args.resume,
         seed,
-        on_scenario_done: Some(tables_as_they_finish(&args.baseline)),
+        on_scenario_done: (!args.output.json).then(|| tables_as_they_finish(&reference)),
         focus: focus.clone(),
         setup: Setup {
             service_cpus: service,
@@ -107,8 +113,44 @@ pub async fn run(args: RunArgs) -> anyhow::Result<bool> {
             results.notes.push(note);
         }
     }
-    write_reports(&args, results, ledger, started)?;
-    Ok(true)
+    let evaluation = write_reports(&args, &reference, results, ledger, started)?;
+    Ok(evaluation.as_ref().is_none_or(|e| args.fail_on.passes(e)))
+}
+
+/// The ledger to judge: `--ledger` (which must exist), else the default
+/// one when it is there; every name it uses checked against the scenario
+/// files, the contenders and the targets.
+fn read_ledger(
+    args: &RunArgs,
+    scenarios: &[Scenario],
+    all: &[Contender],
+    targets: &[Target],
+) -> anyhow::Result<Option<Ledger>> {
+    let path = match &args.ledger {
+        Some(path) => path.clone(),
+        None if std::path::Path::new(super::ledger_input::DEFAULT_LEDGER).is_file() => {
+            super::ledger_input::DEFAULT_LEDGER.into()
+        }
+        None => {
+            anyhow::ensure!(
+                args.fail_on.fail_on.is_empty(),
+                "--fail-on needs a ledger to judge, and {} is not here\nhint: pass --ledger FILE",
+                super::ledger_input::DEFAULT_LEDGER
+            );
+            eprintln!(
+                "shootout: no ledger ({} is not here): the claims are not judged; --ledger FILE names one",
+                super::ledger_input::DEFAULT_LEDGER
+            );
+            return Ok(None);
+        }
+    };
+    let mut known = crate::suite::ledger_names::KnownNames::default();
+    known.add_scenarios(scenarios.iter().map(|s| s.name.as_str()));
+    known.add_contenders(all.iter().map(|c| c.name.as_str()));
+    known.add_contenders(targets.iter().map(|t| t.name.as_str()));
+    Ok(Some(super::ledger_input::load_checked(
+        &path, scenarios, &known,
+    )?))
 }
 
 /// The contenders to measure: those named, `all`, or in a quick run the
@@ -119,14 +161,21 @@ fn choose(
     all: Vec<Contender>,
     targets: &[Target],
     ledger: Option<&Ledger>,
-    mode: Mode,
+    (mode, scenarios): (Mode, &[Scenario]),
 ) -> anyhow::Result<Vec<Contender>> {
     let chosen = match (args.contenders.as_slice(), ledger) {
         // Only the targets, unless --contenders names local ones too.
         ([], _) if !targets.is_empty() => Vec::new(),
         ([all_of_them], _) if all_of_them == "all" => all,
         ([], Some(ledger)) if mode == Mode::Quick => {
-            let named = ledger.contenders();
+            // A scenario that only shows a kept scorecard in a quick run
+            // (mutate) brings no contender of its own into it.
+            let kept: Vec<&str> = scenarios
+                .iter()
+                .filter(|s| matches!(s.kind, scenario::Kind::Mutate { run: false }))
+                .map(|s| s.name.as_str())
+                .collect();
+            let named = ledger.contenders_outside(&kept);
             let set: Vec<_> = all
                 .into_iter()
                 .filter(|c| named.contains(&c.name))
@@ -199,13 +248,14 @@ fn select_scenarios(wanted: &[String], scenarios: &mut Vec<Scenario>) -> anyhow:
 /// the tables and verdicts.
 fn write_reports(
     args: &RunArgs,
+    reference: &str,
     mut results: crate::suite::results::Results,
     ledger: Option<Ledger>,
     started: std::time::Instant,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Option<crate::suite::verdict::Evaluation>> {
     let path = args.out.join("results.json");
     let style = Style::detect();
-    let mut out = report::table::render(&results, &args.baseline, &style);
+    let mut out = report::table::render(&results, reference, &style);
     let evaluation = ledger.map(|l| l.evaluate(&results));
     if let Some(evaluation) = &evaluation {
         out.push_str(&report::ledger::text(evaluation, &style));
@@ -213,22 +263,33 @@ fn write_reports(
     }
     results.save(&path)?;
     let (html, md) = (args.out.join("report.html"), args.out.join("report.md"));
-    report::write(&results, evaluation.as_ref(), &args.baseline, &html, &md)?;
+    report::write(&results, evaluation.as_ref(), reference, &html, &md)?;
     let mut stdout = std::io::stdout().lock();
+    if args.output.json {
+        serde_json::to_writer_pretty(&mut stdout, &results)?;
+        writeln!(stdout)?;
+        eprintln!(
+            "shootout: results {}, report {} and {}",
+            path.display(),
+            html.display(),
+            md.display()
+        );
+        return Ok(evaluation);
+    }
     write!(stdout, "{out}")?;
     writeln!(stdout, "\nresults: {}", path.display())?;
     writeln!(stdout, "report:  {} and {}", html.display(), md.display())?;
     writeln!(stdout, "took {:.0} s", started.elapsed().as_secs_f64())?;
-    Ok(())
+    Ok(evaluation)
 }
 
 /// Each scenario's table on stderr as soon as its last cell is done; the
 /// whole report still goes to stdout at the end.
-fn tables_as_they_finish(baseline: &str) -> runner::ScenarioDone {
-    let baseline = baseline.to_owned();
+fn tables_as_they_finish(reference: &str) -> runner::ScenarioDone {
+    let reference = reference.to_owned();
     let style = Style::detect();
     runner::ScenarioDone(Arc::new(move |s| {
-        eprintln!("\n{}", report::table::scenario_text(s, &baseline, &style));
+        eprintln!("\n{}", report::table::scenario_text(s, &reference, &style));
     }))
 }
 

@@ -7,8 +7,8 @@ use crate::contenders::{self, build};
 use crate::gate::{self, GateError};
 
 pub async fn test(args: TestArgs) -> anyhow::Result<bool> {
-    let all = contenders::discover(&args.dir.contenders_dir)?;
-    let chosen = contenders::select(all, &args.contenders)?;
+    let all = super::discover_contenders(&args.dir.contenders_dir)?;
+    let chosen = contenders::select(all, &args.contenders.list())?;
     let mut failed = Vec::new();
     for contender in chosen {
         let Some(test) = contender.test.clone() else {

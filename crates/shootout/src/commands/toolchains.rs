@@ -3,11 +3,11 @@
 
 use super::print_json_or_text;
 use crate::cli::ToolchainsArgs;
-use crate::contenders::{self, toolchain};
+use crate::contenders::toolchain;
 use crate::report::toolchains::ToolchainRow;
 
 pub async fn toolchains(args: ToolchainsArgs) -> anyhow::Result<bool> {
-    let all = contenders::discover(&args.dir.contenders_dir)?;
+    let all = super::discover_contenders(&args.dir.contenders_dir)?;
     let mut rows: Vec<ToolchainRow> = Vec::new();
     for c in &all {
         let required = c.runtime.version.to_string();

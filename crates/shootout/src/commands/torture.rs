@@ -10,8 +10,8 @@ use crate::torture::{self, Scorecard};
 
 pub async fn torture(args: TortureArgs) -> anyhow::Result<bool> {
     let (cpus, generator) = split(&args.common)?;
-    let all = contenders::discover(&args.common.dir.contenders_dir)?;
-    let chosen = contenders::select(all, &args.contenders)?;
+    let all = super::discover_contenders(&args.common.dir.contenders_dir)?;
+    let chosen = contenders::select(all, &args.contenders.list())?;
     anyhow::ensure!(
         !chosen.is_empty(),
         "no contenders found in {}",

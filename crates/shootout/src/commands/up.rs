@@ -10,7 +10,7 @@ use crate::database::Database;
 use crate::gate::{self, GateError, Launch, UpstreamPlan};
 
 pub async fn up(args: UpArgs) -> anyhow::Result<bool> {
-    let all = contenders::discover(&args.common.dir.contenders_dir)?;
+    let all = super::discover_contenders(&args.common.dir.contenders_dir)?;
     let contender = contenders::select(all, std::slice::from_ref(&args.contender))?.remove(0);
     let cpus = service_cpus(&args.common)?;
     let prepared = gate::prepare(&contender)

@@ -20,8 +20,8 @@ pub async fn verify(args: VerifyArgs) -> anyhow::Result<bool> {
         return verify_targets(&args, seed, ci).await;
     }
     let cpus = service_cpus(&args.common)?;
-    let all = contenders::discover(&args.common.dir.contenders_dir)?;
-    let chosen = contenders::select(all, &args.contenders)?;
+    let all = super::discover_contenders(&args.common.dir.contenders_dir)?;
+    let chosen = contenders::select(all, &args.contenders.list())?;
     anyhow::ensure!(
         !chosen.is_empty(),
         "no contenders found in {}\nhint: each contender is a folder with a contender.toml",
