@@ -17,7 +17,9 @@ pub fn generate(doc: SchemaDoc) -> String {
         SchemaDoc::Coldstart => schema_for!(Vec<crate::ops::coldstart::Coldstart>),
         SchemaDoc::Footprint => schema_for!(Vec<crate::ops::footprint::Footprint>),
         SchemaDoc::Claims => schema_for!(crate::suite::claims::Evaluation),
+        SchemaDoc::Compare => schema_for!(crate::suite::change::Comparison),
         SchemaDoc::Toolchains => schema_for!(Vec<crate::report::toolchains::ToolchainRow>),
+        SchemaDoc::Mutate => schema_for!(crate::mutate::MutateReport),
     };
     let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
     text.push('\n');

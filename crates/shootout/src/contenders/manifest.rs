@@ -32,6 +32,7 @@ struct Wire {
     budget: BTreeMap<String, String>,
     gc_trace: Option<GcTrace>,
     database: Option<DatabaseMode>,
+    dev: Option<DevLoop>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -76,6 +77,21 @@ pub struct GcTrace {
 pub struct DatabaseMode {
     /// The driver and pool, e.g. "pgx v5 (pgxpool)".
     pub driver: String,
+}
+
+/// A developer's loop (`[dev]`), what `shootout mutate` runs after each
+/// change (docs/mutate.md): `install` once (dev dependencies: the compiler,
+/// the linter), then per change `compile` (the build and its type check;
+/// absent for plain JavaScript) and `lint` (the ecosystem's standard linter).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DevLoop {
+    #[serde(default)]
+    pub install: Option<Vec<String>>,
+    #[serde(default)]
+    pub compile: Option<Vec<String>>,
+    #[serde(default)]
+    pub lint: Option<Vec<String>>,
 }
 
 /// Whose trace format a contender prints (`[gc_trace] format` in its manifest).
@@ -135,6 +151,8 @@ pub struct Contender {
     pub gc_trace: Option<GcTrace>,
     /// Its database mode, if it has one.
     pub database: Option<DatabaseMode>,
+    /// Its developer's loop, for `shootout mutate`.
+    pub dev: Option<DevLoop>,
 }
 
 impl Contender {
@@ -207,6 +225,7 @@ impl Contender {
             budget: wire.budget,
             gc_trace: wire.gc_trace,
             database: wire.database,
+            dev: wire.dev,
         })
     }
 

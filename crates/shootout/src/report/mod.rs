@@ -15,6 +15,7 @@ pub mod html;
 pub mod ledger;
 pub mod load;
 pub mod markdown;
+pub mod mutate;
 pub mod ops;
 pub mod scorecard;
 pub mod svg;

@@ -7,17 +7,26 @@
 //! and the nearest valid names; so is a metric its scenario cannot produce,
 //! and a one-sided bound on a signed metric. [`evaluate`] decides verdicts.
 
+pub mod calibrate;
+#[cfg(test)]
+mod can_fail;
 mod evaluate;
+mod history;
+pub mod pool;
+pub mod rule;
 
 use std::path::Path;
 
 use serde::Deserialize;
 
 pub use self::evaluate::evaluate_check;
+pub use self::pool::{Pool, Unpoolable};
 use super::metric::MetricKey;
 use super::results::Results;
 use super::scenario::Scenario;
-pub use super::verdict::{Check, ClaimVerdict, Evaluated, Evaluation, Evidence, Unmeasurable};
+pub use super::verdict::{
+    Check, CheckKind, ClaimVerdict, Evaluated, Evaluation, Evidence, History, Moment, Unmeasurable,
+};
 use crate::toml_file::{self, FileError};
 
 pub type LedgerError = FileError;
@@ -57,6 +66,10 @@ struct WireCheck {
     b: Option<String>,
     at_least: Option<f64>,
     at_most: Option<f64>,
+    #[serde(default)]
+    kind: CheckKind,
+    #[serde(default)]
+    history: Vec<History>,
 }
 
 /// A validated ledger.
@@ -69,6 +82,8 @@ pub struct Ledger {
     pub unmeasurable: Vec<Unmeasurable>,
     /// The file it was read from, for messages.
     pub path: std::path::PathBuf,
+    /// SHA-256 of the file's text, hex: carried into results and reports.
+    pub hash: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -130,6 +145,8 @@ impl Ledger {
                                 c.id
                             )));
                         }
+                        history::validate(&k.history)
+                            .map_err(|m| at(line, format!("claim {:?}: history: {m}", c.id)))?;
                         Ok(Check {
                             scenario: k.scenario,
                             metric,
@@ -137,6 +154,8 @@ impl Ledger {
                             b: k.b,
                             at_least: k.at_least,
                             at_most: k.at_most,
+                            kind: k.kind,
+                            history: k.history,
                             line,
                         })
                     })
@@ -161,6 +180,7 @@ impl Ledger {
             claims,
             unmeasurable: wire.unmeasurable,
             path: path.to_owned(),
+            hash: history::sha256_hex(text),
         })
     }
 
@@ -199,10 +219,16 @@ impl Ledger {
 
     /// Every contender a deciding check names (context checks aside).
     pub fn contenders(&self) -> Vec<String> {
+        self.contenders_outside(&[])
+    }
+
+    /// The contenders the checks on scenarios other than `scenarios` name.
+    pub fn contenders_outside(&self, scenarios: &[&str]) -> Vec<String> {
         let mut names: Vec<String> = self
             .claims
             .iter()
             .flat_map(|c| &c.checks)
+            .filter(|k| !scenarios.contains(&k.scenario.as_str()))
             .flat_map(|k| std::iter::once(k.a.clone()).chain(k.b.clone()))
             .collect();
         names.sort();
@@ -210,8 +236,18 @@ impl Ledger {
         names
     }
 
+    /// Verdicts on `results`; a check whose threshold changed after data
+    /// also says its verdict under the old threshold.
     pub fn evaluate(&self, results: &Results) -> Evaluation {
-        evaluate::evaluate(self, results)
+        self.evaluate_pool(&Pool::from(results))
+    }
+
+    /// Verdicts on independent runs pooled (runs as the top level, trials
+    /// within): the ledger applied afresh to the pooled data.
+    pub fn evaluate_pool(&self, pool: &Pool) -> Evaluation {
+        let mut evaluation = evaluate::evaluate(self, pool);
+        history::judge_old_thresholds(&mut evaluation, pool);
+        evaluation
     }
 }
 

@@ -1,0 +1,66 @@
+//! `shootout mutate`: the refactoring experiment on the chosen contenders,
+//! one scorecard each, kept by source hash for runs that do not repeat it.
+
+use std::time::Instant;
+
+use super::{print_json_or_text, seed_or_clock};
+use crate::cli::MutateArgs;
+use crate::contenders;
+use crate::mutate::{self, Catalogue, MutateReport, NotMeasured};
+use crate::supervise::CpuSet;
+
+pub async fn mutate(args: MutateArgs) -> anyhow::Result<bool> {
+    let started = Instant::now();
+    let catalogue = Catalogue::load(&args.catalogue)?;
+    let all = super::discover_contenders(&args.dir.contenders_dir)?;
+    let names = args.contenders.list();
+    let chosen = contenders::select(all, &names)?;
+    let (chosen, skipped): (Vec<_>, Vec<_>) = chosen.into_iter().partition(mutate::has_patches);
+    let mut not_measured = Vec::new();
+    for c in skipped {
+        anyhow::ensure!(
+            names.is_empty(),
+            "{} has no mutations.toml: it cannot be mutated\nhint: write one patch per kind of {}",
+            c.name,
+            catalogue.path.display()
+        );
+        not_measured.push(NotMeasured {
+            contender: c.name.clone(),
+            reason: "no mutations.toml".into(),
+        });
+    }
+    // Every patch is checked before anything is built.
+    let patches = mutate::check_all(&catalogue, &chosen)?;
+    if args.check {
+        for (c, p) in chosen.iter().zip(&patches) {
+            let unwritable = p
+                .by_kind
+                .iter()
+                .filter(|(_, w)| matches!(w, mutate::Written::Unwritable(_)))
+                .count();
+            println!(
+                "{}: {} patches apply, {unwritable} kinds not writable",
+                c.name,
+                p.by_kind.len() - unwritable
+            );
+        }
+        return Ok(true);
+    }
+    let cpus = CpuSet::available().split_default().0;
+    let seed = seed_or_clock(args.seed);
+    let mut cards = Vec::new();
+    for (contender, patches) in chosen.iter().zip(&patches) {
+        let card = mutate::measure(&catalogue, contender, patches, &cpus, seed).await?;
+        mutate::cache::save(&card);
+        cards.push(card);
+    }
+    let report = MutateReport {
+        schema: mutate::SCHEMA.to_owned(),
+        catalogue: catalogue.kinds,
+        contenders: cards,
+        not_measured,
+        seconds: started.elapsed().as_secs_f64(),
+    };
+    print_json_or_text(args.output.json, &report)?;
+    Ok(true)
+}
