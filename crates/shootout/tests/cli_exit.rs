@@ -260,3 +260,17 @@ fn json_on_report_prints_the_judged_results() {
             .is_some_and(|c| !c.is_empty())
     );
 }
+
+#[test]
+fn load_says_what_a_url_and_a_connection_count_look_like() {
+    let (code, _, err) = run(&["load", "notaurl", "-d", "1s"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("hint: give http://HOST[:PORT]/PATH"), "{err}");
+    assert!(!err.contains("https"), "not about https: {err}");
+    let (code, _, err) = run(&["load", "https://example.org/", "-d", "1s"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("https is not supported"), "{err}");
+    let (code, _, err) = run(&["load", "http://127.0.0.1:9/", "-c", "0"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("at least one connection"), "{err}");
+}

@@ -14,7 +14,7 @@ pub struct LoadArgs {
     /// The URL to load: http://host[:port]/path?query (plain HTTP/1.1).
     pub url: String,
     /// Connections kept open (closed model: also the concurrency).
-    #[arg(short = 'c', long, default_value_t = 64)]
+    #[arg(short = 'c', long, default_value_t = 64, value_parser = at_least_one)]
     pub connections: usize,
     /// How long to measure, after the warm-up, e.g. 10s, 500ms, 2m.
     #[arg(short = 'd', long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration,
@@ -96,4 +96,18 @@ pub struct UpstreamArgs {
     /// Latency of POST /authorize, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 2)]
     pub authorize_ms: u64,
+}
+
+/// `-c`: a whole number of connections, one at least.
+fn at_least_one(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(0) => Err(
+            "at least one connection is needed (e.g. -c 1 for one at a time, -c 64 the default)"
+                .to_owned(),
+        ),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!(
+            "{s:?} is not a whole number of connections, e.g. -c 64"
+        )),
+    }
 }

@@ -14,12 +14,22 @@ use crate::supervise::CpuSet;
 /// A bad load configuration, found before the run starts.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
-    #[error("{0:?} is not an http:// URL (https is not supported: measure the service, not TLS)")]
+    #[error("{url:?} is not a URL shootout can load{hint}", url = .0, hint = scheme_hint(.0))]
     Scheme(String),
     #[error("cannot resolve {host}: {reason}")]
     Resolve { host: String, reason: String },
     #[error("{0}")]
     Invalid(String),
+}
+
+/// What to write instead: https is refused for a reason, anything else
+/// is shown the form a URL takes.
+fn scheme_hint(url: &str) -> &'static str {
+    if url.starts_with("https://") {
+        "\nhint: https is not supported (measure the service, not TLS): use its plain http:// port"
+    } else {
+        "\nhint: give http://HOST[:PORT]/PATH, e.g. http://127.0.0.1:8080/health"
+    }
 }
 
 /// Where requests go.
