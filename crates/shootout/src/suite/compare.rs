@@ -55,6 +55,8 @@ pub fn columns(s: &ScenarioResult) -> Vec<MetricKey> {
         Errors,
         RssDriftPct,
         GcPauseMsPerS,
+        GcCpuPct,
+        GcPauseP99_9Ms,
         RssPerInflightKib,
     ]
     .into_iter()

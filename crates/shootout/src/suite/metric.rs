@@ -202,6 +202,8 @@ registry! {
     GcPausesPerS => "gc_pauses_per_s", "GC pauses/s", PerSecond, Lower, Median, Gc, Noise::Relative(0.30), false, "stop-the-world GC pauses per second of load, from the runtime's own trace";
     GcPauseMsPerS => "gc_pause_ms_per_s", "GC ms/s", Milliseconds, Lower, Median, Gc, Noise::Relative(0.40), false, "milliseconds of GC pause per second of load (the share of time the world stood still)";
     GcPauseP99Ms => "gc_pause_p99_ms", "GC p99 ms", Milliseconds, Lower, Median, Gc, Noise::Relative(0.50), false, "99th percentile of single GC pauses";
+    GcPauseP99_9Ms => "gc_pause_p99_9_ms", "GC p99.9 ms", Milliseconds, Lower, Median, Gc, Noise::Relative(0.50), false, "99.9th percentile of single GC pauses (each stop-the-world phase of a Go cycle is one pause)";
+    GcCpuPct => "gc_cpu_pct", "GC CPU %", Percent, Lower, Median, Gc, Noise::Relative(0.30), false, "the collector's CPU time taken from the program (Go's gctrace 'ms cpu': stop-the-world phases, assists and background marking; idle marking left out) as a share of the service's CPU time in the window; not available from V8's --trace-gc, which gives the main thread's pause only";
     ProbeP50IdleMs => "probe_p50_idle_ms", "probe p50 idle", Milliseconds, Lower, Median, HeadOfLine, Noise::Relative(0.30), false, "/health probe median, service idle";
     ProbeP99IdleMs => "probe_p99_idle_ms", "probe p99 idle", Milliseconds, Lower, Median, HeadOfLine, Noise::Relative(0.40), false, "/health probe p99, service idle";
     ProbeP50LoadedMs => "probe_p50_loaded_ms", "probe p50 loaded", Milliseconds, Lower, Median, HeadOfLine, Noise::Relative(0.25), false, "/health probe median under CPU-heavy load";

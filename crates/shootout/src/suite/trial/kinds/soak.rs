@@ -10,7 +10,7 @@ use super::super::detail::TrialDetail;
 use super::super::load_run::{Drive, Run, detail_of};
 use crate::load::Model;
 use crate::suite::measure::load_metrics;
-use crate::suite::metric::Metric;
+use crate::suite::metric::{Metric, MetricKey};
 use crate::suite::scenario::{Count, RequestSpec};
 
 pub(super) async fn run(
@@ -33,6 +33,12 @@ pub(super) async fn run(
         let (warmup, duration) = (d.scenario.warmup, d.scenario.duration);
         let from = started + warmup;
         gc_metrics(&gc.between(from, from + duration), duration, r);
+        let service_cpu_s = r.metrics.get(&MetricKey::of(Metric::ServiceCpuS)).copied();
+        if let (Some(gc_ms), Some(cpu_s)) = (gc.cpu_between(from, from + duration), service_cpu_s)
+            && cpu_s > 0.0
+        {
+            r.put(Metric::GcCpuPct, gc_ms / (cpu_s * 1e3) * 100.0);
+        }
     }
     r.put(Metric::CapacityRequestsPerS, capacity);
     r.put(Metric::TargetRate, rate);
@@ -77,8 +83,10 @@ fn gc_metrics(pauses: &[f64], window: Duration, r: &mut Record) {
     if !pauses.is_empty() {
         let mut sorted = pauses.to_vec();
         sorted.sort_by(f64::total_cmp);
-        let rank = ((0.99 * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
-        r.put(Metric::GcPauseP99Ms, sorted[rank - 1]);
+        let at =
+            |q: f64| sorted[((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len()) - 1];
+        r.put(Metric::GcPauseP99Ms, at(0.99));
+        r.put(Metric::GcPauseP99_9Ms, at(0.999));
     }
 }
 
