@@ -114,6 +114,21 @@ fn footprint_of_a_fixture() {
 }
 
 #[test]
+fn mutate_of_a_fixture() {
+    let dir = repo().join("tests/fixtures/mutate");
+    let doc = json_of(
+        shootout()
+            .args(["mutate", "weak", "--json", "--contenders-dir"])
+            .arg(&dir)
+            .arg("--catalogue")
+            .arg(dir.join("catalogue.toml")),
+    );
+    assert_valid("mutate", &doc);
+    let report: shootout::mutate::MutateReport = serde_json::from_value(doc).unwrap();
+    assert_eq!(report.contenders[0].mutations.len(), 2);
+}
+
+#[test]
 fn toolchains_of_the_fixtures() {
     let doc = json_of(&mut with_fixtures(&["toolchains"]));
     assert_valid("toolchains", &doc);
