@@ -49,6 +49,11 @@ impl Stage {
 /// How long one command may take before it counts as failed (a hung test).
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(300);
 
+/// How long the contract's checks may take (about 10 s on an unmutated
+/// service): a mutation that makes answers so slow that they outlast it
+/// (a kernel given a seed of billions as its round count) breaks the contract.
+const CONTRACT_TIMEOUT: Duration = Duration::from_secs(90);
+
 /// The end of a failed stage's output, for the reader.
 pub type Tail = String;
 
@@ -133,13 +138,19 @@ pub async fn contract(prepared: &Prepared, cpus: &CpuSet, seed: u64) -> Result<(
         .start(&how)
         .await
         .map_err(|e| format!("the service did not start: {e}"))?;
-    let checked = running.verify(seed, None).await;
+    let checked = tokio::time::timeout(CONTRACT_TIMEOUT, running.verify(seed, None)).await;
     let stopped = running.stop().await;
-    let mut broken: Vec<String> = checked
-        .failures
-        .iter()
-        .map(|f| format!("{}: {}", f.group.name(), f.rule))
-        .collect();
+    let mut broken: Vec<String> = match &checked {
+        Ok(checked) => checked
+            .failures
+            .iter()
+            .map(|f| format!("{}: {}", f.group.name(), f.rule))
+            .collect(),
+        Err(_) => vec![format!(
+            "the contract's checks did not finish within {} s (they take seconds on the unmutated service): its answers are too slow",
+            CONTRACT_TIMEOUT.as_secs()
+        )],
+    };
     if let Some(exit) = &stopped.crashed {
         broken.push(format!(
             "the service stays up through verification (it ended: {exit})"

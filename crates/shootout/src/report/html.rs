@@ -114,7 +114,7 @@ pub fn render(results: &Results, evaluation: Option<&Evaluation>, baseline: &str
             Some(t) => out.push_str(&table(&t)),
             None => out.push_str("<p class=\"meta\">(no measurements)</p>"),
         }
-        if let Some(cases) = scorecard::html(s) {
+        if let Some(cases) = scorecard::html(s).or_else(|| super::mutate::html(s)) {
             out.push_str(&cases);
         }
         let charts = charts::for_scenario(results, s);

@@ -76,7 +76,7 @@ pub fn render(results: &Results, evaluation: Option<&Evaluation>, baseline: &str
             Some(t) => out.push_str(&table(&t)),
             None => out.push_str("(no measurements)\n"),
         }
-        if let Some(cases) = super::scorecard::markdown(s) {
+        if let Some(cases) = super::scorecard::markdown(s).or_else(|| super::mutate::markdown(s)) {
             out.push('\n');
             out.push_str(&cases);
         }

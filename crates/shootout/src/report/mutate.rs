@@ -137,3 +137,101 @@ fn markdown_table(rows: &[Vec<String>]) -> String {
     }
     out
 }
+
+/// Each contender's scorecard in `s`, if it is a mutate scenario.
+fn cards(s: &crate::suite::results::ScenarioResult) -> Vec<Scorecard> {
+    use crate::suite::results::Status;
+    use crate::suite::trial::detail::TrialDetail;
+    s.cells
+        .iter()
+        .filter_map(|c| {
+            c.trials
+                .iter()
+                .find(|t| t.status == Status::Ok)
+                .and_then(|t| match t.detail.as_ref() {
+                    Some(TrialDetail::Mutate(card)) => Some(card.as_ref().clone()),
+                    _ => None,
+                })
+        })
+        .collect()
+}
+
+/// The kinds in the order the scorecards list them.
+fn kinds(cards: &[Scorecard]) -> Vec<String> {
+    let mut kinds: Vec<String> = Vec::new();
+    for c in cards {
+        for m in &c.mutations {
+            if !kinds.contains(&m.kind) {
+                kinds.push(m.kind.clone());
+            }
+        }
+    }
+    kinds
+}
+
+/// A run report's mutate section in Markdown: kind × contender, then the shares.
+pub fn markdown(s: &crate::suite::results::ScenarioResult) -> Option<String> {
+    let cards = cards(s);
+    if cards.is_empty() {
+        return None;
+    }
+    let mut out = String::from("Stage that caught each mistake:\n\n");
+    out.push_str(&table(&cards, &kinds(&cards), true));
+    out.push('\n');
+    out.push_str(&summary(&cards, true));
+    out.push_str(&unwritable(&cards));
+    Some(out)
+}
+
+/// The same section in HTML.
+pub fn html(s: &crate::suite::results::ScenarioResult) -> Option<String> {
+    use super::svg::esc;
+    let cards = cards(s);
+    if cards.is_empty() {
+        return None;
+    }
+    let mut out = String::from(
+        "<h4>Stage that caught each mistake</h4><div class=\"scroll\"><table class=\"cases\"><thead><tr><th>kind</th>",
+    );
+    for c in &cards {
+        out.push_str(&format!("<th>{}</th>", esc(&c.contender)));
+    }
+    out.push_str("</tr></thead><tbody>");
+    for k in kinds(&cards) {
+        out.push_str(&format!("<tr><td>{}</td>", esc(&k)));
+        for c in &cards {
+            let text = c
+                .mutations
+                .iter()
+                .find(|m| m.kind == k)
+                .map_or("—".to_owned(), cell);
+            let title = c
+                .mutations
+                .iter()
+                .find(|m| m.kind == k)
+                .and_then(|m| m.unwritable.clone().or_else(|| m.evidence.clone()))
+                .unwrap_or_default();
+            let class = if text == "SLIPPED" {
+                " class=\"fail\""
+            } else {
+                ""
+            };
+            out.push_str(&format!(
+                "<td{class} title=\"{}\">{}</td>",
+                esc(&title),
+                esc(&text)
+            ));
+        }
+        out.push_str("</tr>");
+    }
+    out.push_str("</tbody></table></div>");
+    out.push_str(&format!("<pre>{}</pre>", esc(&summary(&cards, false))));
+    let why = unwritable(&cards);
+    if !why.is_empty() {
+        out.push_str(&format!(
+            "<p class=\"meta\">{}</p>",
+            esc(&why).replace('\n', "<br>")
+        ));
+    }
+    Some(out)
+}
