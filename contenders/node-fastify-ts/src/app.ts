@@ -7,16 +7,16 @@ import type { FastifyInstance } from 'fastify';
 import { Pool } from 'undici';
 
 import { UPSTREAM_GRACE_MS, upstreamError, errorHandler, sendError } from './errors.js';
-import { hash, json } from './kernels.js';
+import { hash, json, trees } from './kernels.js';
 import type { Store } from './model.js';
 import { MAX_BODY, orderRoutes } from './orders.js';
 import { tokenParam, uintParam } from './params.js';
 import type { Query } from './params.js';
-import { hashReply, jsonReply, message, replies, tokenReply } from './schemas.js';
+import { hashReply, jsonReply, message, replies, tokenReply, treesReply } from './schemas.js';
 import { memoryStore } from './store.js';
 
 const SERVER_TIMEOUTS: http.ServerOptions = { headersTimeout: 10_000, requestTimeout: 10_000, connectionsCheckingInterval: 1_000 };
-const KNOWN_PATHS = ['/health', '/json', '/cpu/hash', '/cpu/json', '/io', '/orders', '/orders/:id'] as const;
+const KNOWN_PATHS = ['/health', '/json', '/cpu/hash', '/cpu/json', '/cpu/trees', '/io', '/orders', '/orders/:id'] as const;
 const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
 
 /** The upstream's answer to GET /delay. */
@@ -72,6 +72,12 @@ export function buildApp({ upstreamUrl, store = memoryStore() }: AppOptions): Fa
     const n = uintParam(request.query, 'n', 100_000);
     const { bytes, totalCents } = json(seed, n);
     return { seed, n, bytes, total_cents: totalCents };
+  });
+
+  app.get<{ Querystring: Query }>('/cpu/trees', { schema: { response: replies(200, treesReply) } }, async (request) => {
+    const seed = uintParam(request.query, 'seed', 4294967295);
+    const depth = uintParam(request.query, 'depth', 20);
+    return { seed, depth, ...trees(seed, depth) };
   });
 
   app.get<{ Querystring: Query }>('/io', { schema: { response: replies(200, tokenReply) } }, async (request) => {

@@ -60,3 +60,40 @@ export function json(seed: number, n: number): JsonResult {
   for (const r of JSON.parse(text) as JsonRecord[]) totalCents += r.qty * r.unit_price_cents;
   return { bytes: Buffer.byteLength(text, 'utf8'), totalCents };
 }
+
+/** A node of the binary-trees kernel: each one its own object. */
+class TreeNode {
+  constructor(
+    readonly left: TreeNode | null,
+    readonly right: TreeNode | null,
+    readonly value: number,
+  ) {}
+
+  /** `[nodes, sum of values]` of the subtree. */
+  walk(): [number, number] {
+    if (this.left === null || this.right === null) return [1, this.value];
+    const [ln, lc] = this.left.walk();
+    const [rn, rc] = this.right.walk();
+    return [1 + ln + rn, this.value + lc + rc];
+  }
+}
+
+/** A perfect tree of `depth`: left, then right, then the node's own draw. */
+function makeTree(depth: number, draw: () => number): TreeNode {
+  if (depth === 0) return new TreeNode(null, null, draw() & 0xff);
+  const left = makeTree(depth - 1, draw);
+  const right = makeTree(depth - 1, draw);
+  return new TreeNode(left, right, draw() & 0xff);
+}
+
+/** The result of the binary-trees kernel. */
+export interface TreesResult {
+  nodes: number;
+  check: number;
+}
+
+/** Binary trees (Benchmarks Game): builds the tree of `depth` and walks it. */
+export function trees(seed: number, depth: number): TreesResult {
+  const [nodes, check] = makeTree(depth, stream(seed)).walk();
+  return { nodes, check };
+}

@@ -45,5 +45,10 @@ export const jsonReply = {
   required: ['seed', 'n', 'bytes', 'total_cents'],
   properties: { seed: integer, n: integer, bytes: integer, total_cents: integer },
 } as const;
+export const treesReply = {
+  type: 'object',
+  required: ['seed', 'depth', 'nodes', 'check'],
+  properties: { seed: integer, depth: integer, nodes: integer, check: integer },
+} as const;
 export const tokenReply = { type: 'object', required: ['token'], properties: { token: string } } as const;
 export const orderList = { type: 'object', required: ['orders'], properties: { orders: { type: 'array', items: order } } } as const;

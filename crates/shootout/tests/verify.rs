@@ -141,6 +141,7 @@ fn a_correct_fixture_passes_and_each_fault_is_caught_by_name() {
         &[
             "fixture-ok",
             "wrong-hash",
+            "wrong-trees",
             "bad-json-500",
             "no-upstream",
             "lenient-fields",
@@ -158,6 +159,7 @@ fn a_correct_fixture_passes_and_each_fault_is_caught_by_name() {
         "{report:#}"
     );
     assert_rejected_for(&report, "wrong-hash", "cpu-hash", "\"hash\" is");
+    assert_rejected_for(&report, "wrong-trees", "cpu-trees", "\"check\" is");
     assert_rejected_for(
         &report,
         "bad-json-500",
