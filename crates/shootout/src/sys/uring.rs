@@ -73,6 +73,26 @@ pub struct Ring {
     addr_len: libc::socklen_t,
     family: libc::c_int,
     slots: Vec<Slot>,
+    /// Sockets are registered with the ring (slot i at index i), which
+    /// spares the kernel a file lookup per operation.
+    fixed: bool,
+}
+
+/// Arm the poll before trying a receive: the answer is not there yet when
+/// the receive is queued with its request, so a first try would only fail.
+const RECVSEND_POLL_FIRST: u16 = 1;
+
+/// The slot's socket as an operation's target: registered or by descriptor.
+macro_rules! target {
+    ($fixed:expr, $slot:expr, $fd:expr, |$t:ident| $build:expr) => {
+        if $fixed {
+            let $t = types::Fixed($slot as u32);
+            $build
+        } else {
+            let $t = types::Fd($fd);
+            $build
+        }
+    };
 }
 
 impl std::fmt::Debug for Ring {
@@ -160,7 +180,9 @@ impl Ring {
             .build(entries)
             .or_else(|_| IoUring::new(entries))?;
         let (addr, addr_len, family) = sockaddr(addr);
+        let fixed = ring.submitter().register_files_sparse(slots as u32).is_ok();
         Ok(Self {
+            fixed,
             ring,
             addr,
             addr_len,
@@ -212,12 +234,18 @@ impl Ring {
         // SAFETY: fd is a fresh descriptor owned by nobody else.
         let sock = TcpStream::from(unsafe { OwnedFd::from_raw_fd(fd) });
         sock.set_nodelay(true)?;
-        let entry = opcode::Connect::new(
-            types::Fd(fd),
-            (&*self.addr as *const libc::sockaddr_storage).cast::<libc::sockaddr>(),
-            self.addr_len,
+        if self.fixed {
+            self.ring
+                .submitter()
+                .register_files_update(slot as u32, &[fd])?;
+        }
+        let addr = (&*self.addr as *const libc::sockaddr_storage).cast::<libc::sockaddr>();
+        let entry = target!(self.fixed, slot, fd, |t| opcode::Connect::new(
+            t,
+            addr,
+            self.addr_len
         )
-        .build()
+        .build())
         .user_data(Self::user_data(slot, Op::Connect));
         let s = &mut self.slots[slot];
         s.sock = Some(sock);
@@ -236,13 +264,18 @@ impl Ring {
     }
 
     fn push_send(&mut self, slot: usize) -> io::Result<()> {
+        let fixed = self.fixed;
         let s = &mut self.slots[slot];
         let fd = s.sock.as_ref().map_or(-1, AsRawFd::as_raw_fd);
         let rest = &s.out[s.out_done..];
-        let entry = opcode::Send::new(types::Fd(fd), rest.as_ptr(), rest.len() as u32)
-            .flags(libc::MSG_NOSIGNAL | libc::MSG_WAITALL)
-            .build()
-            .user_data(Self::user_data(slot, Op::Send));
+        let entry = target!(fixed, slot, fd, |t| opcode::Send::new(
+            t,
+            rest.as_ptr(),
+            rest.len() as u32
+        )
+        .flags(libc::MSG_NOSIGNAL | libc::MSG_WAITALL)
+        .build())
+        .user_data(Self::user_data(slot, Op::Send));
         s.sending = true;
         self.push(entry)
     }
@@ -250,6 +283,7 @@ impl Ring {
     /// Queues a receive into the free end of the slot's buffer, doubling the
     /// buffer first when it is full.
     pub fn recv(&mut self, slot: usize) -> io::Result<()> {
+        let fixed = self.fixed;
         let s = &mut self.slots[slot];
         assert!(!s.receiving && !s.connecting, "recv on a busy slot");
         if s.len == s.buf.len() {
@@ -257,9 +291,14 @@ impl Ring {
         }
         let fd = s.sock.as_ref().map_or(-1, AsRawFd::as_raw_fd);
         let free = &mut s.buf[s.len..];
-        let entry = opcode::Recv::new(types::Fd(fd), free.as_mut_ptr(), free.len() as u32)
-            .build()
-            .user_data(Self::user_data(slot, Op::Recv));
+        let entry = target!(fixed, slot, fd, |t| opcode::Recv::new(
+            t,
+            free.as_mut_ptr(),
+            free.len() as u32
+        )
+        .ioprio(RECVSEND_POLL_FIRST)
+        .build())
+        .user_data(Self::user_data(slot, Op::Recv));
         s.receiving = true;
         self.push(entry)
     }
@@ -290,7 +329,18 @@ impl Ring {
             }
             s.closing = true;
         } else {
-            s.sock = None;
+            self.drop_socket(slot);
+        }
+    }
+
+    /// Closes the slot's socket (no operation in flight): unregistered first,
+    /// or the ring's reference would keep it open.
+    fn drop_socket(&mut self, slot: usize) {
+        if self.slots[slot].sock.take().is_some() && self.fixed {
+            let _ = self
+                .ring
+                .submitter()
+                .register_files_update(slot as u32, &[-1]);
         }
     }
 
@@ -318,6 +368,7 @@ impl Ring {
     /// Appends the completions that arrived to `out`.
     pub fn completions(&mut self, out: &mut Vec<Completion>) -> io::Result<()> {
         let mut resend = Vec::new();
+        let mut release = Vec::new();
         for cqe in self.ring.completion() {
             let slot = (cqe.user_data() >> 2) as usize;
             let res = cqe.result();
@@ -345,8 +396,8 @@ impl Ring {
                 }
             };
             if s.closing && !s.busy() {
-                s.sock = None;
                 s.closing = false;
+                release.push(slot);
             }
             let result = if res < 0 {
                 Err(io::Error::from_raw_os_error(-res))
@@ -357,6 +408,9 @@ impl Ring {
         }
         for slot in resend {
             self.push_send(slot)?;
+        }
+        for slot in release {
+            self.drop_socket(slot);
         }
         Ok(())
     }
