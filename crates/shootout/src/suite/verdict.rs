@@ -18,10 +18,72 @@ pub struct Check {
     pub b: Option<String>,
     pub at_least: Option<f64>,
     pub at_most: Option<f64>,
+    /// A measurement, or a fact fixed by construction (a static build's
+    /// file count, a manifest's runtime): reports show facts apart.
+    #[serde(default)]
+    pub kind: CheckKind,
+    /// The threshold's life: when it was set, and every change after data.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<History>,
     /// Line of the check's metric in the ledger file.
     #[serde(skip)]
     #[schemars(skip)]
     pub line: usize,
+}
+
+/// What a check stands on.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckKind {
+    /// A figure measured in a run.
+    #[default]
+    Measure,
+    /// A yes/no fact of the artifact, fixed by how it is built.
+    Fact,
+}
+
+/// When a threshold was written, relative to the data it judges.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Moment {
+    /// Committed before any run that measured it.
+    BeforeData,
+    /// Committed with the code that first measures it: whether a run was
+    /// looked at before the commit is not recorded.
+    WithMeasure,
+    /// Changed after results had been seen.
+    AfterData,
+}
+
+impl fmt::Display for Moment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Moment::BeforeData => "set before any run",
+            Moment::WithMeasure => "set with its measurement",
+            Moment::AfterData => "changed after data",
+        })
+    }
+}
+
+/// One event of a threshold's history (`history = [{ ... }]` in the ledger).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct History {
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    pub when: Moment,
+    /// The bound before this change, same metric and direction (after-data
+    /// changes of the value only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old: Option<f64>,
+    /// The data that had been seen (after-data changes only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<String>,
+    /// What was set or changed, and why.
+    pub note: String,
+    /// In an evaluation: the check's verdict under `old`. Never in a ledger.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdict_under_old: Option<ClaimVerdict>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, JsonSchema)]
@@ -62,6 +124,20 @@ pub struct Evidence {
     /// misses (−) the threshold, in the direction the check asks for.
     #[serde(default)]
     pub margin: Option<f64>,
+    /// The probability that `measure`'s interval covers the truth (0.95 for
+    /// an interval over 3+ runs, 0.75 for the order-statistics interval of
+    /// 3 trials); null when the interval is a range of runs with no stated
+    /// coverage, or there is none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<f64>,
+    /// How it was decided: `runs` (the interval over 3+ runs), `band` (the
+    /// noise band, 1–2 runs) or `every-run` (an exact metric); null without
+    /// data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_by: Option<String>,
+    /// What it stands on, e.g. `3 runs × 1 trial, 2 machines`.
+    #[serde(default)]
+    pub stands_on: String,
     /// The numbers in words, e.g. `go-nethttp / rust-axum requests_per_s = 0.82 [0.79, 0.85], needs ≥ 0.70 (margin +17%)`.
     pub explanation: String,
 }
@@ -90,10 +166,30 @@ pub struct Evaluated {
 pub struct Evaluation {
     pub title: String,
     pub source: String,
-    /// Fewer than three trials per cell: verdicts rest on the noise bands
-    /// of `docs/noise.md`, not on intervals, and are indicative.
+    /// SHA-256 of the ledger file's bytes: which thresholds these verdicts
+    /// were judged by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ledger_hash: Option<String>,
+    /// Fewer than three independent runs: verdicts rest on the noise bands
+    /// of `docs/noise.md`, not on intervals over runs, and are indicative.
     #[serde(default)]
     pub indicative: bool,
+    /// What the verdicts stand on, e.g. `3 runs × 1 trial, 1 machine`.
+    #[serde(default)]
+    pub stands_on: String,
+    /// Independent runs (results files) pooled.
+    #[serde(default)]
+    pub runs: usize,
+    /// The machines the runs were on.
+    #[serde(default)]
+    pub machines: Vec<String>,
+    /// Deciding checks that were decided (SUPPORTED or REFUTED).
+    #[serde(default)]
+    pub decided_checks: usize,
+    /// An upper bound on the expected number of those decisions that are
+    /// wrong by chance (docs/claims.md, "Many checks at once").
+    #[serde(default)]
+    pub expected_false_decisions: f64,
     pub claims: Vec<Evaluated>,
     pub unmeasurable: Vec<Unmeasurable>,
 }

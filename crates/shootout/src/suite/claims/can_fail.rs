@@ -258,3 +258,28 @@ fn every_deciding_threshold_has_its_history() {
         missing.join("\n")
     );
 }
+
+/// docs/claims.md says, for every claim, what would make it false and
+/// which contrast makes it discriminate (a row of five filled cells).
+#[test]
+fn the_claims_doc_says_what_would_make_each_claim_false() {
+    let doc = std::fs::read_to_string(root().join("docs/claims.md")).unwrap();
+    let (_, rest) = doc.split_once("<!-- falsifiable:begin -->").unwrap();
+    let (table, _) = rest.split_once("<!-- falsifiable:end -->").unwrap();
+    for c in &shipped().claims {
+        let row = table
+            .lines()
+            .find(|l| l.starts_with(&format!("| {} | ", c.id)))
+            .unwrap_or_else(|| {
+                panic!(
+                    "docs/claims.md: no row for {} in 'What would make each claim false'",
+                    c.id
+                )
+            });
+        let cells: Vec<&str> = row.split(" | ").collect();
+        assert!(
+            cells.len() >= 5 && cells.iter().all(|x| !x.trim_matches(['|', ' ']).is_empty()),
+            "{row}"
+        );
+    }
+}
