@@ -88,18 +88,28 @@ pub fn render(results: &Results, evaluation: Option<&Evaluation>, baseline: &str
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
 <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\
 <meta name=\"color-scheme\" content=\"light dark\"><title>{t}</title><style>{STYLE}</style></head><body>\
-<header><h1>{t}</h1><p class=\"meta\">shootout {mode} run, {trials} trial(s) per cell, started {start}. Medians with 95% bootstrap intervals; bold is a column's best, ≈ a best inside the noise, (!) a cell whose trials had failures.</p>\
-<nav><a href=\"#verdict\">Verdict</a><a href=\"#scenarios\">Scenarios</a><a href=\"#method\">Method and machine</a></nav></header>",
+<header><h1>{t}</h1><p class=\"meta\">shootout {mode} run, {trials} trial(s) per cell, started {start}.</p>\
+<nav><a href=\"#method\">How this was measured</a><a href=\"#verdict\">Verdict</a><a href=\"#scenarios\">Scenarios</a></nav></header>",
         t = esc(&title),
         mode = esc(results.mode.name()),
         trials = results.trials,
         start = esc(&results.started_at)
     );
+    // Machine, pinning and trials decide what the numbers mean: first.
+    out.push_str("<section id=\"method\"><h2>How this was measured</h2><dl class=\"facts\">");
+    for (k, v) in method_facts(results) {
+        let _ = write!(out, "<dt>{}</dt><dd>{}</dd>", esc(&k), esc(&v));
+    }
+    out.push_str("</dl><h3>How to read it</h3><ul class=\"legend\">");
+    for line in super::legend(results) {
+        let _ = write!(out, "<li>{}</li>", esc(&line));
+    }
+    out.push_str("</ul></section>");
     if let Some(e) = evaluation {
         let _ = write!(
             out,
             "<section id=\"verdict\"><h2>Verdict</h2>{}</section>",
-            ledger::html(e)
+            super::without_trial_note(ledger::html(e), results)
         );
     }
     out.push_str("<section id=\"scenarios\"><h2>Scenarios</h2>");
@@ -123,12 +133,6 @@ pub fn render(results: &Results, evaluation: Option<&Evaluation>, baseline: &str
         }
         out.push_str("</section>");
     }
-    out.push_str(
-        "</section><section id=\"method\"><h2>Method and machine</h2><dl class=\"facts\">",
-    );
-    for (k, v) in method_facts(results) {
-        let _ = write!(out, "<dt>{}</dt><dd>{}</dd>", esc(&k), esc(&v));
-    }
-    out.push_str("</dl></section></body></html>\n");
+    out.push_str("</section></body></html>\n");
     out
 }

@@ -48,29 +48,85 @@ fn table(t: &Table) -> String {
         let _ = writeln!(out, "\n{}", md(b));
     }
     if !t.warnings.is_empty() {
-        out.push('\n');
-        for w in &t.warnings {
-            let _ = writeln!(out, "- ⚠ {}", md(w));
+        let _ = writeln!(out, "\nWarnings:\n");
+        for (text, who) in grouped(&t.warnings) {
+            let _ = writeln!(out, "- ⚠ {}: {}", who.join(", "), md(&short(&text)));
         }
     }
     out
 }
 
-/// The whole Markdown report.
+/// Warnings as `contender: text`, the same text said once with every
+/// contender it is about.
+fn grouped(warnings: &[String]) -> Vec<(String, Vec<String>)> {
+    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+    for w in warnings {
+        let (who, text) = w.split_once(": ").unwrap_or(("", w));
+        match groups.iter_mut().find(|(t, _)| t == text) {
+            Some((_, names)) => names.push(who.to_owned()),
+            None => groups.push((text.to_owned(), vec![who.to_owned()])),
+        }
+    }
+    groups
+}
+
+/// At most one sentence of about 200 characters: results.json has the rest.
+fn short(text: &str) -> String {
+    const MAX: usize = 200;
+    if text.chars().count() <= MAX {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(MAX).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
+    format!("{cut}… (whole text in results.json)")
+}
+
+/// How to read the report, before the first number.
+fn legend(results: &Results) -> String {
+    let mut out = String::from("## How to read it\n\n");
+    for line in super::legend(results) {
+        let _ = writeln!(out, "- {}", md(&line));
+    }
+    out.push('\n');
+    out
+}
+
+/// The whole Markdown report, its charts linked from `report-charts/`
+/// (what [`super::write`] writes beside `report.md`).
 pub fn render(results: &Results, evaluation: Option<&Evaluation>, baseline: &str) -> String {
+    render_with_charts(results, evaluation, baseline, "report-charts")
+}
+
+/// The whole Markdown report, top-down: how it was measured and how to
+/// read it, the verdict, then each scenario with its table, warnings and
+/// charts (linked from `charts_dir`).
+pub fn render_with_charts(
+    results: &Results,
+    evaluation: Option<&Evaluation>,
+    baseline: &str,
+    charts_dir: &str,
+) -> String {
     let mut out = String::new();
     let title = evaluation.map_or("shootout", |e| e.title.as_str());
     let _ = writeln!(out, "# {title}, measured\n");
     let _ = writeln!(
         out,
-        "shootout {} run ({} trial(s) per cell), started {}. Medians with 95% bootstrap intervals; **bold** is the best of a column, ≈ a best inside the noise, (!) a cell whose trials had failures.\n",
+        "shootout {} run, {} trial(s) per cell, started {}.\n",
         results.mode, results.trials, results.started_at
     );
+    let _ = writeln!(out, "## How this was measured\n");
+    for (k, v) in method_facts(results) {
+        let _ = writeln!(out, "- **{k}**: {}", md(&v));
+    }
+    out.push('\n');
+    out.push_str(&legend(results));
     if let Some(e) = evaluation {
-        let _ = writeln!(out, "## Verdict\n\n{}", ledger::markdown(e));
+        // "1 trial: no interval" is said once in "How to read it".
+        let verdict = super::without_trial_note(ledger::markdown(e), results);
+        let _ = writeln!(out, "## Verdict\n\n{verdict}");
     }
     let _ = writeln!(out, "## Scenarios\n");
-    for s in &results.scenarios {
+    for (i, s) in results.scenarios.iter().enumerate() {
         let _ = writeln!(out, "### {}\n\n{}\n", s.name, md(&s.description));
         match scenario_table(s, baseline) {
             Some(t) => out.push_str(&table(&t)),
@@ -80,11 +136,14 @@ pub fn render(results: &Results, evaluation: Option<&Evaluation>, baseline: &str
             out.push('\n');
             out.push_str(&cases);
         }
+        let charts = super::chart_files::for_scenario(results, i);
+        if !charts.is_empty() {
+            out.push('\n');
+            for c in charts {
+                let _ = writeln!(out, "![{}]({charts_dir}/{})", md(&c.title), c.name);
+            }
+        }
         out.push('\n');
-    }
-    let _ = writeln!(out, "## Method and machine\n");
-    for (k, v) in method_facts(results) {
-        let _ = writeln!(out, "- **{k}**: {}", md(&v));
     }
     out
 }

@@ -10,6 +10,7 @@
 //! ([`load`], [`verify`], [`torture`], [`ops`], [`toolchains`]); their JSON
 //! form is the document itself (serde).
 
+pub mod chart_files;
 pub mod charts;
 pub mod html;
 pub mod ledger;
@@ -124,6 +125,36 @@ fn machine_facts(results: &Results) -> Vec<(String, String)> {
     ]
 }
 
+/// How to read a report, said once before the first number (both the
+/// HTML and the Markdown report open with it).
+pub fn legend(results: &Results) -> Vec<String> {
+    let mut lines = Vec::new();
+    if results.trials >= 3 {
+        lines.push(
+            "Each table cell is the median of the trials, with its 95% bootstrap interval."
+                .to_owned(),
+        );
+    } else {
+        lines.push(format!(
+            "{} trial(s) per cell: each table cell is that trial's figure, with no interval; a check is decided only where the measure is further from its threshold than the metric's run-to-run noise band (docs/noise.md), so the verdicts are indicative.",
+            results.trials
+        ));
+    }
+    lines.push("Bold is the best of a column; ≈ marks a best inside the noise of the runner-up; (!) a cell whose trials had errors, non-2xx or wrong answers, or crashed (it never decides a claim).".to_owned());
+    lines.push("A ratio line under a table compares each contender with the reference contender (--reference).".to_owned());
+    lines.push("Evidence: + the check holds, x it fails, ? undecided (inside the noise, or no data). A claim is SUPPORTED when every deciding check holds, REFUTED when one fails, INCONCLUSIVE otherwise.".to_owned());
+    lines
+}
+
+/// An evaluated ledger's text without what the legend already says once.
+pub fn without_trial_note(text: String, results: &Results) -> String {
+    if results.trials < 2 {
+        text.replace(" (1 trial: no interval)", "")
+    } else {
+        text
+    }
+}
+
 /// A contender: its framework, runtime, what it was told, its database
 /// driver.
 fn contender_fact(results: &Results, c: &crate::suite::results::ContenderInfo) -> (String, String) {
@@ -210,5 +241,19 @@ pub fn write(
         }
     }
     std::fs::write(html, html::render(results, evaluation, baseline))?;
-    std::fs::write(md, markdown::render(results, evaluation, baseline))
+    // The Markdown report's charts: SVG files in a folder beside it.
+    let folder = chart_files::folder_name(md);
+    let dir = md.parent().unwrap_or(Path::new(".")).join(&folder);
+    if md != Path::new("/dev/null") {
+        std::fs::create_dir_all(&dir)?;
+        for i in 0..results.scenarios.len() {
+            for c in chart_files::for_scenario(results, i) {
+                std::fs::write(dir.join(&c.name), c.svg)?;
+            }
+        }
+    }
+    std::fs::write(
+        md,
+        markdown::render_with_charts(results, evaluation, baseline, &folder),
+    )
 }
