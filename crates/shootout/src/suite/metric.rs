@@ -158,10 +158,15 @@ macro_rules! registry {
 }
 
 // Noise bands: `bench/noise.sh` ran `shootout run --quick` three times on a
-// 2-vCPU machine; each band is the largest spread seen between runs of one
-// cell (sweep levels included), rounded up to 0.05, at least 0.10. The GC,
+// 2-vCPU machine; each Relative figure is the largest spread d seen between
+// runs of one cell (sweep levels included), rounded up to 0.05, at least
+// 0.10, and is read as the log-symmetric band ×/÷ 1/(1 − d). The RSS drifts
+// can be about 0: their band is additive (±30 points, docs/noise.md). The GC,
 // clean-build and database-CPU bands are estimates: those metrics were not in
 // the runs (the database ones borrow the service CPU's band).
+// The head-of-line second-length bands (probe_p99_long_ms, task_ms,
+// task_long_ms, probe_p99_growth) and gc_cpu_pct, gc_pause_p99_9_ms are
+// estimates too, borrowed from their nearest measured neighbour (issue #24).
 // docs/noise.md has the figures.
 registry! {
     RequestsPerS => "requests_per_s", "req/s", PerSecond, Higher, Median, Load, Noise::Relative(0.30), false, "responses completed inside the measured window, per second (any status)";
