@@ -82,12 +82,18 @@ fn a_patch_that_changes_nothing_is_an_error() {
 #[test]
 fn a_kind_without_a_patch_or_a_reason_is_an_error() {
     let dir = edited("weak", "mutations.toml", |t| {
-        t.split("[[mutation]]\nkind = \"wrong-answer\"").next().unwrap().to_owned()
+        t.split("[[mutation]]\nkind = \"wrong-answer\"")
+            .next()
+            .unwrap()
+            .to_owned()
     });
     let out = mutate(dir.path(), &["--check"]);
     let err = text(&out.stderr);
     assert!(!out.status.success(), "{err}");
-    assert!(err.contains("weak: mutation wrong-answer: missing from"), "{err}");
+    assert!(
+        err.contains("weak: mutation wrong-answer: missing from"),
+        "{err}"
+    );
 }
 
 fn outcome<'a>(report: &'a Value, contender: &str, kind: &str) -> &'a Value {
@@ -118,7 +124,13 @@ fn stages_catch_what_they_can_see() {
 
     let strict = outcome(&report, "strict", "change-type");
     assert_eq!(strict["caught_at"], "compile", "{strict:#}");
-    assert!(strict["evidence"].as_str().unwrap().contains("retries is a string"), "{strict:#}");
+    assert!(
+        strict["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("retries is a string"),
+        "{strict:#}"
+    );
     assert_eq!(strict["not_run"], serde_json::json!(["contract"]));
 
     let weak = outcome(&report, "weak", "change-type");
@@ -128,7 +140,10 @@ fn stages_catch_what_they_can_see() {
     for contender in ["strict", "weak"] {
         let o = outcome(&report, contender, "wrong-answer");
         assert_eq!(o["caught_at"], "contract", "{o:#}");
-        assert!(o["evidence"].as_str().unwrap().contains("cpu-hash"), "{o:#}");
+        assert!(
+            o["evidence"].as_str().unwrap().contains("cpu-hash"),
+            "{o:#}"
+        );
     }
     let weak_card = &report["contenders"][1];
     assert_eq!(weak_card["summary"]["slipped"], 1);
