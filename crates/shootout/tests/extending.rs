@@ -79,3 +79,30 @@ fn the_worked_example_runs_as_written() {
         "the Markdown report's charts are written beside it"
     );
 }
+
+/// docs/contenders.md's sample manifest says what go-nethttp's real one
+/// says, key by key (its description aside), so it cannot drift again.
+#[test]
+fn the_sample_manifest_is_the_real_one() {
+    let doc = std::fs::read_to_string(repo().join("docs/contenders.md")).unwrap();
+    let start = doc.find("```toml\n").unwrap() + 8;
+    let sample: toml::Table = doc[start..start + doc[start..].find("```").unwrap()]
+        .parse()
+        .unwrap();
+    let real: toml::Table =
+        std::fs::read_to_string(repo().join("contenders/go-nethttp/contender.toml"))
+            .unwrap()
+            .parse()
+            .unwrap();
+    for (key, value) in &sample {
+        if key == "description" || key == "artifact" {
+            continue;
+        }
+        assert_eq!(
+            Some(value),
+            real.get(key),
+            "docs/contenders.md's sample differs at {key}"
+        );
+    }
+    assert_eq!(sample["artifact"]["files"], real["artifact"]["files"]);
+}

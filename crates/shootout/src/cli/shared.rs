@@ -104,7 +104,7 @@ impl ContenderNames {
 }
 
 /// `--reference NAME`: the contender the tables compare the others with.
-/// `--baseline` (its name before 0.9) is refused with a hint, so that a
+/// `--baseline` (its old name) is refused with a hint, so that a
 /// script written for it fails loudly instead of comparing something else.
 #[derive(Debug, Clone, Args)]
 pub struct ReferenceArg {
