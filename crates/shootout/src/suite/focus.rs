@@ -3,13 +3,14 @@
 //! alike), not the whole matrix. A quick run exists to give the ledger's
 //! verdicts in minutes; a cell no check reads adds time and no verdict.
 //! A scenario can ask for every contender anyway (`quick_contenders =
-//! "all"` in its TOML: head-of-line, whose table is the point), and one no
-//! check reads (a user's own scenario) runs everyone.
+//! "all"` in its TOML: head-of-line, whose table is the point) or for none
+//! (`"none"`: context a quick run can do without), and one no check reads
+//! (a user's own scenario) runs everyone.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::claims::Ledger;
-use super::scenario::Scenario;
+use super::scenario::{QuickContenders, Scenario};
 
 /// Per scenario, the contenders a quick run measures there.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -39,8 +40,10 @@ impl Focus {
                 let read = named.get(s.name.as_str());
                 let keep = chosen
                     .iter()
-                    .filter(|c| {
-                        s.quick_every_contender || read.is_none_or(|set| set.contains(c.as_str()))
+                    .filter(|c| match s.quick_contenders {
+                        QuickContenders::All => true,
+                        QuickContenders::None => false,
+                        QuickContenders::Claimed => read.is_none_or(|set| set.contains(c.as_str())),
                     })
                     .cloned()
                     .collect();
@@ -70,7 +73,11 @@ impl Focus {
             .iter()
             .map(|(s, set)| {
                 let names: Vec<&str> = set.iter().map(String::as_str).collect();
-                format!("{s}: {}", names.join(", "))
+                if names.is_empty() {
+                    format!("{s}: not measured")
+                } else {
+                    format!("{s}: {}", names.join(", "))
+                }
             })
             .collect()
     }
@@ -112,10 +119,12 @@ at_least = 1.0
     fn keeps_the_named_contenders_and_everyone_where_asked() {
         let json = Scenario::placeholder("json");
         let mut hol = Scenario::placeholder("head-of-line");
-        hol.quick_every_contender = true;
+        hol.quick_contenders = QuickContenders::All;
         let unread = Scenario::placeholder("io");
+        let mut skipped = Scenario::placeholder("orders-db");
+        skipped.quick_contenders = QuickContenders::None;
         let chosen: Vec<String> = ["go", "node", "rust", "bun"].map(String::from).into();
-        let focus = Focus::from_ledger(&ledger(), &[json, hol, unread], &chosen);
+        let focus = Focus::from_ledger(&ledger(), &[json, hol, unread, skipped], &chosen);
         assert!(focus.measures("json", "go"));
         assert!(focus.measures("json", "rust"), "context checks count");
         assert!(!focus.measures("json", "bun"));
@@ -125,7 +134,9 @@ at_least = 1.0
             "a scenario no check reads runs everyone"
         );
         assert!(focus.measures("not-in-focus", "bun"));
-        assert_eq!(focus.cells(4), (11, 12));
+        assert!(!focus.measures("orders-db", "go"));
+        assert_eq!(focus.cells(4), (11, 16));
         assert_eq!(focus.describe()[2], "json: go, node, rust");
+        assert_eq!(focus.describe()[3], "orders-db: not measured");
     }
 }

@@ -152,6 +152,25 @@ pub enum Kind {
     },
 }
 
+/// Who a quick run measures in a scenario (`quick_contenders` in its TOML).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum QuickContenders {
+    /// The contenders the ledger's checks on it name (the default).
+    #[default]
+    Claimed,
+    /// Every contender of the run: its table is the point (head-of-line).
+    All,
+    /// Nobody: what it shows is context a quick run can do without.
+    None,
+}
+
+impl QuickContenders {
+    pub fn is_claimed(&self) -> bool {
+        *self == Self::Claimed
+    }
+}
+
 /// A validated scenario.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Scenario {
@@ -166,10 +185,9 @@ pub struct Scenario {
     /// (`limits = "cpu=500m,memory=128Mi"`); they win over `run --limits`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limits: Option<crate::supervise::limits::Limits>,
-    /// A quick run measures every contender here, not only those the
-    /// ledger names on it (`quick_contenders = "all"`; see `suite::focus`).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub quick_every_contender: bool,
+    /// Who a quick run measures here (`quick_contenders`; see `suite::focus`).
+    #[serde(default, skip_serializing_if = "QuickContenders::is_claimed")]
+    pub quick_contenders: QuickContenders,
     pub file: PathBuf,
     pub warmup: Duration,
     pub duration: Duration,
@@ -197,7 +215,7 @@ impl Scenario {
             claims: Vec::new(),
             database: false,
             limits: None,
-            quick_every_contender: false,
+            quick_contenders: QuickContenders::Claimed,
             file: PathBuf::new(),
             warmup: Duration::from_secs(1),
             duration: Duration::from_secs(1),

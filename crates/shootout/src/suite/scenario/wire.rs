@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::{Count, Kind, LoadSpec, Mode, RequestSpec, Scenario};
+use super::{Count, Kind, LoadSpec, Mode, QuickContenders, RequestSpec, Scenario};
 use crate::contract::checks::{BODIES, CHECKS};
 use crate::units::parse_duration;
 
@@ -27,8 +27,8 @@ pub(super) struct Wire {
     #[serde(default)]
     pub(super) database: bool,
     pub(super) limits: Option<String>,
-    /// `"all"`: a quick run measures every contender here, not only the
-    /// ones the ledger's checks on this scenario name (`"claimed"`).
+    /// Who a quick run measures here: `"claimed"` (the contenders the
+    /// ledger's checks on it name, the default), `"all"` or `"none"`.
     pub(super) quick_contenders: Option<String>,
     #[serde(default)]
     pub(super) requests: Vec<WireRequest>,
@@ -182,17 +182,19 @@ pub(super) fn validate(w: Wire, path: &Path, mode: Mode) -> Result<Scenario, Inv
         .map(|(i, r)| request(i, r))
         .collect::<Result<Vec<_>, _>>()?;
     let kind = kind(&w, requests, mode)?;
-    let quick_every_contender = match w.quick_contenders.as_deref() {
-        None | Some("claimed") => false,
-        Some("all") => true,
+    let quick_contenders = match w.quick_contenders.as_deref() {
+        None | Some("claimed") => QuickContenders::Claimed,
+        Some("all") => QuickContenders::All,
+        Some("none") => QuickContenders::None,
         Some(other) => {
-            return Err(
-                format!("quick_contenders = {other:?}: want \"claimed\" or \"all\"").into(),
-            );
+            return Err(format!(
+                "quick_contenders = {other:?}: want \"claimed\", \"all\" or \"none\""
+            )
+            .into());
         }
     };
     Ok(Scenario {
-        quick_every_contender,
+        quick_contenders,
         name: w.name,
         description: w.description,
         claims: w.claims,
