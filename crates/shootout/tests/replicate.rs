@@ -39,6 +39,23 @@ fn contenders(cmp_fault: &str) -> tempfile::TempDir {
     dir
 }
 
+/// A ledger of one claim about `cmp` and `steady` in the json scenario.
+const LEDGER: &str = r#"
+title = "cmp against steady"
+source = "tests/replicate.rs"
+[[claim]]
+id = "cmp-keeps-up"
+section = "s"
+quote = "cmp keeps up with steady"
+test = "cmp's throughput is at least half of steady's"
+[[claim.check]]
+scenario = "json"
+metric = "requests_per_s"
+a = "cmp"
+b = "steady"
+at_least = 0.5
+"#;
+
 /// `shootout run` of the json scenario over `cmp,steady` from `dir`, in
 /// `mode` (`--quick` or none), into a fresh folder.
 fn run(dir: &Path, quick: bool, seed: &str) -> tempfile::TempDir {
@@ -49,18 +66,28 @@ fn run(dir: &Path, quick: bool, seed: &str) -> tempfile::TempDir {
     };
     let scenarios = scenarios(&[("a.toml", &scenario)]);
     let out = tempfile::tempdir().unwrap();
+    let ledger = out.path().join("ledger.toml");
+    std::fs::write(&ledger, LEDGER).unwrap();
     let mut cmd = shootout();
     cmd.arg("run");
     if quick {
         cmd.arg("--quick");
     }
     let run = cmd
-        .args(["--seed", seed, "--contenders", "cmp,steady", "--contenders-dir"])
+        .args([
+            "--seed",
+            seed,
+            "--contenders",
+            "cmp,steady",
+            "--contenders-dir",
+        ])
         .arg(dir)
         .arg("--scenarios-dir")
         .arg(scenarios.path())
         .arg("--out")
         .arg(out.path())
+        .arg("--ledger")
+        .arg(&ledger)
         .output()
         .unwrap();
     assert!(
@@ -147,11 +174,28 @@ fn compare_marks_noise_and_flags_a_slowed_contender() {
             .unwrap_or_else(|| panic!("no requests_per_s change for {who}: {:?}", c.changes))
     };
     assert_eq!(rps("cmp").direction, Direction::Worse, "{:?}", rps("cmp"));
-    assert_eq!(rps("steady").direction, Direction::Same, "{:?}", rps("steady"));
+    assert_eq!(
+        rps("steady").direction,
+        Direction::Same,
+        "{:?}",
+        rps("steady")
+    );
     assert_eq!(c.failures.len(), 1, "{:?}", c.failures);
-    assert!(c.failures[0].line.contains("requests_per_s[json,cmp]"), "{:?}", c.failures);
-    assert!(text(&out.stderr).contains("fail-if: requests_per_s[json,cmp]"), "{}", text(&out.stderr));
-    assert!(c.notes.iter().any(|n| n.contains("cmp's sources changed")), "{:?}", c.notes);
+    assert!(
+        c.failures[0].line.contains("requests_per_s[json,cmp]"),
+        "{:?}",
+        c.failures
+    );
+    assert!(
+        text(&out.stderr).contains("fail-if: requests_per_s[json,cmp]"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        c.notes.iter().any(|n| n.contains("cmp's sources changed")),
+        "{:?}",
+        c.notes
+    );
 
     // Markdown: `~` for the unchanged contender, `worse` for the slowed one;
     // a condition that does not hold passes.
@@ -164,7 +208,10 @@ fn compare_marks_noise_and_flags_a_slowed_contender() {
         .unwrap();
     let stdout = text(&md.stdout);
     assert!(md.status.success(), "{stdout}\n{}", text(&md.stderr));
-    assert!(stdout.contains("| steady | requests_per_s |") && stdout.contains("~ ×"), "{stdout}");
+    assert!(
+        stdout.contains("| steady | requests_per_s |") && stdout.contains("~ ×"),
+        "{stdout}"
+    );
     let cmp_line = stdout
         .lines()
         .find(|l| l.starts_with("| cmp | requests_per_s |"))
@@ -185,7 +232,10 @@ fn a_bad_fail_if_is_an_error_with_its_column() {
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
     assert!(err.contains("column 19"), "{err}");
-    assert!(err.contains("expected a number, `F*base` or `base` after `>`"), "{err}");
+    assert!(
+        err.contains("expected a number, `F*base` or `base` after `>`"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -196,12 +246,18 @@ fn claims_refuse_to_pool_different_modes_or_sources() {
             .arg("claims")
             .arg(Runs::file(a))
             .arg(Runs::file(b))
+            .arg("--ledger")
+            .arg(a.path().join("ledger.toml"))
             .output()
             .unwrap()
     };
     let modes = claims(&r.base, &r.default);
     assert_eq!(modes.status.code(), Some(2));
-    assert!(text(&modes.stderr).contains("different modes"), "{}", text(&modes.stderr));
+    assert!(
+        text(&modes.stderr).contains("different modes"),
+        "{}",
+        text(&modes.stderr)
+    );
     let sources = claims(&r.base, &r.slow);
     assert_eq!(sources.status.code(), Some(2));
     assert!(
@@ -213,11 +269,14 @@ fn claims_refuse_to_pool_different_modes_or_sources() {
     let alone = shootout()
         .arg("claims")
         .arg(Runs::file(&r.base))
+        .arg("--ledger")
+        .arg(r.base.path().join("ledger.toml"))
         .arg("--json")
         .output()
         .unwrap();
     assert!(alone.status.success(), "{}", text(&alone.stderr));
-    let e: shootout::suite::verdict::Evaluation = serde_json::from_value(stdout_json(&alone)).unwrap();
+    let e: shootout::suite::verdict::Evaluation =
+        serde_json::from_value(stdout_json(&alone)).unwrap();
     assert_eq!((e.runs, e.indicative), (1, true));
     assert_eq!(e.stands_on, "1 run × 1 trial, 1 machine");
 }

@@ -147,6 +147,24 @@ fn claims_of_the_fixture_results() {
     let _: shootout::suite::claims::Evaluation = serde_json::from_value(doc).unwrap();
 }
 
+#[test]
+fn compare_of_the_fixture_results() {
+    // A file against itself: every change is `~`, no condition holds.
+    let fixture = repo().join("tests/fixtures/results/quick.json");
+    let doc = json_of(
+        shootout()
+            .arg("compare")
+            .arg(&fixture)
+            .arg(&fixture)
+            .args(["--fail-if", "requests_per_s[*,*] < 0.5*base"])
+            .arg("--json"),
+    );
+    assert_valid("compare", &doc);
+    let c: shootout::suite::change::Comparison = serde_json::from_value(doc).unwrap();
+    assert!(!c.changes.is_empty());
+    assert!(c.changes.iter().all(|ch| ch.direction == shootout::suite::change::Direction::Same));
+}
+
 /// `shootout upstream` on a free port, stopped when dropped.
 struct Upstream {
     child: Child,

@@ -1,4 +1,5 @@
-//! `shootout claims`: a ledger evaluated against a results file.
+//! `shootout claims`: a ledger evaluated against one results file, or
+//! several independent runs pooled.
 
 use std::io::Write;
 
@@ -6,21 +7,24 @@ use anyhow::Context;
 
 use crate::cli::ClaimsArgs;
 use crate::report::terminal::Style;
-use crate::suite::claims::Ledger;
+use crate::suite::claims::Pool;
 use crate::suite::results::Results;
 
+/// Each file loaded, named by its path.
+pub(super) fn load_runs(paths: &[std::path::PathBuf]) -> anyhow::Result<Vec<(String, Results)>> {
+    paths
+        .iter()
+        .map(|p| Ok((p.display().to_string(), Results::load(p)?)))
+        .collect()
+}
+
 pub fn claims(args: ClaimsArgs) -> anyhow::Result<bool> {
-    let results = Results::load(&args.results)?;
-    let ledger = Ledger::load(&args.ledger)?;
-    let scenarios: Vec<_> = results.scenarios.iter().map(|s| s.config.clone()).collect();
-    ledger.check_against(&scenarios, false).with_context(|| {
-        format!(
-            "checking {} against {}",
-            args.ledger.display(),
-            args.results.display()
-        )
-    })?;
-    let evaluation = ledger.evaluate(&results);
+    let runs = load_runs(&args.results)?;
+    let pool = Pool::new(&runs)?;
+    let results = &runs[0].1;
+    let ledger = super::ledger_input::load_for_results(&args.ledger, results)
+        .with_context(|| format!("checking {} against {}", args.ledger.display(), runs[0].0))?;
+    let evaluation = ledger.evaluate_pool(&pool);
     let mut stdout = std::io::stdout().lock();
     if args.output.json {
         serde_json::to_writer_pretty(&mut stdout, &evaluation)?;
@@ -32,5 +36,5 @@ pub fn claims(args: ClaimsArgs) -> anyhow::Result<bool> {
             crate::report::ledger::text(&evaluation, &Style::detect())
         )?;
     }
-    Ok(true)
+    Ok(args.fail_on.passes(&evaluation))
 }

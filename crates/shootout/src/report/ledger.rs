@@ -47,7 +47,7 @@ fn counts(e: &Evaluation) -> String {
     format!(
         "{}measured: {} supported, {} refuted, {} inconclusive; facts (by construction, not measured): {} supported, {} refuted, {} inconclusive; {} not measurable",
         if e.indicative {
-            "indicative (fewer than 3 trials: decided only beyond each metric's noise band): "
+            "indicative (fewer than 3 independent runs: decided only beyond each metric's noise band): "
         } else {
             ""
         },
@@ -58,6 +58,18 @@ fn counts(e: &Evaluation) -> String {
         n(&facts, Verdict::Refuted),
         n(&facts, Verdict::Inconclusive),
         e.unmeasurable.len()
+    ) + &decisions(e)
+}
+
+/// What the verdicts stand on, and the expected number of wrong decisions
+/// among the decided checks (docs/claims.md, "Many checks at once").
+fn decisions(e: &Evaluation) -> String {
+    if e.stands_on.is_empty() {
+        return String::new();
+    }
+    format!(
+        "; stands on {}; {} checks decided, of which at most {:.1} expected wrong by chance",
+        e.stands_on, e.decided_checks, e.expected_false_decisions
     )
 }
 
@@ -75,7 +87,7 @@ pub fn text(e: &Evaluation, style: &Style) -> String {
         let _ = writeln!(
             out,
             "{}",
-            style.warn("indicative: fewer than 3 trials per cell, so a verdict is given only where the margin exceeds the metric's noise band")
+            style.warn("indicative: fewer than 3 independent runs, so a verdict is given only where the margin exceeds the metric's noise band (pool runs: shootout claims RUN1.json RUN2.json RUN3.json)")
         );
     }
     let (measured, facts) = parts(e);
