@@ -108,6 +108,11 @@ pub fn columns(s: &ScenarioResult) -> Vec<MetricKey> {
             OverloadRecoveryS,
             DrainS,
             DrainLost,
+            MutateCaughtBeforeRunningPct,
+            MutateReachedRunningPct,
+            MutateErrorsCaughtBeforeRunningPct,
+            MutateSlippedPct,
+            MutateWritten,
             DrainKilled,
         ]
         .into_iter()
