@@ -32,8 +32,32 @@ pub fn aligned<R: AsRef<[String]>>(rows: &[R]) -> String {
     out
 }
 
+/// Levenshtein distance in characters: how many single-character edits
+/// turn `a` into `b` (for "did you mean" suggestions).
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn edit_distance_counts_single_character_edits() {
+        assert_eq!(super::edit_distance("cpu-hsah", "cpu-hash"), 2);
+        assert_eq!(super::edit_distance("go-nethtp", "go-nethttp"), 1);
+        assert_eq!(super::edit_distance("", "abc"), 3);
+    }
+
     #[test]
     fn columns_are_as_wide_as_their_widest_cell() {
         let rows = vec![

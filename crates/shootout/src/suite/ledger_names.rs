@@ -70,7 +70,7 @@ pub fn check(ledger: &Ledger, known: &KnownNames) -> Result<(), FileError> {
 fn did_you_mean(name: &str, among: &[String]) -> String {
     let mut scored: Vec<(usize, &String)> = among
         .iter()
-        .map(|k| (super::metric::edit_distance(name, k), k))
+        .map(|k| (crate::text::edit_distance(name, k), k))
         .collect();
     scored.sort();
     let limit = (name.chars().count() / 3).max(2);
