@@ -3,9 +3,12 @@
 //! results file, and the claims ledger.
 
 mod admission;
+pub mod change;
 pub mod claims;
 pub mod compare;
+pub mod fail_if;
 pub mod focus;
+pub mod ledger_names;
 pub mod machine;
 pub mod measure;
 pub mod metric;
