@@ -366,7 +366,7 @@ fn bad_arguments_get_clear_errors() {
         ),
         (
             &["http://127.0.0.1:9/", "-c", "0"],
-            "connections must be at least 1",
+            "at least one connection is needed",
         ),
         (
             &["http://127.0.0.1:9/", "--io", "kqueue"],

@@ -66,9 +66,10 @@ pub struct LoadArgs {
     /// --start-at on the reference's clock, and records the offset.
     #[arg(long, value_name = "URL")]
     pub clock_ref: Option<String>,
-    /// How the generator talks to the kernel: `uring` (io_uring: one system
-    /// call per batch of connections) or `epoll` (one send and one receive
-    /// call per request, as wrk). The JSON's `io` says which ran.
+    /// How the generator talks to the kernel: `epoll` (one send and one
+    /// receive call per request, as wrk; the default) or `uring` (io_uring:
+    /// one system call per batch of connections; opt-in, see
+    /// docs/loadgen.md). The JSON's `io` says which ran.
     #[arg(long, value_name = "uring|epoll", default_value = "auto")]
     pub io: crate::load::Io,
 }

@@ -135,7 +135,10 @@ fn from_secs<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Erro
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Io {
-    /// io_uring where the kernel allows it, epoll otherwise (decided at start).
+    /// The default path, decided at start: epoll for now. io_uring is opt-in
+    /// because against a Node.js (`node:http`) target its service-time p99
+    /// was 4-8x epoll's (tens of ms, a delayed-ACK signature) in an
+    /// unexplained way; docs/loadgen.md has the figures.
     #[default]
     Auto,
     /// io_uring: one system call submits and reaps a whole batch of
@@ -159,10 +162,7 @@ impl Io {
     pub fn resolve(self) -> Result<Io, ConfigError> {
         match self {
             Io::Epoll => Ok(Io::Epoll),
-            Io::Auto => Ok(match crate::sys::uring::unavailable() {
-                None => Io::Uring,
-                Some(_) => Io::Epoll,
-            }),
+            Io::Auto => Ok(Io::Epoll),
             Io::Uring => match crate::sys::uring::unavailable() {
                 None => Ok(Io::Uring),
                 Some(why) => Err(ConfigError::Invalid(format!(
