@@ -46,8 +46,9 @@ pub struct Cli {
 pub const AFTER_HELP: &str = "\
 Exit status (every subcommand):
   0  done, and every check the command makes passed
-  1  done, but a check failed: a contender failed `verify` or `test`, or a
-     claim got a verdict that --fail-on names (run, claims, report)
+  1  done, but a check failed: a contender failed `verify` or `test`, a
+     claim got a verdict that --fail-on names (run, claims, report), or a
+     `compare --fail-if` condition held
   2  error: a bad command line, an unreadable or invalid file, a name that
      does not exist, or nothing could be measured
 
