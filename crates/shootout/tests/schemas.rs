@@ -162,7 +162,11 @@ fn compare_of_the_fixture_results() {
     assert_valid("compare", &doc);
     let c: shootout::suite::change::Comparison = serde_json::from_value(doc).unwrap();
     assert!(!c.changes.is_empty());
-    assert!(c.changes.iter().all(|ch| ch.direction == shootout::suite::change::Direction::Same));
+    assert!(
+        c.changes
+            .iter()
+            .all(|ch| ch.direction == shootout::suite::change::Direction::Same)
+    );
 }
 
 /// `shootout upstream` on a free port, stopped when dropped.

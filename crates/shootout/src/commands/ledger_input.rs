@@ -45,7 +45,19 @@ pub(super) fn load_checked(
 }
 
 /// For `claims` and `report`: the ledger checked against a results file.
+/// A metric is checked against the scenario as `scenarios/` defines it now
+/// when the file is there, else as the results recorded it: results made
+/// before a scenario learnt a metric are judged INCONCLUSIVE (no data) on
+/// it, not refused.
 pub(super) fn load_for_results(path: &Path, results: &Results) -> anyhow::Result<Ledger> {
-    let scenarios: Vec<_> = results.scenarios.iter().map(|s| s.config.clone()).collect();
+    let current = scenario::discover(Path::new("scenarios"), Mode::Default).unwrap_or_default();
+    let mut scenarios = current.clone();
+    scenarios.extend(
+        results
+            .scenarios
+            .iter()
+            .filter(|s| !current.iter().any(|c| c.name == s.config.name))
+            .map(|s| s.config.clone()),
+    );
     load_checked(path, &scenarios, &known_for(results))
 }

@@ -332,6 +332,7 @@ GOMAXPROCS = "{cpus}"
                 "go-nethttp",
                 "node-express",
                 "node-fastify",
+                "node-fastify-ts",
                 "node-workers",
                 "rust-axum"
             ]
