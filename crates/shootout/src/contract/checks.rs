@@ -152,39 +152,39 @@ pub fn by_name(name: &str) -> Option<Check> {
                 Err(format!("GET /orders/{}: got {got}", v.id).into())
             }
         }),
-        "order-list" => Arc::new(|v: &Vars, status, body: &[u8]| {
-            let got = body_json(status, 200, body)?;
-            let customer = format!("cust-{}", v.n);
-            let orders = got["orders"]
-                .as_array()
-                .ok_or_else(|| WrongAnswer::Content(format!("no \"orders\" array: {got}")))?;
-            if orders.len() > 10 {
-                return Err(format!("limit=10, got {} orders", orders.len()).into());
-            }
-            let mut previous = u64::MAX;
-            for o in orders {
-                if o["customer_id"] != customer.as_str() {
-                    return Err(
-                        format!("an order of another customer in {customer}'s list: {o}").into(),
-                    );
-                }
-                // Newest first: ids given out in increasing order, listed decreasing.
-                let id: u64 = o["id"]
-                    .as_str()
-                    .and_then(|s| s.parse().ok())
-                    .ok_or_else(|| {
-                        WrongAnswer::Content(format!("order id is not a database id: {o}"))
-                    })?;
-                if id >= previous {
-                    return Err(format!("{customer}'s orders are not newest first: {got}").into());
-                }
-                previous = id;
-            }
-            Ok(())
-        }),
+        "order-list" => Arc::new(order_list),
         _ => return None,
     };
     Some(check)
+}
+
+/// `GET /orders?customer_id=cust-{n}&limit=10`: at most 10 of that
+/// customer's orders, newest first.
+fn order_list(v: &Vars, status: u16, body: &[u8]) -> Result<(), WrongAnswer> {
+    let got = body_json(status, 200, body)?;
+    let customer = format!("cust-{}", v.n);
+    let orders = got["orders"]
+        .as_array()
+        .ok_or_else(|| WrongAnswer::Content(format!("no \"orders\" array: {got}")))?;
+    if orders.len() > 10 {
+        return Err(format!("limit=10, got {} orders", orders.len()).into());
+    }
+    let mut previous = u64::MAX;
+    for o in orders {
+        if o["customer_id"] != customer.as_str() {
+            return Err(format!("an order of another customer in {customer}'s list: {o}").into());
+        }
+        // Newest first: ids given out in increasing order, listed decreasing.
+        let id: u64 = o["id"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| WrongAnswer::Content(format!("order id is not a database id: {o}")))?;
+        if id >= previous {
+            return Err(format!("{customer}'s orders are not newest first: {got}").into());
+        }
+        previous = id;
+    }
+    Ok(())
 }
 
 /// The generated body called `name` in a scenario file.

@@ -127,37 +127,13 @@ impl Loop<'_> {
                 self.sweep();
                 next_sweep = now + SWEEP;
             }
-            let mut next_retry = None::<Instant>;
-            let mut k_retry = 0;
-            while k_retry < self.retry.len() {
-                let i = self.retry[k_retry];
-                match self.slots[i].phase {
-                    Phase::Retry(at) if at > now => {
-                        next_retry = Some(next_retry.map_or(at, |r| r.min(at)));
-                        k_retry += 1;
-                    }
-                    _ => {
-                        self.retry.swap_remove(k_retry);
-                        self.slots[i].phase = Phase::Free;
-                        self.free.push(i);
-                    }
-                }
-            }
+            let next_retry = self.free_retries(now);
             let mut next_due = None;
             if sending && shared.stop.load(std::sync::atomic::Ordering::Relaxed) {
                 sending = false;
             }
             match rate {
-                None => {
-                    while sending && !self.free.is_empty() {
-                        if !shared.may_send(now) {
-                            sending = false;
-                            break;
-                        }
-                        let i = self.free.pop().expect("not empty");
-                        self.start(i, now, now >= shared.measure_from)?;
-                    }
-                }
+                None => sending = self.fill_closed(&shared, now, sending)?,
                 Some(rate) => {
                     while sending {
                         let due =
@@ -199,15 +175,7 @@ impl Loop<'_> {
             }
             // Everything started in this batch goes out with this submission.
             let at = Instant::now();
-            for i in self.started.drain(..) {
-                let slot = &mut self.slots[i];
-                slot.sent = at;
-                if rate.is_none() {
-                    if let Some(p) = &mut slot.pending {
-                        p.intended = at;
-                    }
-                }
-            }
+            self.stamp_started(at, rate.is_none());
             let mut wake = next_rotate.min(next_sweep);
             if let Some(d) = next_due {
                 wake = wake.min(d);
@@ -219,14 +187,73 @@ impl Loop<'_> {
                 .submit_and_wait(wake.saturating_duration_since(at))?;
             self.now = Instant::now();
         }
-        // Whatever the schedule released that no connection took in time.
+        self.count_unsent(&shared, queue);
+        Ok(())
+    }
+
+    /// Closed model: a request on every free connection while sending
+    /// lasts; whether it still does.
+    fn fill_closed(
+        &mut self,
+        shared: &super::worker::Shared,
+        now: Instant,
+        mut sending: bool,
+    ) -> std::io::Result<bool> {
+        while sending && !self.free.is_empty() {
+            if !shared.may_send(now) {
+                sending = false;
+                break;
+            }
+            let i = self.free.pop().expect("not empty");
+            self.start(i, now, now >= shared.measure_from)?;
+        }
+        Ok(sending)
+    }
+
+    /// Whatever the schedule released that no connection took in time.
+    fn count_unsent(&self, shared: &super::worker::Shared, queue: VecDeque<Instant>) {
         let deadline = shared.send_until;
         for intended in queue {
             if intended >= shared.measure_from && deadline.is_none_or(|d| intended < d) {
                 self.ctx.recorder.borrow_mut().unsent += 1;
             }
         }
-        Ok(())
+    }
+
+    /// Frees the connections whose retry time has come; the earliest retry
+    /// still waiting, if any.
+    fn free_retries(&mut self, now: Instant) -> Option<Instant> {
+        let mut next_retry = None::<Instant>;
+        let mut k = 0;
+        while k < self.retry.len() {
+            let i = self.retry[k];
+            match self.slots[i].phase {
+                Phase::Retry(at) if at > now => {
+                    next_retry = Some(next_retry.map_or(at, |r| r.min(at)));
+                    k += 1;
+                }
+                _ => {
+                    self.retry.swap_remove(k);
+                    self.slots[i].phase = Phase::Free;
+                    self.free.push(i);
+                }
+            }
+        }
+        next_retry
+    }
+
+    /// Stamps the requests started in this batch with the submission's
+    /// time; in the closed model that is also their intended send.
+    fn stamp_started(&mut self, at: Instant, closed: bool) {
+        for i in self.started.drain(..) {
+            let slot = &mut self.slots[i];
+            slot.sent = at;
+            if closed {
+                if let Some(p) = &mut slot.pending {
+                    p.intended = at;
+                }
+            }
+        }
     }
 
     /// Starts a request on free connection `i`, connecting first if needed.

@@ -19,6 +19,7 @@ pub use catalogue::{Catalogue, Kind, Patches, Written};
 pub use stages::Stage;
 
 use crate::contenders::Contender;
+use crate::contenders::manifest::DevLoop;
 use crate::gate::{self, GateError, Prepared};
 use crate::supervise::CpuSet;
 use workspace::Workspace;
@@ -173,17 +174,7 @@ pub async fn measure(
         tokio::task::spawn_blocking(move || gate::resolve_blocking(&c)).await??
     };
     let dev = contender.dev.clone().unwrap_or_default();
-    let mut stages = Vec::new();
-    if dev.compile.is_some() {
-        stages.push(Stage::Compile);
-    }
-    if dev.lint.is_some() {
-        stages.push(Stage::Lint);
-    }
-    if contender.test.is_some() {
-        stages.push(Stage::Test);
-    }
-    stages.push(Stage::Contract);
+    let stages = stages_of(contender, &dev);
     eprintln!(
         "shootout: mutate {}: preparing a copy in {} (stages: {})",
         contender.name,
@@ -221,57 +212,15 @@ pub async fn measure(
     }
     let mut mutations = Vec::new();
     for (kind, written) in &patches.by_kind {
-        let t = Instant::now();
-        let Written::Patch {
-            file,
-            anchor,
-            replacement,
-        } = written
-        else {
-            let Written::Unwritable(reason) = written else {
-                unreachable!()
-            };
-            mutations.push(Outcome {
-                kind: kind.clone(),
-                file: None,
-                caught_at: None,
-                caught_by: Vec::new(),
-                not_run: Vec::new(),
-                slipped: false,
-                unwritable: Some(reason.clone()),
-                evidence: None,
-                seconds: 0.0,
-            });
-            continue;
+        let at = Applied {
+            work: &work,
+            prepared: &prepared,
+            dev: &dev,
+            stages: &stages,
+            cpus,
+            seed,
         };
-        let original = work.read(file)?;
-        let mutated =
-            catalogue::apply(&original, anchor, replacement).ok_or_else(|| MutateError::Patch {
-                contender: contender.name.clone(),
-                kind: kind.clone(),
-                message: format!("{file}: the patch no longer applies"),
-            })?;
-        work.write(file, &mutated)?;
-        let ran = run_stages(&prepared, &dev, &stages, cpus, seed).await;
-        work.write(file, &original)?;
-        let ran = ran?;
-        let caught_at = ran.caught.first().copied();
-        eprintln!(
-            "shootout: mutate {} {kind}: {}",
-            contender.name,
-            caught_at.map_or("slipped", Stage::name)
-        );
-        mutations.push(Outcome {
-            kind: kind.clone(),
-            file: Some(file.clone()),
-            caught_at,
-            slipped: caught_at.is_none(),
-            caught_by: ran.caught,
-            not_run: ran.not_run,
-            unwritable: None,
-            evidence: ran.first_failure.map(|(_, t)| t),
-            seconds: t.elapsed().as_secs_f64(),
-        });
+        mutations.push(at.run(&contender.name, kind, written).await?);
     }
     // Leave the copy's build as the sources are (the next stage run is clean).
     let summary = summarize(catalogue, &mutations);
@@ -286,6 +235,94 @@ pub async fn measure(
         summary,
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// What one mutation runs against: the copy, its build, the stages.
+struct Applied<'a> {
+    work: &'a Workspace,
+    prepared: &'a Prepared,
+    dev: &'a DevLoop,
+    stages: &'a [Stage],
+    cpus: &'a CpuSet,
+    seed: u64,
+}
+
+impl Applied<'_> {
+    /// Applies `written` alone to the copy, runs every stage, restores the
+    /// file, and says which stages caught it.
+    async fn run(
+        &self,
+        contender: &str,
+        kind: &str,
+        written: &Written,
+    ) -> Result<Outcome, MutateError> {
+        let t = Instant::now();
+        let Written::Patch {
+            file,
+            anchor,
+            replacement,
+        } = written
+        else {
+            let Written::Unwritable(reason) = written else {
+                unreachable!()
+            };
+            return Ok(Outcome {
+                kind: kind.to_owned(),
+                file: None,
+                caught_at: None,
+                caught_by: Vec::new(),
+                not_run: Vec::new(),
+                slipped: false,
+                unwritable: Some(reason.clone()),
+                evidence: None,
+                seconds: 0.0,
+            });
+        };
+        let original = self.work.read(file)?;
+        let mutated =
+            catalogue::apply(&original, anchor, replacement).ok_or_else(|| MutateError::Patch {
+                contender: contender.to_owned(),
+                kind: kind.to_owned(),
+                message: format!("{file}: the patch no longer applies"),
+            })?;
+        self.work.write(file, &mutated)?;
+        let ran = run_stages(self.prepared, self.dev, self.stages, self.cpus, self.seed).await;
+        self.work.write(file, &original)?;
+        let ran = ran?;
+        let caught_at = ran.caught.first().copied();
+        eprintln!(
+            "shootout: mutate {} {kind}: {}",
+            contender,
+            caught_at.map_or("slipped", Stage::name)
+        );
+        Ok(Outcome {
+            kind: kind.to_owned(),
+            file: Some(file.clone()),
+            caught_at,
+            slipped: caught_at.is_none(),
+            caught_by: ran.caught,
+            not_run: ran.not_run,
+            unwritable: None,
+            evidence: ran.first_failure.map(|(_, t)| t),
+            seconds: t.elapsed().as_secs_f64(),
+        })
+    }
+}
+
+/// The stages a contender's manifest gives it, in order; the contract last.
+fn stages_of(contender: &Contender, dev: &DevLoop) -> Vec<Stage> {
+    let mut stages = Vec::new();
+    if dev.compile.is_some() {
+        stages.push(Stage::Compile);
+    }
+    if dev.lint.is_some() {
+        stages.push(Stage::Lint);
+    }
+    if contender.test.is_some() {
+        stages.push(Stage::Test);
+    }
+    stages.push(Stage::Contract);
+    stages
 }
 
 async fn blocking(

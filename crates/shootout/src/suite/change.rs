@@ -232,6 +232,21 @@ pub fn compare(
             }
         }
     }
+    let failures = failures(conditions, &changes);
+    Comparison {
+        schema: SCHEMA.into(),
+        base: run_ref(base_path, base),
+        new: run_ref(new_path, new),
+        method: METHOD.into(),
+        notes,
+        changes,
+        failures,
+    }
+}
+
+/// The `--fail-if` conditions that hold, each with the line that shows it;
+/// a condition that matches nothing fails too (a typo must not pass).
+fn failures(conditions: &[Condition], changes: &[Change]) -> Vec<Failure> {
     let mut failures = Vec::new();
     for cond in conditions {
         let mut matched = false;
@@ -277,15 +292,7 @@ pub fn compare(
             });
         }
     }
-    Comparison {
-        schema: SCHEMA.into(),
-        base: run_ref(base_path, base),
-        new: run_ref(new_path, new),
-        method: METHOD.into(),
-        notes,
-        changes,
-        failures,
-    }
+    failures
 }
 
 fn num(v: f64) -> String {

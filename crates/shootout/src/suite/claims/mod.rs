@@ -14,6 +14,7 @@ mod evaluate;
 mod history;
 pub mod pool;
 pub mod rule;
+mod wording;
 
 use std::path::Path;
 
