@@ -180,7 +180,11 @@ fn spawn_workers(
                 if let Some(Ok(cpu)) = pin {
                     let _ = cpu.pin_current();
                 }
-                worker::run(spec);
+                if spec.config.io == Io::Uring {
+                    uring::run(spec);
+                } else {
+                    worker::run(spec);
+                }
             })
             .map_err(LoadError::Thread)?;
         handles.push(handle);

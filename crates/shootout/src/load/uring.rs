@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use super::conn::{Reply, classify};
 use super::parse::{Reader, Step};
 use super::record::ErrorKind;
-use super::worker::{Ctx, Pending, Report, begin, finish};
+use super::worker::{Ctx, Outcome, Pending, Report, WorkerSpec, begin, finish, new_ctx};
 use crate::sys::uring::{Completion, Op, Ring};
 
 /// How often requests are checked against their timeout.
@@ -61,6 +61,29 @@ struct Loop<'a> {
     started: Vec<usize>,
     in_flight: usize,
     now: Instant,
+}
+
+/// Runs one worker of the io_uring path to completion on the calling thread.
+pub fn run(spec: WorkerSpec) {
+    let ctx = new_ctx(spec);
+    if let Err(e) = drive(&ctx) {
+        eprintln!(
+            "shootout load: worker {} (io_uring) failed: {e}",
+            ctx.spec.index
+        );
+        ctx.spec
+            .shared
+            .errors
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+    let mut recorder = std::mem::take(&mut *ctx.recorder.borrow_mut());
+    if let Some(last) = recorder.finish_timeline() {
+        let _ = ctx.spec.reports.send(Report::Second(last));
+    }
+    let _ = ctx
+        .spec
+        .reports
+        .send(Report::Done(Box::new(Outcome { recorder })));
 }
 
 /// Runs the worker's connections to the end of the run.

@@ -115,11 +115,9 @@ pub(super) struct Ctx {
     pub recorder: RefCell<Recorder>,
 }
 
-/// Runs one worker to completion on the calling thread.
+/// Runs one worker of the epoll path to completion on the calling thread
+/// (the io_uring path is `super::uring::run`).
 pub fn run(spec: WorkerSpec) {
-    if spec.config.io == super::Io::Uring {
-        return run_uring(spec);
-    }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -141,7 +139,7 @@ pub fn run(spec: WorkerSpec) {
         .send(Report::Done(Box::new(Outcome { recorder })));
 }
 
-fn new_ctx(spec: WorkerSpec) -> Ctx {
+pub(super) fn new_ctx(spec: WorkerSpec) -> Ctx {
     let seed = 0x5EED_0000 + spec.index as u64;
     let builder = Builder::new(
         spec.config.mix.clone(),
@@ -154,26 +152,6 @@ fn new_ctx(spec: WorkerSpec) -> Ctx {
         builder: RefCell::new(builder),
         recorder: RefCell::new(Recorder::default()),
     }
-}
-
-/// The io_uring path (`super::uring`), on the calling thread.
-fn run_uring(spec: WorkerSpec) {
-    let ctx = new_ctx(spec);
-    if let Err(e) = super::uring::drive(&ctx) {
-        eprintln!(
-            "shootout load: worker {} (io_uring) failed: {e}",
-            ctx.spec.index
-        );
-        ctx.spec.shared.errors.fetch_add(1, Ordering::Relaxed);
-    }
-    let mut recorder = std::mem::take(&mut *ctx.recorder.borrow_mut());
-    if let Some(last) = recorder.finish_timeline() {
-        let _ = ctx.spec.reports.send(Report::Second(last));
-    }
-    let _ = ctx
-        .spec
-        .reports
-        .send(Report::Done(Box::new(Outcome { recorder })));
 }
 
 async fn drive(ctx: Rc<Ctx>) {
