@@ -67,13 +67,7 @@ fn sigkill_mid_scenario_leaves_no_postgres_process_or_data_directory() {
     let out = tmp.path().join("out");
     let mut child = shootout()
         .args(["run", "--quick", "--scenarios", "orders-db"])
-        .args([
-            "--contenders",
-            "go-nethttp",
-            "--ledger",
-            "none.toml",
-            "--out",
-        ])
+        .args(["--contenders", "go-nethttp", "--no-ledger", "--out"])
         .arg(&out)
         .env("TMPDIR", tmp.path())
         .stdout(Stdio::null())
@@ -293,7 +287,7 @@ fn the_audit_catches_orders_acknowledged_before_commit_and_rolled_back() {
     let tmp = tempfile::tempdir().unwrap();
     let out = shootout()
         .args(["run", "--quick", "--scenarios", "orders-db"])
-        .args(["--contenders", "ack-before-commit", "--ledger", "none.toml"])
+        .args(["--contenders", "ack-before-commit", "--no-ledger"])
         .arg("--contenders-dir")
         .arg(fixtures())
         .arg("--out")

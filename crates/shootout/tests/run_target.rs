@@ -70,7 +70,7 @@ fn run_target_measures_services_started_by_up_in_other_processes() {
     let scenarios = scenarios(&[("a.toml", JSON_SCENARIO), ("b.toml", COLDSTART_SCENARIO)]);
     let out = tempfile::tempdir().unwrap();
     let run = shootout()
-        .args(["run", "--quick", "--seed", "5", "--ledger", "none.toml"])
+        .args(["run", "--quick", "--seed", "5", "--no-ledger"])
         .arg("--target")
         .arg(format!("fixture-ok={ok_url}"))
         .arg("--target")

@@ -38,6 +38,9 @@ pub struct RunArgs {
     /// claims/go-vs-node.toml when it exists; a file named here must exist].
     #[arg(long, value_name = "FILE")]
     pub ledger: Option<PathBuf>,
+    /// Measure only: judge no ledger, not even the default one.
+    #[arg(long, conflicts_with_all = ["ledger", "fail_on"])]
+    pub no_ledger: bool,
     #[command(flatten)]
     pub fail_on: FailOnArg,
     #[command(flatten)]

@@ -126,6 +126,9 @@ fn read_ledger(
     all: &[Contender],
     targets: &[Target],
 ) -> anyhow::Result<Option<Ledger>> {
+    if args.no_ledger {
+        return Ok(None);
+    }
     let path = match &args.ledger {
         Some(path) => path.clone(),
         None if std::path::Path::new(super::ledger_input::DEFAULT_LEDGER).is_file() => {
