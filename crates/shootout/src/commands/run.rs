@@ -129,10 +129,10 @@ fn read_ledger(
     if args.no_ledger {
         return Ok(None);
     }
-    let path = match &args.ledger {
-        Some(path) => path.clone(),
+    let (path, named) = match &args.ledger {
+        Some(path) => (path.clone(), true),
         None if std::path::Path::new(super::ledger_input::DEFAULT_LEDGER).is_file() => {
-            super::ledger_input::DEFAULT_LEDGER.into()
+            (super::ledger_input::DEFAULT_LEDGER.into(), false)
         }
         None => {
             anyhow::ensure!(
@@ -151,9 +151,20 @@ fn read_ledger(
     known.add_scenarios(scenarios.iter().map(|s| s.name.as_str()));
     known.add_contenders(all.iter().map(|c| c.name.as_str()));
     known.add_contenders(targets.iter().map(|t| t.name.as_str()));
-    Ok(Some(super::ledger_input::load_checked(
-        &path, scenarios, &known,
-    )?))
+    match super::ledger_input::load_checked(&path, scenarios, &known) {
+        Ok(ledger) => Ok(Some(ledger)),
+        // The default ledger is judged when it fits this run's scenarios and
+        // contenders (your own --scenarios-dir need not have its scenarios);
+        // a ledger you name must fit.
+        Err(e) if !named && args.fail_on.fail_on.is_empty() => {
+            eprintln!(
+                "shootout: the default ledger is not judged: {}\nhint: --ledger FILE names one that fits this run",
+                crate::error_text(&e)
+            );
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// The contenders to measure: those named, `all`, or in a quick run the
