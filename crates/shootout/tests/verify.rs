@@ -71,6 +71,7 @@ fn reference_contenders_pass_the_whole_contract() {
         "go-nethttp",
         "go-gin",
         "node-fastify",
+        "node-fastify-ts",
         "node-workers",
         "node-express",
         "bun",
@@ -83,6 +84,7 @@ fn reference_contenders_pass_the_whole_contract() {
         "go-nethttp",
         "go-gin",
         "node-fastify",
+        "node-fastify-ts",
         "node-workers",
         "node-express",
         "bun",
@@ -287,7 +289,7 @@ fn bad_arguments_get_clear_errors() {
     );
     assert!(
         err.contains(
-            "hint: known contenders: bun, deno, go-gin, go-nethttp, node-express, node-fastify, node-workers, rust-axum"
+            "hint: known contenders: bun, deno, go-gin, go-nethttp, node-express, node-fastify, node-fastify-ts, node-workers, rust-axum"
         ),
         "{err}"
     );
