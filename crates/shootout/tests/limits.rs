@@ -73,10 +73,10 @@ fn limits_are_applied_unannounced_and_an_oom_kill_is_reported_as_such() {
     let (results, out) = run_quick(
         JSON_SCENARIO,
         "fixture-ok,hoard",
-        &["--limits", "cpu=500m,memory=96Mi"],
+        &["--limits", "cpu=500m,memory=256Mi"],
     );
     assert_eq!(results["limits"]["cpu"], 0.5);
-    assert_eq!(results["limits"]["memory_bytes"], 96 << 20);
+    assert_eq!(results["limits"]["memory_bytes"], 256 << 20);
     for c in results["contenders"].as_array().unwrap() {
         // Not told its budget: under limits the runtime must find out itself.
         assert!(c["told"].get("CPUS").is_none(), "{c}");
@@ -100,7 +100,7 @@ fn limits_are_applied_unannounced_and_an_oom_kill_is_reported_as_such() {
     let html = std::fs::read_to_string(out.path().join("report.html")).unwrap();
     assert!(html.contains("throttled %"), "no throttling column");
     assert!(
-        html.contains("cpu=0.5,memory=96Mi"),
+        html.contains("cpu=0.5,memory=256Mi"),
         "the limits are not in the method"
     );
     // Every cgroup made for the run is gone.

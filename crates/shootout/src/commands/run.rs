@@ -149,6 +149,13 @@ fn read_ledger(
     };
     let mut known = crate::suite::ledger_names::KnownNames::default();
     known.add_scenarios(scenarios.iter().map(|s| s.name.as_str()));
+    // A ledger may name a scenario this run does not measure (its claim is
+    // INCONCLUSIVE, no data) if the repository's scenarios/ has it.
+    if let Ok(found) =
+        crate::suite::scenario::discover(std::path::Path::new("scenarios"), Mode::Default)
+    {
+        known.add_scenarios(found.iter().map(|s| s.name.as_str()));
+    }
     known.add_contenders(all.iter().map(|c| c.name.as_str()));
     known.add_contenders(targets.iter().map(|t| t.name.as_str()));
     match super::ledger_input::load_checked(&path, scenarios, &known) {
