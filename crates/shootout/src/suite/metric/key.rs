@@ -113,7 +113,7 @@ pub fn nearest(name: &str) -> Vec<&'static str> {
     let base = split_level(name).0;
     let mut scored: Vec<(usize, &'static str)> = Metric::ALL
         .iter()
-        .map(|m| (edit_distance(base, m.name()), m.name()))
+        .map(|m| (crate::text::edit_distance(base, m.name()), m.name()))
         .collect();
     scored.sort();
     let limit = (base.len() / 2).max(3);
@@ -123,21 +123,6 @@ pub fn nearest(name: &str) -> Vec<&'static str> {
         .take(3)
         .map(|(_, n)| n)
         .collect()
-}
-
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(cur + 1);
-            prev = cur;
-        }
-    }
-    row[b.len()]
 }
 
 impl serde::Serialize for MetricKey {

@@ -12,7 +12,7 @@ use std::fmt;
 
 mod key;
 
-pub use key::{MetricKey, UnknownMetric, edit_distance, nearest};
+pub use key::{MetricKey, UnknownMetric, nearest};
 
 /// What a metric's number counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
