@@ -1,7 +1,10 @@
-//! Admission to `shootout run`: every contender built at once, then
-//! verified through the [gate](crate::gate) (its database mode too, when a
-//! scenario will measure it), and every remote target verified over the
-//! network. One that fails is skipped with the reason, kept in the results.
+//! Admission to `shootout run`: every contender built at once, each
+//! verified through the [gate](crate::gate) as soon as its build ends (its
+//! database mode too, when a scenario will measure it) while the others
+//! still build, and every remote target verified over the network. One
+//! that fails is skipped with the reason, kept in the results. Nothing is
+//! measured before admission ends, so a build never shares the CPU with a
+//! measurement; verification only checks answers.
 
 use std::time::Instant;
 
@@ -12,18 +15,21 @@ use crate::gate::{self, Launch, Prepared};
 
 /// Builds and verifies every contender, and verifies every target: one
 /// that fails is skipped with the reason. The subjects to measure.
+/// `uses_database(name)` says whether a scenario of this run will measure
+/// that contender in its database mode (only then is that mode verified).
 pub(super) async fn admit_all(
     contenders: &[Contender],
     targets: &[crate::remote::Target],
     setup: &Setup,
     seed: u64,
+    uses_database: &(dyn Fn(&str) -> bool + Sync),
     results: &mut Results,
 ) -> anyhow::Result<Vec<Subject>> {
     let mut ready: Vec<Subject> = Vec::new();
-    let built = prepare_all(contenders).await;
-    for (c, prepared) in contenders.iter().zip(built) {
+    let admitted = build_and_admit(contenders, setup, seed, uses_database).await;
+    for (c, admitted) in contenders.iter().zip(admitted) {
         results.contenders.retain(|i| i.name != c.name);
-        match admit(prepared, setup, seed).await {
+        match admitted {
             Ok((prepared, info)) => {
                 results.contenders.push(info);
                 ready.push(Subject::Local(Box::new(prepared)));
@@ -74,26 +80,40 @@ fn skipped(c: &Contender, reason: String) -> ContenderInfo {
     }
 }
 
+type Admitted = Result<(Prepared, ContenderInfo), gate::GateError>;
+
 /// Builds every contender at once (a build waits on the network or one
 /// toolchain while another compiles), each reused when its sources have not
-/// changed; in `contenders`' order.
-async fn prepare_all(contenders: &[Contender]) -> Vec<Result<Prepared, gate::GateError>> {
+/// changed, and verifies each as soon as its build ends, one at a time (they
+/// share the pinned service CPUs and the database); in `contenders`' order.
+/// On a fresh machine the longest build hides the others' verification.
+async fn build_and_admit(
+    contenders: &[Contender],
+    setup: &Setup,
+    seed: u64,
+    uses_database: &(dyn Fn(&str) -> bool + Sync),
+) -> Vec<Admitted> {
     let started = Instant::now();
     let mut builds = tokio::task::JoinSet::new();
     for (i, c) in contenders.iter().enumerate() {
         let c = c.clone();
         builds.spawn(async move { (i, gate::prepare(&c).await) });
     }
-    let mut done: Vec<_> = builds.join_all().await;
+    let mut done: Vec<(usize, Admitted)> = Vec::with_capacity(contenders.len());
+    while let Some(joined) = builds.join_next().await {
+        let (i, prepared) = joined.expect("a build task does not panic");
+        let database = uses_database(&contenders[i].name);
+        done.push((i, admit(prepared, setup, seed, database).await));
+    }
     done.sort_by_key(|(i, _)| *i);
     if !contenders.is_empty() {
         eprintln!(
-            "shootout: {} contender(s) ready to verify after {:.1} s",
+            "shootout: {} contender(s) built and verified after {:.1} s",
             contenders.len(),
             started.elapsed().as_secs_f64()
         );
     }
-    done.into_iter().map(|(_, p)| p).collect()
+    done.into_iter().map(|(_, a)| a).collect()
 }
 
 /// Verifies one built contender; `Err` says why it is skipped.
@@ -101,7 +121,8 @@ async fn admit(
     prepared: Result<Prepared, gate::GateError>,
     setup: &Setup,
     seed: u64,
-) -> Result<(Prepared, ContenderInfo), gate::GateError> {
+    uses_database: bool,
+) -> Admitted {
     let prepared = prepared?;
     let contender = &prepared.contender;
     let how =
@@ -109,6 +130,9 @@ async fn admit(
     let conditions = prepared.admit(&how, seed, None).await?;
     // Its database mode is verified too when a scenario will measure it.
     let database_skipped = match (&setup.database, &contender.database) {
+        (Some(_), Some(_)) if !uses_database => Some(
+            "no scenario of this run measures its database mode, so it was not verified".to_owned(),
+        ),
         (Some(db), Some(_)) => {
             let how = how.with_database(Some(db.url.clone()));
             // Same seed, same customers: each contender starts from empty tables.

@@ -182,11 +182,21 @@ pub fn estimate(
 pub async fn run(opts: &Options) -> anyhow::Result<Results> {
     let path = opts.out.join("results.json");
     let mut results = open(opts, &path)?;
+    let uses_database = |name: &str| {
+        opts.scenarios.iter().any(|s| {
+            (s.database || matches!(s.kind, Kind::Torture { .. }))
+                && opts
+                    .focus
+                    .as_ref()
+                    .is_none_or(|f| f.measures(&s.name, name))
+        })
+    };
     let ready = admission::admit_all(
         &opts.contenders,
         &opts.targets,
         &opts.setup,
         opts.seed,
+        &uses_database,
         &mut results,
     )
     .await?;
