@@ -51,6 +51,10 @@ pub enum SanityCheck {
     /// The audit after the trial found acknowledged orders missing or
     /// altered, or orders nobody was told about.
     LostWrites,
+    /// An upstream-bound scenario's service kept its CPUs as busy as the
+    /// scenario's `max_service_cpu` or more: the CPU, not the upstream,
+    /// may be the limit.
+    ServiceCpuBusy,
 }
 
 impl SanityCheck {
@@ -63,6 +67,7 @@ impl SanityCheck {
             SanityCheck::Non2xx => "non-2xx answers",
             SanityCheck::WrongAnswers => "wrong answers",
             SanityCheck::LostWrites => "lost or phantom writes",
+            SanityCheck::ServiceCpuBusy => "service CPU busy",
         }
     }
 }
@@ -152,6 +157,7 @@ fn resource_metrics(m: &Measured, budget: Budget, put: &mut impl FnMut(Metric, f
         put(Metric::RssPeakMb, s.rss_peak_bytes as f64 / 1e6);
         put(Metric::RssMeanMb, s.rss_mean_bytes as f64 / 1e6);
         put(Metric::ServiceCpuS, s.cpu_seconds);
+        put(Metric::ServiceCores, s.cpu_utilization);
         put(
             Metric::ServiceUtilization,
             s.cpu_utilization / budget.service_cpus.max(1) as f64,

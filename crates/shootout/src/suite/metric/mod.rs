@@ -92,6 +92,9 @@ pub enum Source {
     Drain,
     /// The refactoring experiment (`shootout mutate`).
     Mutate,
+    /// A load scenario that must be upstream-bound (`max_service_cpu`):
+    /// latency above the upstream's delay, requests held per MB.
+    UpstreamBound,
 }
 
 /// How far apart two runs of the same cell land on this kind of machine
@@ -168,6 +171,8 @@ macro_rules! registry {
 // The head-of-line second-length bands (probe_p99_long_ms, task_ms,
 // task_long_ms, probe_p99_growth) and gc_cpu_pct, gc_pause_p99_9_ms are
 // estimates too, borrowed from their nearest measured neighbour (issue #24).
+// service_cores borrows service_utilization's band, added_p99_ms p99_ms's,
+// in_flight_per_mb rss_marginal_kib's: estimates, not measured (issue #24).
 // docs/noise.md has the figures.
 registry! {
     RequestsPerS => "requests_per_s", "req/s", PerSecond, Higher, Median, Load, Noise::Relative(0.30), false, "responses completed inside the measured window, per second (any status)";
@@ -192,6 +197,9 @@ registry! {
     RssMeanMb => "rss_mean_mb", "RSS MB", Megabytes, Lower, Median, Load, Noise::Relative(0.30), false, "mean resident memory of the service's process tree";
     ServiceCpuS => "service_cpu_s", "CPU s", Seconds, Lower, Median, Load, Noise::Relative(0.25), false, "CPU seconds the service used in the window";
     ServiceUtilization => "service_utilization", "service CPU", Fraction, Neither, Median, Load, Noise::Relative(0.25), false, "share of its CPU budget the service kept busy";
+    ServiceCores => "service_cores", "CPU cores", Count, Neither, Median, Load, Noise::Relative(0.25), false, "CPU cores the service's process tree kept busy on average over the window (CPU seconds ÷ seconds): above 1 only if more than one thread did the work";
+    AddedP99Ms => "added_p99_ms", "added p99 ms", Milliseconds, Lower, Median, UpstreamBound, Noise::Relative(0.60), false, "p99 latency minus the upstream delay every request asked for (the ms= of its path): what the service adds above the wait it exists to do; upstream-bound scenarios only";
+    InFlightPerMb => "in_flight_per_mb", "in flight/MB", Count, Higher, Median, UpstreamBound, Noise::Relative(0.35), false, "requests in flight (Little's law) per MB of RSS above the idle service (mean RSS in the window − RSS before the load): how many waiting requests a MB holds; upstream-bound scenarios only";
     ThreadsPeak => "threads_peak", "threads", Count, Neither, Median, Load, Noise::Relative(0.70), false, "most threads in the service's process tree";
     GeneratorUtilization => "generator_utilization", "generator CPU", Fraction, Neither, Median, Load, Noise::Relative(0.25), false, "share of its CPUs the load generator used";
     DatabaseCpuMsPerRequest => "database_cpu_ms_per_request", "DB CPU ms/req", Milliseconds, Lower, Median, Database, Noise::Relative(0.25), false, "PostgreSQL's CPU time in the window (every backend) per response: what each request cost the database";
@@ -210,10 +218,10 @@ registry! {
     GcPauseP99Ms => "gc_pause_p99_ms", "GC p99 ms", Milliseconds, Lower, Median, Gc, Noise::Relative(0.50), false, "99th percentile of single GC pauses";
     GcPauseP99_9Ms => "gc_pause_p99_9_ms", "GC p99.9 ms", Milliseconds, Lower, Median, Gc, Noise::Relative(0.50), false, "99.9th percentile of single GC pauses (each stop-the-world phase of a Go cycle is one pause)";
     GcCpuPct => "gc_cpu_pct", "GC CPU %", Percent, Lower, Median, Gc, Noise::Relative(0.30), false, "the collector's CPU time taken from the program (Go's gctrace 'ms cpu': stop-the-world phases, assists and background marking; idle marking left out) as a share of the service's CPU time in the window; not available from V8's --trace-gc, which gives the main thread's pause only";
-    ProbeP50IdleMs => "probe_p50_idle_ms", "probe p50 idle", Milliseconds, Lower, Median, HeadOfLine, Noise::Relative(0.30), false, "/health probe median, service idle";
-    ProbeP99IdleMs => "probe_p99_idle_ms", "probe p99 idle", Milliseconds, Lower, Median, HeadOfLine, Noise::Relative(0.40), false, "/health probe p99, service idle";
-    ProbeP50LoadedMs => "probe_p50_loaded_ms", "probe p50 loaded", Milliseconds, Lower, Median, HeadOfLine, Noise::Relative(0.25), false, "/health probe median under CPU-heavy load";
-    ProbeP99LoadedMs => "probe_p99_loaded_ms", "probe p99 loaded", Milliseconds, Lower, Median, HeadOfLine, Noise::Relative(0.25), false, "/health probe p99 under CPU-heavy load";
+    ProbeP50IdleMs => "probe_p50_idle_ms", "probe p50 idle", Milliseconds, Lower, Median, HeadOfLine, Noise::Relative(0.30), false, "probe median (the scenario's probe path: /health, or /io in mixed-io), service idle";
+    ProbeP99IdleMs => "probe_p99_idle_ms", "probe p99 idle", Milliseconds, Lower, Median, HeadOfLine, Noise::Relative(0.40), false, "probe p99 (/health, or /io in mixed-io), service idle";
+    ProbeP50LoadedMs => "probe_p50_loaded_ms", "probe p50 loaded", Milliseconds, Lower, Median, HeadOfLine, Noise::Relative(0.25), false, "probe median (/health, or /io in mixed-io) beside the CPU-heavy background";
+    ProbeP99LoadedMs => "probe_p99_loaded_ms", "probe p99 loaded", Milliseconds, Lower, Median, HeadOfLine, Noise::Relative(0.25), false, "probe p99 (/health, or /io in mixed-io: the I/O requests' own p99) beside the CPU-heavy background";
     ProbeMaxLoadedMs => "probe_max_loaded_ms", "probe max loaded", Milliseconds, Lower, Median, HeadOfLine, Noise::Relative(0.55), false, "slowest /health probe under CPU-heavy load";
     ProbeP99Ratio => "probe_p99_ratio", "loaded/idle", Ratio, Lower, Median, HeadOfLine, Noise::Relative(0.45), false, "probe p99 under load ÷ probe p99 idle";
     BackgroundRequestsPerS => "background_requests_per_s", "bg req/s", PerSecond, Higher, Median, HeadOfLine, Noise::Relative(0.10), false, "CPU-heavy requests per second during the loaded probe";

@@ -188,6 +188,13 @@ pub struct Scenario {
     /// Who a quick run measures here (`quick_contenders`; see `suite::focus`).
     #[serde(default, skip_serializing_if = "QuickContenders::is_claimed")]
     pub quick_contenders: QuickContenders,
+    /// Upstream-bound: the upstream, not the service's CPU, must be the
+    /// limit. A trial whose service kept this share of its CPUs busy or
+    /// more fails the `service CPU busy` sanity check; the scenario also
+    /// reports the latency added above the upstream's delay and the
+    /// requests in flight held per MB (`max_service_cpu = 0.7`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_service_cpu: Option<f64>,
     pub file: PathBuf,
     pub warmup: Duration,
     pub duration: Duration,
@@ -216,6 +223,7 @@ impl Scenario {
             database: false,
             limits: None,
             quick_contenders: QuickContenders::Claimed,
+            max_service_cpu: None,
             file: PathBuf::new(),
             warmup: Duration::from_secs(1),
             duration: Duration::from_secs(1),
@@ -281,6 +289,7 @@ impl Scenario {
             Source::Torture => matches!(self.kind, Kind::Torture { .. }),
             Source::Drain => matches!(self.kind, Kind::Drain { .. }),
             Source::Mutate => matches!(self.kind, Kind::Mutate { .. }),
+            Source::UpstreamBound => load && self.max_service_cpu.is_some(),
         };
         if !kind_ok {
             return Err(format!(

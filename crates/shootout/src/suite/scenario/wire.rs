@@ -30,6 +30,9 @@ pub(super) struct Wire {
     /// Who a quick run measures here: `"claimed"` (the contenders the
     /// ledger's checks on it name, the default), `"all"` or `"none"`.
     pub(super) quick_contenders: Option<String>,
+    /// Upstream-bound: the highest share of its CPUs the service may keep
+    /// busy before the CPU, not the upstream, may be the limit.
+    pub(super) max_service_cpu: Option<f64>,
     #[serde(default)]
     pub(super) requests: Vec<WireRequest>,
     pub(super) load: Option<WireLoad>,
@@ -193,8 +196,10 @@ pub(super) fn validate(w: Wire, path: &Path, mode: Mode) -> Result<Scenario, Inv
             .into());
         }
     };
+    let max_service_cpu = upstream_bound(w.max_service_cpu, &kind)?;
     Ok(Scenario {
         quick_contenders,
+        max_service_cpu,
         name: w.name,
         description: w.description,
         claims: w.claims,
@@ -212,6 +217,25 @@ pub(super) fn validate(w: Wire, path: &Path, mode: Mode) -> Result<Scenario, Inv
         duration: length,
         kind,
     })
+}
+
+/// `max_service_cpu`: a share in (0, 1], on a load at one fixed model
+/// (a sweep or a capacity probe has no single window to judge).
+fn upstream_bound(max: Option<f64>, kind: &Kind) -> Result<Option<f64>, Invalid> {
+    let Some(max) = max else { return Ok(None) };
+    if !(max > 0.0 && max <= 1.0) {
+        return Err(format!(
+            "max_service_cpu = {max}: want a share of the service's CPUs in (0, 1]"
+        )
+        .into());
+    }
+    match kind {
+        Kind::Load {
+            load: LoadSpec::Closed { .. } | LoadSpec::Open { .. },
+            ..
+        } => Ok(Some(max)),
+        _ => Err("max_service_cpu needs kind = \"load\" with model = \"closed\" or \"open\" at a fixed rate".into()),
+    }
 }
 
 fn check_name(name: &str) -> Result<(), Invalid> {

@@ -43,7 +43,12 @@ pub(super) async fn run(
         weight: 1,
         n: (0, 0),
         body: None,
-        check: Some("health".into()).filter(|_| probe.path == "/health"),
+        // An I/O probe (mixed-io) is checked as the load checks /io.
+        check: match probe.path {
+            "/health" => Some("health".into()),
+            p if p.starts_with("/io?") => Some("io".into()),
+            _ => None,
+        },
         capture_id: false,
     }];
     let probe_run = |warmup| Run {

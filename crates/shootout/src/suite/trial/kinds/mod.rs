@@ -13,6 +13,7 @@ mod mutate;
 mod soak;
 mod sweep;
 mod torture;
+mod upstream_bound;
 
 pub(crate) use sweep::max_level;
 
