@@ -8,7 +8,8 @@ import { Pool } from 'undici';
 import { UPSTREAM_GRACE_MS, upstreamError, errorHandler, sendError } from './errors.js';
 import { hash, json, trees } from './kernels.js';
 import { MAX_BODY, orderRoutes } from './orders.js';
-import { hashReply, jsonReply, message, replies, tokenReply, treesReply } from './schemas.js';
+import { jsonRoute } from './json-route.js';
+import { hashReply, jsonReply, replies, tokenReply, treesReply } from './schemas.js';
 import { tokenParam, uintParam } from './params.js';
 import { memoryStore } from './store.js';
 
@@ -47,7 +48,7 @@ export function buildApp({ upstreamUrl, store = memoryStore() }) {
 
   app.get('/health', async (request, reply) => reply.type('text/plain').send('ok'));
 
-  app.get('/json', { schema: { response: replies(200, message) } }, async () => ({ message: 'Hello, World!' }));
+  jsonRoute(app);
 
   app.get('/cpu/hash', { schema: { response: replies(200, hashReply) } }, async (request) => {
     const seed = uintParam(request.query, 'seed', 4294967295);

@@ -61,6 +61,10 @@ fn resolve_program(dir: &Path, program: &str) -> std::path::PathBuf {
 /// is current (same sources, runtime, command and environment, artifact in
 /// place).
 pub fn build(contender: &Contender, runtime: &Runtime) -> Result<Built, BuildError> {
+    // A variant runs its base's build: one folder, one build record.
+    if let Some(base) = contender.base() {
+        return build(&base, runtime);
+    }
     let start = Instant::now();
     let source_hash = sources::hash(&contender.dir).unwrap_or_default();
     let Some(argv) = &contender.build else {

@@ -33,6 +33,33 @@ struct Wire {
     gc_trace: Option<GcTrace>,
     database: Option<DatabaseMode>,
     dev: Option<DevLoop>,
+    #[serde(default)]
+    variant: Vec<WireVariant>,
+}
+
+/// `[[variant]]`: the same contender, built once, started with more
+/// environment and measured only in some scenarios (a coding-pattern
+/// contrast, docs/contenders.md).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireVariant {
+    name: String,
+    /// What differs, said after the framework in reports.
+    about: String,
+    env: BTreeMap<String, String>,
+    scenarios: Vec<String>,
+}
+
+/// What makes a contender a variant of another: the same folder and build,
+/// this environment added, measured only in these scenarios.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Variant {
+    /// The contender it is a variant of (its folder's manifest).
+    pub of: String,
+    /// Variables added to the base's `[env]`.
+    pub env: BTreeMap<String, String>,
+    /// The only scenarios it is measured in.
+    pub scenarios: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -92,6 +119,12 @@ pub struct DevLoop {
     pub compile: Option<Vec<String>>,
     #[serde(default)]
     pub lint: Option<Vec<String>>,
+    /// Variables added to the manifest's `[env]` for every command of the
+    /// loop and the service it starts: how a developer's build differs from
+    /// the shipped one (rust-axum: its release profile without LTO,
+    /// incremental), never what the program means.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub env: BTreeMap<String, String>,
 }
 
 /// Whose trace format a contender prints (`[gc_trace] format` in its manifest).
@@ -153,6 +186,11 @@ pub struct Contender {
     pub database: Option<DatabaseMode>,
     /// Its developer's loop, for `shootout mutate`.
     pub dev: Option<DevLoop>,
+    /// Set when this is a `[[variant]]` of another contender.
+    pub variant: Option<Variant>,
+    /// The variants its manifest declares ([`discover`] lists them too).
+    #[serde(skip)]
+    pub variants: Vec<Contender>,
 }
 
 impl Contender {
@@ -206,7 +244,8 @@ impl Contender {
         if wire.artifact.files.is_empty() {
             return Err(invalid("artifact.files must list at least one path".into()));
         }
-        Ok(Self {
+        let variants = wire.variant;
+        let mut base = Self {
             name: wire.name,
             language: wire.language,
             framework: wire.framework,
@@ -226,7 +265,72 @@ impl Contender {
             gc_trace: wire.gc_trace,
             database: wire.database,
             dev: wire.dev,
+            variant: None,
+            variants: Vec::new(),
+        };
+        for v in variants {
+            let variant = base.variant_of(v).map_err(invalid)?;
+            base.variants.push(variant);
+        }
+        Ok(base)
+    }
+
+    /// The contender `[[variant]]` `v` of this one declares.
+    fn variant_of(&self, v: WireVariant) -> Result<Self, String> {
+        if !v.name.starts_with(&format!("{}-", self.name)) {
+            return Err(format!(
+                "variant {:?} must be named {}-SOMETHING",
+                v.name, self.name
+            ));
+        }
+        if v.env.is_empty() || v.scenarios.is_empty() {
+            return Err(format!(
+                "variant {:?} needs env (what differs) and scenarios (where it is measured)",
+                v.name
+            ));
+        }
+        if let Some(k) = v.env.keys().find(|k| self.env.contains_key(*k)) {
+            return Err(format!(
+                "variant {:?} may add variables, not change the manifest's {k}",
+                v.name
+            ));
+        }
+        let mut env = self.env.clone();
+        env.extend(v.env.clone());
+        Ok(Self {
+            name: v.name,
+            framework: format!("{} ({})", self.framework, v.about),
+            env,
+            dev: None,
+            variant: Some(Variant {
+                of: self.name.clone(),
+                env: v.env,
+                scenarios: v.scenarios,
+            }),
+            variants: Vec::new(),
+            ..self.clone()
         })
+    }
+
+    /// For a variant, the contender it is a variant of (whose build it
+    /// shares); `None` for a contender of its own.
+    pub fn base(&self) -> Option<Self> {
+        let v = self.variant.as_ref()?;
+        let mut env = self.env.clone();
+        env.retain(|k, _| !v.env.contains_key(k));
+        Some(Self {
+            name: v.of.clone(),
+            env,
+            variant: None,
+            ..self.clone()
+        })
+    }
+
+    /// Whether it is measured in `scenario` (a variant only in its own).
+    pub fn measured_in(&self, scenario: &str) -> bool {
+        self.variant
+            .as_ref()
+            .is_none_or(|v| v.scenarios.iter().any(|s| s == scenario))
     }
 
     /// The budget environment for `cpus` CPUs, `{cpus}` substituted.
@@ -255,7 +359,14 @@ pub fn discover(root: &Path) -> Result<Vec<Contender>, ManifestError> {
         .filter(|p| p.join("contender.toml").is_file())
         .collect();
     dirs.sort();
-    dirs.iter().map(|d| Contender::load(d)).collect()
+    let mut all = Vec::new();
+    for d in &dirs {
+        let c = Contender::load(d)?;
+        let variants = c.variants.clone();
+        all.push(c);
+        all.extend(variants);
+    }
+    Ok(all)
 }
 
 #[cfg(test)]
@@ -332,10 +443,36 @@ GOMAXPROCS = "{cpus}"
                 "go-nethttp",
                 "node-express",
                 "node-fastify",
+                "node-fastify-compile-per-request",
                 "node-fastify-ts",
                 "node-workers",
                 "rust-axum"
             ]
         );
+    }
+
+    #[test]
+    fn a_variant_adds_environment_and_shares_its_base() {
+        let text = format!(
+            "{GOOD}[env]\nA = \"1\"\n[[variant]]\nname = \"x-y-slow\"\nabout = \"slow\"\nenv = {{ B = \"2\" }}\nscenarios = [\"json\"]\n"
+        );
+        let base = parse(&text).expect("valid");
+        let v = &base.variants[0];
+        assert_eq!(
+            (v.name.as_str(), v.env["A"].as_str(), v.env["B"].as_str()),
+            ("x-y-slow", "1", "2")
+        );
+        assert!(v.measured_in("json") && !v.measured_in("io") && base.measured_in("io"));
+        let back = v.base().expect("a variant has a base");
+        assert_eq!((back.name.as_str(), back.env.len()), ("x-y", 1));
+        assert!(base.base().is_none());
+        let err = parse(&text.replace("x-y-slow", "slow"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("x-y-SOMETHING"), "{err}");
+        let err = parse(&text.replace("B = ", "A = "))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("not change the manifest's A"), "{err}");
     }
 }

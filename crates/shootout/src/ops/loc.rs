@@ -8,6 +8,8 @@ use std::path::Path;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::error_blocks::{self, ErrorSite};
+
 /// Part of the results schema.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 pub struct Loc {
@@ -16,12 +18,21 @@ pub struct Loc {
     /// Code lines that handle errors, by the rule of [`handles_errors`].
     #[serde(default)]
     pub error_lines: usize,
+    /// The lines that open an error-handling block, by the rule of
+    /// [`super::error_blocks`], each with its file, number and text.
+    #[serde(default)]
+    pub error_blocks: Vec<ErrorSite>,
 }
 
 impl Loc {
     /// Share of code lines that handle errors, in percent.
     pub fn error_handling_pct(&self) -> Option<f64> {
         (self.lines > 0).then(|| self.error_lines as f64 * 100.0 / self.lines as f64)
+    }
+
+    /// Error-handling blocks per 100 code lines.
+    pub fn error_blocks_per_100_lines(&self) -> Option<f64> {
+        (self.lines > 0).then(|| self.error_blocks.len() as f64 * 100.0 / self.lines as f64)
     }
 }
 
@@ -136,6 +147,7 @@ pub fn count(dir: &Path) -> Loc {
         files: 0,
         lines: 0,
         error_lines: 0,
+        error_blocks: Vec::new(),
     };
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -165,9 +177,15 @@ pub fn count(dir: &Path) -> Loc {
                 loc.files += 1;
                 loc.lines += lines;
                 loc.error_lines += errors;
+                let file = path.strip_prefix(dir).unwrap_or(&path).to_string_lossy();
+                loc.error_blocks
+                    .extend(error_blocks::sites(&file, &text, language));
             }
         }
     }
+    // The directory walk's order is the file system's: sort for the report.
+    loc.error_blocks
+        .sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
     loc
 }
 

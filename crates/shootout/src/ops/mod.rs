@@ -15,6 +15,7 @@ impl From<std::io::Error> for OpsError {
 
 pub mod coldstart;
 pub mod deps;
+pub mod error_blocks;
 pub mod footprint;
 pub mod image;
 pub mod loc;

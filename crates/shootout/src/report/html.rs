@@ -133,6 +133,10 @@ pub fn render(results: &Results, evaluation: Option<&Evaluation>, baseline: &str
         }
         out.push_str("</section>");
     }
-    out.push_str("</section></body></html>\n");
+    out.push_str("</section>");
+    if let Some(appendix) = super::error_sites::html(results) {
+        out.push_str(&appendix);
+    }
+    out.push_str("</body></html>\n");
     out
 }

@@ -145,5 +145,8 @@ pub fn render_with_charts(
         }
         out.push('\n');
     }
+    if let Some(appendix) = super::error_sites::markdown(results) {
+        out.push_str(&appendix);
+    }
     out
 }

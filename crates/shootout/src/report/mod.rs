@@ -14,6 +14,7 @@ pub mod chart_files;
 pub mod charts;
 pub mod html;
 pub mod ledger;
+pub mod error_sites;
 pub mod load;
 pub mod markdown;
 pub mod mutate;

@@ -96,6 +96,9 @@ async fn build_and_admit(
     let started = Instant::now();
     let mut builds = tokio::task::JoinSet::new();
     for (i, c) in contenders.iter().enumerate() {
+        if c.variant.is_some() {
+            continue;
+        }
         let c = c.clone();
         builds.spawn(async move { (i, gate::prepare(&c).await) });
     }
@@ -104,6 +107,17 @@ async fn build_and_admit(
         let (i, prepared) = joined.expect("a build task does not panic");
         let database = uses_database(&contenders[i].name);
         done.push((i, admit(prepared, setup, seed, database).await));
+    }
+    // A variant shares its base's folder and build: prepared (its build
+    // found current) once every build has ended, never beside its base's.
+    for (i, c) in contenders.iter().enumerate() {
+        if c.variant.is_some() {
+            let database = uses_database(&c.name);
+            done.push((
+                i,
+                admit(gate::prepare(c).await, setup, seed, database).await,
+            ));
+        }
     }
     done.sort_by_key(|(i, _)| *i);
     if !contenders.is_empty() {

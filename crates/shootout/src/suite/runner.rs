@@ -37,11 +37,14 @@ pub struct Options {
 }
 
 impl Options {
-    /// Whether the focus keeps `subject`'s cell in `scenario`.
+    /// Whether the focus keeps `subject`'s cell in `scenario` (a variant's
+    /// only in its own scenarios).
     fn in_focus(&self, scenario: &Scenario, subject: &Subject) -> bool {
-        self.focus
-            .as_ref()
-            .is_none_or(|f| f.measures(&scenario.name, subject.name()))
+        subject.measured_in(&scenario.name)
+            && self
+                .focus
+                .as_ref()
+                .is_none_or(|f| f.measures(&scenario.name, subject.name()))
     }
 }
 

@@ -78,6 +78,15 @@ impl Subject {
         }
     }
 
+    /// Whether it is measured in `scenario` at all: a contender's variant
+    /// only in the scenarios it names.
+    pub fn measured_in(&self, scenario: &str) -> bool {
+        match self {
+            Self::Local(p) => p.contender.measured_in(scenario),
+            Self::Remote(_) => true,
+        }
+    }
+
     /// Whether this subject can take part in `scenario`, and why not.
     pub fn can_run(&self, scenario: &Scenario) -> Result<(), String> {
         let Self::Remote(t) = self else {

@@ -39,6 +39,13 @@ pub(super) async fn run(
     if let Some(pct) = f.lines_of_code.error_handling_pct() {
         r.put(Metric::ErrorHandlingPct, pct);
     }
+    r.put(
+        Metric::ErrorBlocks,
+        f.lines_of_code.error_blocks.len() as f64,
+    );
+    if let Some(density) = f.lines_of_code.error_blocks_per_100_lines() {
+        r.put(Metric::ErrorBlocksPer100Lines, density);
+    }
     if let Some(needs) = f.needs_runtime {
         r.put(Metric::NeedsRuntime, f64::from(u8::from(needs)));
     }
