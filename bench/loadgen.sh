@@ -16,8 +16,11 @@
 #   3. memory: 10,000 open connections for MEM_SECONDS; RSS at second 10 and
 #      at the end, per path.
 #
-# Usage: bench/loadgen.sh [--quick]   (--quick: 2 rounds, 3 s runs, 20 s memory phase)
+# Usage: bench/loadgen.sh [--quick]   (--quick: 2 rounds, 3 s runs, 20 s memory phase;
+#        ROUNDS_OVERRIDE=N and MEM_SECONDS_OVERRIDE=S change those two)
 #        PARTS="1" bench/loadgen.sh   (only some parts; default "1 2 3")
+#        BEFORE=path/to/old/shootout bench/loadgen.sh   (part 1 also runs that binary's
+#        --io uring in every round, as "shootout-before": before/after on the same host)
 # Run it under the machine's benchmark lock: flock /tmp/shootout-bench.lock bench/loadgen.sh
 # Needs: cargo, taskset, wrk (installed with apt-get when missing and root).
 set -euo pipefail
@@ -25,6 +28,8 @@ cd "$(dirname "$0")/.."
 
 ROUNDS=5 DURATION=5 CONNS=64 MEM_SECONDS=120
 if [[ "${1:-}" == "--quick" ]]; then ROUNDS=2 DURATION=3 MEM_SECONDS=20; fi
+# Environment overrides: ROUNDS_OVERRIDE=7 MEM_SECONDS_OVERRIDE=30 bench/loadgen.sh
+ROUNDS=${ROUNDS_OVERRIDE:-$ROUNDS} MEM_SECONDS=${MEM_SECONDS_OVERRIDE:-$MEM_SECONDS}
 PARTS=${PARTS:-"1 2 3"}
 part() { [[ " $PARTS " == *" $1 "* ]]; }
 
@@ -69,9 +74,15 @@ run_shootout() {
   bench/measure.py "shootout-$1" -- "$SHOOTOUT" load "$URL" -c "$CONNS" -d "${DURATION}s" --warmup 0 \
       --cpus "$GEN_CPU" --threads 1 --io "$1" --json >> "$results"
 }
+run_before() {
+  if [[ -n "${BEFORE:-}" ]]; then
+    bench/measure.py shootout-before -- "$BEFORE" load "$URL" -c "$CONNS" -d "${DURATION}s" --warmup 0 \
+        --cpus "$GEN_CPU" --threads 1 --io uring --json >> "$results"
+  fi
+}
 for round in $(seq 1 "$ROUNDS"); do
-  if ((round % 2)); then run_wrk; run_shootout uring; run_shootout epoll
-  else run_shootout epoll; run_shootout uring; run_wrk; fi
+  if ((round % 2)); then run_wrk; run_shootout uring; run_shootout epoll; run_before
+  else run_before; run_shootout epoll; run_shootout uring; run_wrk; fi
   if command -v oha >/dev/null; then
     bench/measure.py oha -- taskset -c "$GEN_CPU" oha -z "${DURATION}s" -c "$CONNS" --no-tui \
         --output-format json "$URL" >> "$results"
@@ -83,7 +94,7 @@ done
 python3 - "$results" <<'PY'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
-kinds = [k for k in ["wrk", "shootout-uring", "shootout-epoll", "oha", "hyper"] if any(r["kind"] == k for r in rows)]
+kinds = [k for k in ["wrk", "shootout-uring", "shootout-epoll", "shootout-before", "oha", "hyper"] if any(r["kind"] == k for r in rows)]
 of = {k: [r for r in rows if r["kind"] == k] for k in kinds}
 med = lambda xs: statistics.median(xs)
 for k in kinds:
@@ -101,8 +112,11 @@ for k in kinds:
     pairs = list(zip(of[k], wrk))
     cpu = [a["cpu_us_per_request"] / b["cpu_us_per_request"] for a, b in pairs]
     rps = [a["rps"] / b["rps"] for a, b in pairs]
+    user = [(a["user_s"] / a["requests"]) / (b["user_s"] / b["requests"]) for a, b in pairs]
+    kern = [(a["sys_s"] / a["requests"]) / (b["sys_s"] / b["requests"]) for a, b in pairs]
     line = (f"{k}/wrk over {len(pairs)} pairs: CPU per request ratio median {med(cpu):.3f} "
-            f"(pairs: {', '.join(f'{x:.2f}' for x in cpu)}), requests/s ratio median {med(rps):.3f}")
+            f"(pairs: {', '.join(f'{x:.2f}' for x in cpu)}), requests/s ratio median {med(rps):.3f}; "
+            f"user-space CPU ratio {med(user):.2f}, kernel CPU ratio {med(kern):.2f}")
     if k.startswith("shootout"):
         verdict = "goal met" if med(cpu) <= 0.75 else "floor met" if med(cpu) <= 0.85 else "MISSED"
         line += f"  [goal <= 0.75, floor <= 0.85: {verdict}]"

@@ -12,6 +12,7 @@
 //! loop: the wait ends at the next intended send (1 µs timer slack).
 
 use std::collections::VecDeque;
+use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant};
 
 use super::conn::{Reply, classify};
@@ -152,7 +153,7 @@ impl Loop<'_> {
             }
             let next_retry = self.free_retries(now);
             let mut next_due = None;
-            if sending && shared.stop.load(std::sync::atomic::Ordering::Relaxed) {
+            if sending && shared.stop.load(Relaxed) {
                 sending = false;
             }
             match rate {
@@ -172,28 +173,11 @@ impl Loop<'_> {
                         queue.push_back(due);
                         k += workers;
                     }
-                    while !self.free.is_empty() && sending {
-                        let Some(intended) = queue.pop_front() else {
-                            break;
-                        };
-                        let measured = intended >= shared.measure_from;
-                        let waited = now.saturating_duration_since(intended);
-                        if waited > config.timeout {
-                            // Every connection was busy for longer than the timeout.
-                            if measured {
-                                self.ctx.recorder.borrow_mut().unsent += 1;
-                            }
-                            continue;
-                        }
-                        if measured {
-                            self.ctx.recorder.borrow_mut().sent(waited);
-                        }
-                        let i = self.free.pop().expect("not empty");
-                        self.start(i, intended, measured)?;
-                    }
+                    self.send_queued(&mut queue, now)?;
                 }
             }
-            if !sending && self.in_flight == 0 && self.settling == 0 {
+            let drained = queue.is_empty() || shared.stop.load(Relaxed);
+            if !sending && drained && self.in_flight == 0 && self.settling == 0 {
                 break;
             }
             // Everything started in this batch goes out with this submission.
@@ -211,6 +195,34 @@ impl Loop<'_> {
             self.now = Instant::now();
         }
         self.count_unsent(&shared, queue);
+        Ok(())
+    }
+
+    /// Open model: the released requests on the free connections. What the
+    /// schedule released is sent even when the schedule has just ended
+    /// (`sending` false): it was due before the end.
+    fn send_queued(&mut self, queue: &mut VecDeque<Instant>, now: Instant) -> std::io::Result<()> {
+        let ctx = self.ctx;
+        let shared = &ctx.spec.shared;
+        while !self.free.is_empty() && !shared.stop.load(Relaxed) {
+            let Some(intended) = queue.pop_front() else {
+                break;
+            };
+            let measured = intended >= shared.measure_from;
+            let waited = now.saturating_duration_since(intended);
+            if waited > ctx.spec.config.timeout {
+                // Every connection was busy for longer than the timeout.
+                if measured {
+                    ctx.recorder.borrow_mut().unsent += 1;
+                }
+                continue;
+            }
+            if measured {
+                ctx.recorder.borrow_mut().sent(waited);
+            }
+            let i = self.free.pop().expect("not empty");
+            self.start(i, intended, measured)?;
+        }
         Ok(())
     }
 

@@ -13,7 +13,13 @@ use std::net::{SocketAddr, TcpStream};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::time::{Duration, Instant};
 
-use io_uring::{IoUring, opcode, types};
+use io_uring::{IoUring, cqueue, opcode, types};
+
+mod bufs;
+mod setup;
+
+use setup::sockaddr;
+pub use setup::unavailable;
 
 /// Which operation a completion finishes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +82,14 @@ pub struct Ring {
     /// Sockets are registered with the ring (slot i at index i), which
     /// spares the kernel a file lookup per operation.
     fixed: bool,
+    /// Provided buffers for multishot receives (kernel 6.0), `None` where
+    /// they cannot be registered: then one receive per reply, into the
+    /// slot's own buffer.
+    bufs: Option<bufs::Bufs>,
+    /// Sends queued since the completions were last read: a send on a
+    /// socket with room completes during the submission itself, so a wait
+    /// for one completion would return at once, on the sends alone.
+    unreaped_sends: u32,
 }
 
 /// Arm the poll before trying a receive: the answer is not there yet when
@@ -103,71 +117,6 @@ impl std::fmt::Debug for Ring {
     }
 }
 
-/// Why io_uring cannot be used here, or `None` when it can: the kernel may
-/// lack it, forbid it (`kernel.io_uring_disabled`, seccomp in containers) or
-/// lack one of the operations the generator needs.
-pub fn unavailable() -> Option<String> {
-    let ring = match IoUring::new(8) {
-        Ok(r) => r,
-        Err(e) => return Some(format!("io_uring_setup failed: {e}")),
-    };
-    if !ring.params().is_feature_ext_arg() {
-        return Some("the kernel's io_uring has no timed wait (IORING_FEAT_EXT_ARG, 5.11)".into());
-    }
-    let mut probe = io_uring::Probe::new();
-    if let Err(e) = ring.submitter().register_probe(&mut probe) {
-        return Some(format!("io_uring probe failed: {e}"));
-    }
-    for (code, name) in [
-        (opcode::Connect::CODE, "connect"),
-        (opcode::Send::CODE, "send"),
-        (opcode::Recv::CODE, "recv"),
-    ] {
-        if !probe.is_supported(code) {
-            return Some(format!("the kernel's io_uring has no {name}"));
-        }
-    }
-    None
-}
-
-fn sockaddr(addr: SocketAddr) -> (Box<libc::sockaddr_storage>, libc::socklen_t, libc::c_int) {
-    // SAFETY: sockaddr_storage is plain data, valid when zeroed, and large
-    // and aligned enough for either sockaddr_in or sockaddr_in6.
-    let mut storage: Box<libc::sockaddr_storage> = Box::new(unsafe { std::mem::zeroed() });
-    let ptr = &mut *storage as *mut libc::sockaddr_storage;
-    match addr {
-        SocketAddr::V4(a) => {
-            let sin = libc::sockaddr_in {
-                sin_family: libc::AF_INET as libc::sa_family_t,
-                sin_port: a.port().to_be(),
-                sin_addr: libc::in_addr {
-                    s_addr: u32::from_ne_bytes(a.ip().octets()),
-                },
-                sin_zero: [0; 8],
-            };
-            // SAFETY: see above: the storage holds a sockaddr_in.
-            unsafe { std::ptr::write(ptr.cast::<libc::sockaddr_in>(), sin) };
-            let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
-            (storage, len, libc::AF_INET)
-        }
-        SocketAddr::V6(a) => {
-            let sin6 = libc::sockaddr_in6 {
-                sin6_family: libc::AF_INET6 as libc::sa_family_t,
-                sin6_port: a.port().to_be(),
-                sin6_flowinfo: a.flowinfo(),
-                sin6_addr: libc::in6_addr {
-                    s6_addr: a.ip().octets(),
-                },
-                sin6_scope_id: a.scope_id(),
-            };
-            // SAFETY: see above: the storage holds a sockaddr_in6.
-            unsafe { std::ptr::write(ptr.cast::<libc::sockaddr_in6>(), sin6) };
-            let len = std::mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t;
-            (storage, len, libc::AF_INET6)
-        }
-    }
-}
-
 impl Ring {
     /// A ring for `slots` connections to `addr`, each receive buffer starting
     /// at `buf_size` bytes. Single-issuer with deferred task work where the
@@ -181,8 +130,18 @@ impl Ring {
             .or_else(|_| IoUring::new(entries))?;
         let (addr, addr_len, family) = sockaddr(addr);
         let fixed = ring.submitter().register_files_sparse(slots as u32).is_ok();
+        let count = (slots * 2).next_power_of_two().clamp(64, 2048) as u16;
+        // Multishot receives came in 6.0; bundles (6.10) mark a kernel where
+        // they and their out-of-buffers ending are settled.
+        let bufs = if ring.params().is_feature_recvsend_bundle() {
+            bufs::Bufs::register(&ring, count).ok()
+        } else {
+            None
+        };
         Ok(Self {
             fixed,
+            bufs,
+            unreaped_sends: 0,
             ring,
             addr,
             addr_len,
@@ -218,9 +177,12 @@ impl Ring {
         self.slots[slot].sock.is_some()
     }
 
-    /// Is no operation of the slot in flight?
+    /// May the slot take its next request: no connect or send in flight,
+    /// and no receive either unless it is a multishot receive on an open
+    /// connection (it stays armed across requests)?
     pub fn idle(&self, slot: usize) -> bool {
-        !self.slots[slot].busy()
+        let s = &self.slots[slot];
+        !s.connecting && !s.sending && (!s.receiving || (self.bufs.is_some() && !s.closing))
     }
 
     /// Opens a socket for the slot and queues its connect.
@@ -277,19 +239,33 @@ impl Ring {
         .build())
         .user_data(Self::user_data(slot, Op::Send));
         s.sending = true;
+        self.unreaped_sends += 1;
         self.push(entry)
     }
 
-    /// Queues a receive into the free end of the slot's buffer, doubling the
-    /// buffer first when it is full.
+    /// Makes sure a receive is queued on the slot's connected socket: a
+    /// multishot receive stays armed (queued once per connection), a plain
+    /// one goes into the free end of the slot's buffer, doubling the buffer
+    /// first when it is full.
     pub fn recv(&mut self, slot: usize) -> io::Result<()> {
         let fixed = self.fixed;
         let s = &mut self.slots[slot];
-        assert!(!s.receiving && !s.connecting, "recv on a busy slot");
+        assert!(!s.connecting, "recv on a connecting slot");
+        let fd = s.sock.as_ref().map_or(-1, AsRawFd::as_raw_fd);
+        if self.bufs.is_some() {
+            if s.receiving {
+                return Ok(());
+            }
+            let entry = target!(fixed, slot, fd, |t| opcode::RecvMulti::new(t, bufs::GROUP)
+                .build())
+            .user_data(Self::user_data(slot, Op::Recv));
+            s.receiving = true;
+            return self.push(entry);
+        }
+        assert!(!s.receiving, "recv on a busy slot");
         if s.len == s.buf.len() {
             s.buf.resize(s.buf.len().max(512) * 2, 0);
         }
-        let fd = s.sock.as_ref().map_or(-1, AsRawFd::as_raw_fd);
         let free = &mut s.buf[s.len..];
         let entry = target!(fixed, slot, fd, |t| opcode::Recv::new(
             t,
@@ -307,13 +283,18 @@ impl Ring {
     /// flight).
     pub fn buf(&self, slot: usize) -> &[u8] {
         let s = &self.slots[slot];
-        if s.receiving { &[] } else { &s.buf[..s.len] }
+        if s.receiving && self.bufs.is_none() {
+            &[]
+        } else {
+            &s.buf[..s.len]
+        }
     }
 
     /// Drops the first `n` received bytes.
     pub fn consume(&mut self, slot: usize, n: usize) {
         let s = &mut self.slots[slot];
-        assert!(!s.receiving && n <= s.len, "consume on a busy slot");
+        let kernel_owned = s.receiving && self.bufs.is_none();
+        assert!(!kernel_owned && n <= s.len, "consume on a busy slot");
         s.buf.copy_within(n..s.len, 0);
         s.len -= n;
     }
@@ -345,13 +326,18 @@ impl Ring {
     }
 
     /// Submits every queued operation and waits for at least one completion
-    /// or `timeout`, whichever first.
+    /// besides those of the sends queued since the last [`Ring::completions`]
+    /// (they complete during the submission), or `timeout`, whichever first.
+    /// One system call then carries a batch's sends and the wait for its
+    /// answers; a send that cannot complete at once (a full socket buffer)
+    /// holds the wait until it does or until `timeout`.
     pub fn submit_and_wait(&mut self, timeout: Duration) -> io::Result<()> {
         let ts = types::Timespec::new()
             .sec(timeout.as_secs())
             .nsec(timeout.subsec_nanos());
         let args = types::SubmitArgs::new().timespec(&ts);
-        match self.ring.submitter().submit_with_args(1, &args) {
+        let want = self.unreaped_sends as usize + 1;
+        match self.ring.submitter().submit_with_args(want, &args) {
             Ok(_) => Ok(()),
             Err(e)
                 if matches!(
@@ -367,8 +353,11 @@ impl Ring {
 
     /// Appends the completions that arrived to `out`.
     pub fn completions(&mut self, out: &mut Vec<Completion>) -> io::Result<()> {
+        self.unreaped_sends = 0;
         let mut resend = Vec::new();
         let mut release = Vec::new();
+        let mut rearm = Vec::new();
+        let mut given_back = false;
         for cqe in self.ring.completion() {
             let slot = (cqe.user_data() >> 2) as usize;
             let res = cqe.result();
@@ -387,10 +376,32 @@ impl Ring {
                     }
                     Op::Send
                 }
-                _ => {
+                _ if self.bufs.is_none() => {
                     s.receiving = false;
                     if res > 0 {
                         s.len += res as usize;
+                    }
+                    Op::Recv
+                }
+                _ => {
+                    let bufs = self.bufs.as_mut().expect("multishot receives");
+                    s.receiving = cqueue::more(cqe.flags());
+                    if let Some(bid) = cqueue::buffer_select(cqe.flags()) {
+                        let data = bufs.get(bid, res.max(0) as usize);
+                        if s.buf.len() < s.len + data.len() {
+                            let want = (s.len + data.len()).next_power_of_two();
+                            s.buf.resize(want, 0);
+                        }
+                        s.buf[s.len..s.len + data.len()].copy_from_slice(data);
+                        s.len += data.len();
+                        bufs.give_back(bid);
+                        given_back = true;
+                    }
+                    if res == -libc::ENOBUFS && !s.receiving && !s.closing {
+                        // Every buffer was taken: armed again below, once
+                        // this batch's buffers are back.
+                        rearm.push(slot);
+                        continue;
                     }
                     Op::Recv
                 }
@@ -406,8 +417,14 @@ impl Ring {
             };
             out.push(Completion { slot, op, result });
         }
+        if let (Some(bufs), true) = (&self.bufs, given_back) {
+            bufs.publish();
+        }
         for slot in resend {
             self.push_send(slot)?;
+        }
+        for slot in rearm {
+            self.recv(slot)?;
         }
         for slot in release {
             self.drop_socket(slot);
@@ -441,6 +458,13 @@ impl Drop for Ring {
             if s.busy() {
                 leaked = true;
                 std::mem::forget(s);
+            }
+        }
+        // The kernel writes into the provided buffers until their group is
+        // unregistered: keep them if it cannot be.
+        if let Some(bufs) = self.bufs.take() {
+            if leaked || bufs.unregister(&self.ring).is_err() {
+                std::mem::forget(bufs);
             }
         }
         if leaked {
