@@ -10,6 +10,8 @@ import { orderError } from './validate.ts';
 export const MAX_BODY = 65536;
 /** How much longer than asked an upstream call may take (docs/contract.md, "Upstream calls"). */
 const UPSTREAM_GRACE_MS = 3_000;
+/** The most upstream calls one /fanout makes. */
+const MAX_FANOUT = 16;
 /** How long a request body may take to arrive whole. */
 const BODY_TIMEOUT_MS = 10_000;
 
@@ -159,6 +161,24 @@ export function handler(upstreamUrl: string, store: Store = memoryStore()): (req
         // A 200 that is not the reply asked for is a failed call (docs/contract.md).
         if (typeof reply?.token !== 'string') throw new HttpError(502, 'upstream: the reply has no token');
         return Response.json({ token: reply.token });
+      },
+    }],
+    // All n upstream calls in flight at once; Promise.all answers at the
+    // first failure (each call keeps its own deadline), else with the
+    // tokens in call order (docs/contract.md, "Fan-out").
+    ['/fanout', {
+      GET: async (_request, params) => {
+        const n = uintParam(params, 'n', MAX_FANOUT);
+        if (n < 1) throw new HttpError(400, `n must be an integer in 1..=${MAX_FANOUT}`);
+        const ms = uintParam(params, 'ms', 10_000);
+        const token = tokenParam(params, 'token');
+        const call = async (i: number): Promise<string> => {
+          const reply = await upstreamJson(`/delay?ms=${ms}&token=${token}-${i}`, ms);
+          if (typeof reply?.token !== 'string') throw new HttpError(502, 'upstream: the reply has no token');
+          return reply.token;
+        };
+        const tokens = await Promise.all(Array.from({ length: n }, (_, i) => call(i)));
+        return Response.json({ n, tokens });
       },
     }],
     ['/orders', {

@@ -58,6 +58,7 @@ func (s *server) routes() http.Handler {
 	r.GET("/cpu/json", s.cpuJSON)
 	r.GET("/cpu/trees", s.cpuTrees)
 	r.GET("/io", s.io)
+	r.GET("/fanout", s.fanout)
 	r.POST("/orders", s.createOrder)
 	r.GET("/orders/:id", s.getOrder)
 	if lister, ok := s.orders.(orderLister); ok {

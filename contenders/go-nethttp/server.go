@@ -46,10 +46,11 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("GET /cpu/json", s.cpuJSON)
 	mux.HandleFunc("GET /cpu/trees", s.cpuTrees)
 	mux.HandleFunc("GET /io", s.io)
+	mux.HandleFunc("GET /fanout", s.fanout)
 	mux.HandleFunc("POST /orders", s.createOrder)
 	mux.HandleFunc("GET /orders", s.listOrders)
 	mux.HandleFunc("GET /orders/{id}", s.getOrder)
-	for _, path := range []string{"/health", "/json", "/cpu/hash", "/cpu/json", "/cpu/trees", "/io", "/orders", "/orders/{id}"} {
+	for _, path := range []string{"/health", "/json", "/cpu/hash", "/cpu/json", "/cpu/trees", "/io", "/fanout", "/orders", "/orders/{id}"} {
 		mux.HandleFunc(path, methodNotAllowed)
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

@@ -2,14 +2,15 @@
 
 import express from 'express';
 
-import { HttpError, UPSTREAM_GRACE_MS, upstreamError, errorMiddleware, sendError } from './errors.js';
+import { UPSTREAM_GRACE_MS, upstreamError, errorMiddleware, sendError } from './errors.js';
+import { fanoutHandler } from './fanout.js';
 import { hash, json, trees } from './kernels.js';
 import { ordersRouter } from './orders.js';
 import { tokenParam, uintParam } from './params.js';
 import { memoryStore } from './store.js';
 
 /** Every path the contract knows: a known path with another method is a 405. */
-const KNOWN_PATHS = ['/health', '/json', '/cpu/hash', '/cpu/json', '/cpu/trees', '/io', '/orders', '/orders/:id'];
+const KNOWN_PATHS = ['/health', '/json', '/cpu/hash', '/cpu/json', '/cpu/trees', '/io', '/fanout', '/orders', '/orders/:id'];
 
 /** Builds the app; `upstreamUrl` is the base URL of the upstream simulator. */
 export function buildApp({ upstreamUrl, store = memoryStore() }) {
@@ -62,6 +63,8 @@ export function buildApp({ upstreamUrl, store = memoryStore() }) {
     }
     res.json({ token: reply.token });
   });
+
+  app.get('/fanout', fanoutHandler({ upstreamUrl }));
 
   app.use(ordersRouter({ upstreamUrl, store }));
 

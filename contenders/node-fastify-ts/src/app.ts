@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { Pool } from 'undici';
 
 import { UPSTREAM_GRACE_MS, upstreamError, errorHandler, sendError } from './errors.js';
+import { fanoutRoutes } from './fanout.js';
 import { hash, json, trees } from './kernels.js';
 import type { Store } from './model.js';
 import { MAX_BODY, orderRoutes } from './orders.js';
@@ -16,7 +17,7 @@ import { hashReply, jsonReply, message, replies, tokenReply, treesReply } from '
 import { memoryStore } from './store.js';
 
 const SERVER_TIMEOUTS: http.ServerOptions = { headersTimeout: 10_000, requestTimeout: 10_000, connectionsCheckingInterval: 1_000 };
-const KNOWN_PATHS = ['/health', '/json', '/cpu/hash', '/cpu/json', '/cpu/trees', '/io', '/orders', '/orders/:id'] as const;
+const KNOWN_PATHS = ['/health', '/json', '/cpu/hash', '/cpu/json', '/cpu/trees', '/io', '/fanout', '/orders', '/orders/:id'] as const;
 const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
 
 /** The upstream's answer to GET /delay. */
@@ -102,6 +103,7 @@ export function buildApp({ upstreamUrl, store = memoryStore() }: AppOptions): Fa
     }
   });
 
+  fanoutRoutes(app, { upstream });
   orderRoutes(app, { upstream, store });
 
   // Fastify answers an unrouted method with 404; the contract wants 405.

@@ -7,14 +7,15 @@ import http from 'node:http';
 import Fastify from 'fastify';
 import { Pool } from 'undici';
 
-import { HttpError, UPSTREAM_GRACE_MS, upstreamError, errorHandler, sendError } from './errors.js';
+import { UPSTREAM_GRACE_MS, upstreamError, errorHandler, sendError } from './errors.js';
+import { fanoutRoutes } from './fanout.js';
 import { MAX_BODY, orderRoutes } from './orders.js';
 import { hashReply, jsonReply, message, replies, tokenReply, treesReply } from './schemas.js';
 import { tokenParam, uintParam } from './params.js';
 import { memoryStore } from './store.js';
 
 const SERVER_TIMEOUTS = { headersTimeout: 10_000, requestTimeout: 10_000, connectionsCheckingInterval: 1_000 };
-const KNOWN_PATHS = ['/health', '/json', '/cpu/hash', '/cpu/json', '/cpu/trees', '/io', '/orders', '/orders/:id'];
+const KNOWN_PATHS = ['/health', '/json', '/cpu/hash', '/cpu/json', '/cpu/trees', '/io', '/fanout', '/orders', '/orders/:id'];
 const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
 
 /**
@@ -91,6 +92,7 @@ export function buildApp({ upstreamUrl, kernels, store = memoryStore() }) {
     }
   });
 
+  fanoutRoutes(app, { upstream });
   orderRoutes(app, { upstream, store });
 
   // Fastify answers an unrouted method with 404; the contract wants 405.

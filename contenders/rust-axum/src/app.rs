@@ -20,6 +20,7 @@ pub fn app(state: AppState) -> Router {
         .route("/cpu/json", get(cpu_json))
         .route("/cpu/trees", get(cpu_trees))
         .route("/io", get(io))
+        .route("/fanout", get(crate::fanout::fanout))
         .route(
             "/orders",
             axum::routing::post(orders::create).get(orders::list),

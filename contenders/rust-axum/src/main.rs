@@ -6,6 +6,7 @@ use tokio::net::TcpListener;
 
 mod app;
 mod error;
+mod fanout;
 mod kernels;
 mod orders;
 mod params;

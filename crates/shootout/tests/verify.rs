@@ -71,6 +71,8 @@ fn reference_contenders_pass_the_whole_contract() {
         "go-nethttp",
         "go-gin",
         "node-fastify",
+        // node-fastify's [[variant]] (SCHEMA_COMPILE=per-request), no database mode.
+        "node-fastify-compile-per-request",
         "node-fastify-ts",
         "node-workers",
         "node-express",
@@ -148,6 +150,7 @@ fn a_correct_fixture_passes_and_each_fault_is_caught_by_name() {
             "no-upstream",
             "lenient-fields",
             "plain-405",
+            "serial-fanout",
         ],
         &[],
     );
@@ -187,9 +190,10 @@ fn a_correct_fixture_passes_and_each_fault_is_caught_by_name() {
         "errors",
         "wrong method on a known path is a 405",
     );
+    assert_rejected_for(&report, "serial-fanout", "fanout", "run at once");
     // Faults stay in their own group: the fixture is otherwise correct.
     for v in report["contenders"].as_array().unwrap() {
-        if v["name"] == "lenient-fields" {
+        if v["name"] == "lenient-fields" || v["name"] == "serial-fanout" {
             assert_eq!(v["failures"].as_array().unwrap().len(), 1, "{v:#}");
         }
     }
@@ -289,7 +293,7 @@ fn bad_arguments_get_clear_errors() {
     );
     assert!(
         err.contains(
-            "hint: known contenders: bun, deno, go-gin, go-nethttp, node-express, node-fastify, node-fastify-ts, node-workers, rust-axum"
+            "hint: known contenders: bun, deno, go-gin, go-nethttp, node-express, node-fastify, node-fastify-compile-per-request, node-fastify-ts, node-workers, rust-axum"
         ),
         "{err}"
     );

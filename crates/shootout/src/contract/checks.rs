@@ -73,6 +73,7 @@ pub const CHECKS: &[&str] = &[
     "cpu-json",
     "cpu-trees",
     "io",
+    "fanout",
     "order-created",
     "order",
     "order-list",
@@ -122,6 +123,13 @@ pub fn by_name(name: &str) -> Option<Check> {
         }),
         "io" => Arc::new(|v: &Vars, status, body: &[u8]| {
             equal(body_json(status, 200, body)?, json!({"token": v.token}))
+        }),
+        // `{n}` is the number of calls, `{token}` the token they derive from.
+        "fanout" => Arc::new(|v: &Vars, status, body: &[u8]| {
+            equal(
+                body_json(status, 200, body)?,
+                super::fanout::expected_reply(v.n, &v.token),
+            )
         }),
         "order-created" => Arc::new(|v: &Vars, status, body: &[u8]| {
             let sent: Value = serde_json::from_slice(&v.body).map_err(WrongAnswer::OwnOrder)?;

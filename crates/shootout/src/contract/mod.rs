@@ -3,6 +3,7 @@
 //! that compute the expected answer to a response during load.
 
 pub mod checks;
+pub mod fanout;
 pub mod kernels;
 pub mod orders;
 pub mod vectors;

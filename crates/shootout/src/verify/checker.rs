@@ -23,6 +23,8 @@ pub enum Group {
     CpuTrees,
     Params,
     Io,
+    /// `GET /fanout`: K upstream calls at once.
+    Fanout,
     Orders,
     Validation,
     Errors,
@@ -34,7 +36,7 @@ pub enum Group {
 }
 
 impl Group {
-    pub const ALL: [Group; 14] = [
+    pub const ALL: [Group; 15] = [
         Group::Health,
         Group::Json,
         Group::CpuHash,
@@ -42,6 +44,7 @@ impl Group {
         Group::CpuTrees,
         Group::Params,
         Group::Io,
+        Group::Fanout,
         Group::Orders,
         Group::Validation,
         Group::Errors,
@@ -60,6 +63,7 @@ impl Group {
             Group::CpuTrees => "cpu-trees",
             Group::Params => "params",
             Group::Io => "io",
+            Group::Fanout => "fanout",
             Group::Orders => "orders",
             Group::Validation => "validation",
             Group::Errors => "errors",
@@ -252,6 +256,7 @@ pub fn error_body(resp: &Response, want: u16) -> Rule {
         415 => "unsupported_media_type",
         500 => "internal_error",
         502 => "bad_gateway",
+        504 => "gateway_timeout",
         _ => "?",
     };
     let body = json_body(resp, want)?;

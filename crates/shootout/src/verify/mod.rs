@@ -7,6 +7,7 @@ pub mod basic;
 pub mod checker;
 pub mod concurrency;
 pub mod database;
+pub mod fanout;
 pub mod orders;
 pub mod outcome;
 
@@ -64,6 +65,7 @@ async fn checks(
     basic::params(&mut c).await;
     basic::keep_alive(&mut c).await;
     orders::io(&mut c, &mut rng).await;
+    fanout::check(&mut c, &mut rng).await;
     let created = orders::orders(&mut c, &mut rng).await;
     orders::validation(&mut c).await;
     orders::upstream_failure(&mut c, &mut rng).await;
