@@ -1,0 +1,10 @@
+// ESLint's recommended rules over the sources and tests, with Node.js's
+// globals (process, console, Buffer): the standard setup of a JavaScript service.
+import js from '@eslint/js';
+import globals from 'globals';
+
+export default [
+  { ignores: ['node_modules/'] },
+  js.configs.recommended,
+  { languageOptions: { ecmaVersion: 2024, sourceType: 'module', globals: globals.node } },
+];
