@@ -155,3 +155,44 @@ fn stages_catch_what_they_can_see() {
         before
     );
 }
+
+/// `[dev] env` reaches every command of the loop: a compile stage that
+/// refuses to run without it fails the baseline when it is missing, and
+/// keeps its type check when it is there.
+#[test]
+fn the_dev_env_reaches_the_loop() {
+    let gated = |with_env: bool| {
+        move |t: &str| {
+            let compile = r#"compile = ["node", "--input-type=module", "-e", "if (process.env.FIXTURE_LOOP !== 'dev') { console.error('FIXTURE_LOOP is not set'); process.exit(1); } await import('./check.mjs');"]"#;
+            let env = if with_env {
+                "\nenv = { FIXTURE_LOOP = \"dev\" }"
+            } else {
+                ""
+            };
+            t.replace(
+                r#"compile = ["node", "check.mjs"]"#,
+                &format!("{compile}{env}"),
+            )
+        }
+    };
+    let without = edited("strict", "contender.toml", gated(false));
+    let out = mutate(without.path(), &["strict", "--json"]);
+    let err = text(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("its compile stage fails"), "{err}");
+    assert!(err.contains("FIXTURE_LOOP is not set"), "{err}");
+
+    let with = edited("strict", "contender.toml", gated(true));
+    let out = mutate(with.path(), &["strict", "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let strict = outcome(&report, "strict", "change-type");
+    assert_eq!(strict["caught_at"], "compile", "{strict:#}");
+    assert!(
+        strict["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("retries is a string"),
+        "{strict:#}"
+    );
+}

@@ -167,13 +167,14 @@ pub async fn measure(
     let started = Instant::now();
     let source_hash = crate::contenders::sources::hash(&contender.dir).unwrap_or_default();
     let work = Workspace::copy(&contender.dir)?;
+    let dev = contender.dev.clone().unwrap_or_default();
     let mut copy = contender.clone();
     copy.dir = work.dir.clone();
+    copy.env.extend(dev.env.clone());
     let prepared = {
         let c = copy.clone();
         tokio::task::spawn_blocking(move || gate::resolve_blocking(&c)).await??
     };
-    let dev = contender.dev.clone().unwrap_or_default();
     let stages = stages_of(contender, &dev);
     eprintln!(
         "shootout: mutate {}: preparing a copy in {} (stages: {})",
