@@ -96,6 +96,9 @@ fn json_wherever_results_are_printed() {
         "torture",
         "toolchains",
         "mutate",
+        "test",
+        "up",
+        "upstream",
     ];
     for sub in visible_subcommands() {
         let has_json = sub.get_arguments().any(|a| a.get_id() == "json");

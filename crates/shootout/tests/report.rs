@@ -42,6 +42,25 @@ fn markdown_snapshot() {
     );
 }
 
+/// The fixture judged afresh by a small ledger (one claim per kind of
+/// sentence): each claim's conclusion, generated from its check's data, in
+/// the units compared, in the terminal and in Markdown.
+#[test]
+fn conclusions_snapshot() {
+    let (results, _) = fixture();
+    let ledger = shootout::suite::claims::Ledger::load(
+        &repo().join("tests/fixtures/results/quick-ledger.toml"),
+    )
+    .unwrap();
+    let e = ledger.evaluate(&results);
+    let out = format!(
+        "{}\n{}",
+        report::ledger::text(&e, &Style::plain()),
+        report::ledger::markdown(&e)
+    );
+    insta::assert_snapshot!("conclusions", out);
+}
+
 #[test]
 fn no_color_and_a_pipe_give_plain_text() {
     // stdout is a pipe here, so even without NO_COLOR there is no escape code.

@@ -240,3 +240,188 @@ fn load_open_and_closed_shards_and_their_merge() {
         assert!(shard["histograms"].is_object());
     }
 }
+
+/// A serving `shootout` (`up` or `upstream` with `--json`) read line by
+/// line; interrupted like Ctrl-C and reaped when dropped, even after a
+/// failed assertion.
+struct Serving {
+    child: Child,
+    lines: std::io::Lines<std::io::BufReader<std::process::ChildStdout>>,
+}
+
+impl Serving {
+    fn start(cmd: &mut Command) -> Self {
+        use std::io::BufRead;
+        let mut child = cmd.stdout(Stdio::piped()).spawn().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        Self {
+            child,
+            lines: std::io::BufReader::new(stdout).lines(),
+        }
+    }
+
+    /// The next line of stdout as JSON.
+    fn next_json(&mut self) -> Value {
+        let line = self.lines.next().expect("a line on stdout").unwrap();
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"))
+    }
+
+    /// SIGINT, as Ctrl-C sends it.
+    fn interrupt(&self) {
+        // SAFETY: a plain syscall on our own child's pid.
+        unsafe {
+            libc::kill(self.child.id() as i32, libc::SIGINT);
+        }
+    }
+
+    /// Interrupts it and returns its exit status and what else it printed.
+    fn stop(mut self) -> (std::process::ExitStatus, Vec<Value>) {
+        self.interrupt();
+        let rest: Vec<Value> = self
+            .lines
+            .by_ref()
+            .map_while(Result::ok)
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| serde_json::from_str(&l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+            .collect();
+        let status = self.child.wait().unwrap();
+        (status, rest)
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            self.interrupt();
+            let reaped = common::poll(std::time::Duration::from_secs(15), || {
+                self.child.try_wait().ok().flatten()
+            });
+            if reaped.is_none() {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+            }
+        }
+    }
+}
+
+/// `up --json`: a ready line whose address answers and whose pid is the
+/// contender's, then a stopped line after Ctrl-C; both valid, one schema.
+#[test]
+fn up_ready_and_stopped_lines() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut up = Serving::start(
+        shootout()
+            .args(["up", "fixture-ok", "--json", "--port", &port.to_string()])
+            .arg("--contenders-dir")
+            .arg(fixtures()),
+    );
+    let ready = up.next_json();
+    assert_valid("up", &ready);
+    let shootout::report::service::UpLine::Ready {
+        address, pid, url, ..
+    } = serde_json::from_value(ready.clone()).unwrap()
+    else {
+        panic!("the first line is not `ready`: {ready}")
+    };
+    assert_eq!(address, format!("127.0.0.1:{port}"));
+    assert_eq!(url, format!("http://127.0.0.1:{port}"));
+    // The pid is the contender's own: its process answers on the address.
+    assert!(std::path::Path::new(&format!("/proc/{pid}")).exists());
+    let health = std::net::TcpStream::connect(&address).and_then(|mut s| {
+        use std::io::{Read, Write};
+        s.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")?;
+        let mut reply = String::new();
+        s.read_to_string(&mut reply)?;
+        Ok(reply)
+    });
+    assert!(health.unwrap().starts_with("HTTP/1.1 200"));
+    let (status, rest) = up.stop();
+    assert!(status.success(), "{status:?}");
+    assert_eq!(rest.len(), 1, "{rest:?}");
+    assert_valid("up", &rest[0]);
+    assert_eq!(rest[0]["event"], "stopped");
+    assert!(!std::path::Path::new(&format!("/proc/{pid}")).exists());
+}
+
+/// `upstream --json --port 0`: the ready line has the port the OS picked,
+/// the stopped line counts what was served.
+#[test]
+fn upstream_ready_and_stopped_lines() {
+    let mut upstream = Serving::start(shootout().args(["upstream", "--port", "0", "--json"]));
+    let ready = upstream.next_json();
+    assert_valid("upstream", &ready);
+    let address = ready["address"].as_str().unwrap().to_owned();
+    assert!(!address.ends_with(":0"), "{ready}");
+    assert_eq!(ready["pid"], upstream.child.id());
+    let reply = std::net::TcpStream::connect(&address).and_then(|mut s| {
+        use std::io::{Read, Write};
+        s.write_all(b"GET /delay?ms=1&token=t HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")?;
+        let mut reply = String::new();
+        s.read_to_string(&mut reply)?;
+        Ok(reply)
+    });
+    assert!(reply.unwrap().starts_with("HTTP/1.1 200"));
+    let (status, rest) = upstream.stop();
+    assert!(status.success(), "{status:?}");
+    assert_eq!(rest.len(), 1, "{rest:?}");
+    assert_valid("upstream", &rest[0]);
+    assert_eq!(
+        (&rest[0]["event"], &rest[0]["delay"]),
+        (&"stopped".into(), &1.into())
+    );
+}
+
+/// `test --json`: a contender whose tests pass, one whose tests fail (exit
+/// 1) and one without tests; the tests' own output stays off stdout.
+#[test]
+fn test_outcomes_passed_failed_and_none() {
+    use shootout::report::unit_tests::{TestOutcome, TestReport};
+    let dir = tempfile::tempdir().unwrap();
+    let server = fixtures().join("fixture-server.mjs");
+    for (name, test) in [
+        (
+            "own-tests-pass",
+            Some("process.stdout.write('own test output'); process.exit(0)"),
+        ),
+        ("own-tests-fail", Some("process.exit(3)")),
+        ("no-own-tests", None),
+    ] {
+        let folder = dir.path().join(name);
+        std::fs::create_dir(&folder).unwrap();
+        let test = test
+            .map(|t| format!("\n[test]\ncommand = [\"node\", \"-e\", {t:?}]\n"))
+            .unwrap_or_default();
+        std::fs::write(
+            folder.join("contender.toml"),
+            format!(
+                "name = {name:?}\nlanguage = \"javascript\"\nframework = \"node:http\"\n\n[runtime]\nname = \"node\"\nversion = \">=18\"\n\n[run]\ncommand = [\"node\", {server:?}]\n\n[artifact]\nfiles = [{server:?}]\n{test}"
+            ),
+        )
+        .unwrap();
+    }
+    let out = shootout()
+        .args(["test", "--json", "--contenders-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let doc = stdout_json(&out);
+    assert_valid("test", &doc);
+    assert!(text(&out.stderr).contains("own test output"));
+    let report: TestReport = serde_json::from_value(doc).unwrap();
+    let outcome = |name: &str| {
+        let run = report
+            .contenders
+            .iter()
+            .find(|c| c.contender == name)
+            .unwrap();
+        (run.outcome, run.exit_code)
+    };
+    assert_eq!(outcome("own-tests-pass"), (TestOutcome::Passed, Some(0)));
+    assert_eq!(outcome("own-tests-fail"), (TestOutcome::Failed, Some(3)));
+    assert_eq!(outcome("no-own-tests"), (TestOutcome::NoTests, None));
+}

@@ -84,11 +84,14 @@ pub struct FootprintArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(mut_arg("json", |a| a.help("Print each contender's outcome as JSON (schema shootout.test/1) on stdout; the tests' own output goes to stderr")))]
 pub struct TestArgs {
     #[command(flatten)]
     pub contenders: ContenderNames,
     #[command(flatten)]
     pub dir: ContendersDirArg,
+    #[command(flatten)]
+    pub output: JsonArg,
 }
 
 #[derive(Debug, Args)]
@@ -101,6 +104,7 @@ pub struct ToolchainsArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(mut_arg("json", |a| a.help("Print one JSON line (schema shootout.up/1) when the contender is ready (url, address, pid, upstream, CPUs) and one when it stopped")))]
 pub struct UpArgs {
     /// The contender to run.
     #[arg(value_name = "CONTENDER")]
@@ -119,4 +123,6 @@ pub struct UpArgs {
     pub upstream: Option<String>,
     #[command(flatten)]
     pub database: DatabaseArgs,
+    #[command(flatten)]
+    pub output: JsonArg,
 }

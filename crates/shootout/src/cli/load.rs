@@ -85,6 +85,7 @@ pub struct MergeArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(mut_arg("json", |a| a.help("Print one JSON line (schema shootout.upstream/1) when it listens (url, address, pid) and one with its counts when it stopped")))]
 pub struct UpstreamArgs {
     /// Port (0 picks a free one).
     #[arg(long, short, default_value_t = 4100)]
@@ -97,6 +98,8 @@ pub struct UpstreamArgs {
     /// Latency of POST /authorize, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 2)]
     pub authorize_ms: u64,
+    #[command(flatten)]
+    pub output: JsonArg,
 }
 
 /// `-c`: a whole number of connections, one at least.

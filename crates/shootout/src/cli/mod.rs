@@ -67,7 +67,7 @@ pub enum Command {
     /// Builds and verifies each contender (one that fails is skipped with the
     /// reason), then runs scenarios x contenders x trials with the contender
     /// order rotated each trial, saving results.json after every cell. Prints
-    /// a table per scenario (median and 95% bootstrap interval) and the claims
+    /// a table per scenario (median and its order-statistics interval) and the claims
     /// ledger: each claim SUPPORTED, REFUTED or INCONCLUSIVE with its numbers.
     ///
     /// Examples:
@@ -132,9 +132,13 @@ pub enum Command {
     /// Starts a private upstream simulator unless --upstream is given, prints
     /// the contender's URL, and stops everything on Ctrl-C.
     ///
-    /// Example:
+    /// With --json, one JSON line when it is ready (url, address, pid,
+    /// upstream, CPUs; docs/up.schema.json) and one when it stopped.
+    ///
+    /// Examples:
     ///   shootout up rust-axum --port 8080
     ///   curl 'http://127.0.0.1:8080/cpu/hash?seed=42&n=1000'
+    ///   shootout up go-nethttp --json > up.jsonl &   # first line: {"event":"ready","url":…,"pid":…}
     #[command(verbatim_doc_comment, after_help = AFTER_HELP)]
     Up(UpArgs),
     /// Generate HTTP/1.1 load against any URL, like wrk, wrk2 or oha.
@@ -224,6 +228,7 @@ pub enum Command {
     ///   shootout test                         # every contender
     ///   shootout test go-nethttp rust-axum    # two of them
     ///   shootout test --contenders node-fastify
+    ///   shootout test --json > tests.json     # outcomes as JSON; the tests' output on stderr
     #[command(verbatim_doc_comment, after_help = AFTER_HELP)]
     Test(TestArgs),
     /// Make refactoring mistakes and count who catches them, and when.
@@ -270,6 +275,7 @@ pub enum Command {
     ///   shootout upstream --port 4100
     ///   curl 'http://127.0.0.1:4100/delay?ms=10&token=a'
     ///   shootout up go-nethttp --upstream http://127.0.0.1:4100
+    ///   shootout upstream --port 0 --json   # {"event":"ready","url":"http://127.0.0.1:…",…}
     #[command(verbatim_doc_comment, after_help = AFTER_HELP)]
     Upstream(UpstreamArgs),
     /// Print a shell completion script on stdout.
@@ -322,4 +328,10 @@ pub enum SchemaDoc {
     Toolchains,
     /// `shootout mutate --json` (shootout.mutate/1).
     Mutate,
+    /// `shootout test --json` (shootout.test/1).
+    Test,
+    /// Each line of `shootout up --json` (shootout.up/1): ready, then stopped.
+    Up,
+    /// Each line of `shootout upstream --json` (shootout.upstream/1): ready, then stopped.
+    Upstream,
 }

@@ -20,6 +20,9 @@ pub fn generate(doc: SchemaDoc) -> String {
         SchemaDoc::Compare => schema_for!(crate::suite::change::Comparison),
         SchemaDoc::Toolchains => schema_for!(Vec<crate::report::toolchains::ToolchainRow>),
         SchemaDoc::Mutate => schema_for!(crate::mutate::MutateReport),
+        SchemaDoc::Test => schema_for!(crate::report::unit_tests::TestReport),
+        SchemaDoc::Up => schema_for!(crate::report::service::UpLine),
+        SchemaDoc::Upstream => schema_for!(crate::report::service::UpstreamLine),
     };
     let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
     text.push('\n');

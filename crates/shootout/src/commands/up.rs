@@ -8,6 +8,8 @@ use crate::cli::UpArgs;
 use crate::contenders;
 use crate::database::Database;
 use crate::gate::{self, GateError, Launch, UpstreamPlan};
+use crate::report::Render;
+use crate::report::service::{UP_SCHEMA, UpDatabase, UpLine};
 
 pub async fn up(args: UpArgs) -> anyhow::Result<bool> {
     let all = super::discover_contenders(&args.common.dir.contenders_dir)?;
@@ -34,32 +36,24 @@ pub async fn up(args: UpArgs) -> anyhow::Result<bool> {
         )
         .await
         .map_err(|e| anyhow::anyhow!("starting {}: {e}", contender.name))?;
+    let ready = UpLine::Ready {
+        schema: UP_SCHEMA.to_owned(),
+        contender: contender.name.clone(),
+        url: format!("http://{}", running.addr),
+        address: running.addr.to_string(),
+        pid: running.service.pid,
+        upstream: running.upstream.url.clone(),
+        database: database.as_ref().map(|db| UpDatabase {
+            version: db.info.version.clone(),
+            source: db.info.source.clone(),
+            url: crate::database::redact(&db.url),
+        }),
+        cpus: cpus.to_string(),
+        told: told(&running.conditions.env),
+        ready_ms: running.ready_after.as_secs_f64() * 1000.0,
+    };
     // Whoever reads stdout may go away; the service runs on until Ctrl-C.
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{} is up at http://{}", contender.name, running.addr);
-    let _ = writeln!(out, "  upstream: {}", running.upstream.url);
-    if let Some(db) = &database {
-        let _ = writeln!(
-            out,
-            "  database: PostgreSQL {} ({}), {}",
-            db.info.version,
-            db.info.source,
-            crate::database::redact(&db.url)
-        );
-    }
-    let _ = writeln!(
-        out,
-        "  CPUs: {cpus}; told: {}",
-        env_summary(&running.conditions.env)
-    );
-    let _ = writeln!(
-        out,
-        "  try: curl 'http://{}/cpu/hash?seed=42&n=1000'",
-        running.addr
-    );
-    let _ = writeln!(out, "Ctrl-C stops it.");
-    let _ = out.flush();
-    drop(out);
+    say(args.output.json, &ready);
 
     let mut interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
@@ -78,12 +72,40 @@ pub async fn up(args: UpArgs) -> anyhow::Result<bool> {
     if let Some(db) = database {
         db.stop().await;
     }
-    eprintln!("shootout: stopped {} ({})", contender.name, stopped.exit);
+    if args.output.json {
+        say(
+            true,
+            &UpLine::Stopped {
+                schema: UP_SCHEMA.to_owned(),
+                contender: contender.name.clone(),
+                exit_code: stopped.exit.code,
+                signal: stopped.exit.signal,
+            },
+        );
+    } else {
+        eprintln!("shootout: stopped {} ({})", contender.name, stopped.exit);
+    }
     Ok(true)
 }
 
-/// The variables a contender was told, without the obvious ones.
-pub(super) fn env_summary(env: &std::collections::BTreeMap<String, String>) -> String {
+/// One line of JSON with `--json`, else the text; stdout flushed, and a
+/// reader that went away is no reason to stop serving.
+pub(super) fn say<T: serde::Serialize + Render>(json: bool, line: &T) {
+    let mut out = std::io::stdout().lock();
+    if json {
+        if serde_json::to_writer(&mut out, line).is_ok() {
+            let _ = writeln!(out);
+        }
+    } else {
+        let _ = write!(out, "{}", line.terminal());
+    }
+    let _ = out.flush();
+}
+
+/// What a contender was told, without the variables every one gets.
+fn told(
+    env: &std::collections::BTreeMap<String, String>,
+) -> std::collections::BTreeMap<String, String> {
     env.iter()
         .filter(|(k, _)| {
             !matches!(
@@ -91,7 +113,6 @@ pub(super) fn env_summary(env: &std::collections::BTreeMap<String, String>) -> S
                 "PORT" | "HOST" | "UPSTREAM_URL" | "DATABASE_URL"
             )
         })
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join(" ")
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
 }

@@ -1,11 +1,12 @@
 //! `shootout upstream`: the upstream simulator on its own.
 
-use std::io::Write;
 use std::time::Duration;
 
 use anyhow::Context;
 
+use super::up::say;
 use crate::cli::UpstreamArgs;
+use crate::report::service::{UPSTREAM_SCHEMA, UpstreamLine};
 use crate::upstream::{self, Upstream};
 
 pub async fn upstream(args: UpstreamArgs) -> anyhow::Result<bool> {
@@ -14,17 +15,34 @@ pub async fn upstream(args: UpstreamArgs) -> anyhow::Result<bool> {
     let running = upstream::start(addr, state)
         .await
         .with_context(|| format!("binding {addr}"))?;
-    println!("upstream simulator listening on {}", running.url());
-    let _ = std::io::stdout().flush();
+    say(
+        args.output.json,
+        &UpstreamLine::Ready {
+            schema: UPSTREAM_SCHEMA.to_owned(),
+            url: running.url(),
+            address: running.addr.to_string(),
+            pid: std::process::id(),
+            authorize_ms: args.authorize_ms,
+        },
+    );
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::select! {
         result = tokio::signal::ctrl_c() => result?,
         _ = terminate.recv() => {}
     }
     let counters = running.state.counters();
-    eprintln!(
-        "shootout: upstream served {} /delay and {} /authorize",
-        counters.delay, counters.authorize
-    );
+    let stopped = UpstreamLine::Stopped {
+        schema: UPSTREAM_SCHEMA.to_owned(),
+        delay: counters.delay,
+        authorize: counters.authorize,
+    };
+    if args.output.json {
+        say(true, &stopped);
+    } else {
+        eprintln!(
+            "shootout: upstream served {} /delay and {} /authorize",
+            counters.delay, counters.authorize
+        );
+    }
     Ok(true)
 }

@@ -43,12 +43,13 @@ fn metric_bars(
         .cells
         .iter()
         .filter_map(|c| {
-            let e = c.summary.get(&MetricKey::of(metric))?;
+            let key = MetricKey::of(metric);
+            let e = c.summary.get(&key)?;
             Some((
                 color(results, &c.contender),
                 c.contender.clone(),
                 e.median,
-                (e.n >= 2).then_some((e.ci_low, e.ci_high)),
+                c.median_interval(key).map(|i| (i.low, i.high)),
             ))
         })
         .collect();
@@ -56,11 +57,16 @@ fn metric_bars(
         return None;
     }
     let caption = if items.iter().any(|i| i.3.is_some()) {
-        "Median over trials; whiskers show the 95% bootstrap interval."
+        format!(
+            "Whiskers: the {}.",
+            super::interval_note(results.trials)
+                .replacen("median [", "", 1)
+                .trim_end_matches(']')
+        )
     } else {
-        "One trial: no interval (run without --quick for intervals)."
+        "One trial: no interval (run without --quick for intervals).".to_owned()
     };
-    Some(svg::bars(id, title, unit, &items, caption))
+    Some(svg::bars(id, title, unit, &items, &caption))
 }
 
 /// HDR-style percentile curves: x = percentile on a log(1/(1-p)) axis.

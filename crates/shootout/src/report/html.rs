@@ -24,6 +24,7 @@ p.meta,.section,figcaption,.counts{color:var(--muted)}
 .badge{font-weight:700;font-size:.75rem;letter-spacing:.05em;padding:.1rem .45rem;border-radius:4px;color:var(--bg)}
 .badge.supported{background:var(--good)}.badge.refuted{background:var(--bad)}.badge.inconclusive{background:var(--unsure)}
 blockquote{margin:.4rem 0;font-size:1.05rem;font-style:italic}.claim p{margin:.2rem 0}.claim ul{margin:.3rem 0;padding-left:1.1rem;font-size:.85rem}
+.claim p.conclusion{margin:.4rem 0}.claim details summary{color:var(--muted);font-size:.8rem;cursor:pointer}.claim p.test{font-size:.85rem;color:var(--muted)}
 li.supported::marker{color:var(--good)}li.refuted::marker{color:var(--bad)}li.inconclusive::marker{color:var(--unsure)}
 .scroll{overflow-x:auto}table{border-collapse:collapse;font-variant-numeric:tabular-nums;font-size:.85rem;min-width:100%}
 th,td{padding:.3rem .6rem;border-bottom:1px solid var(--grid);text-align:right;white-space:nowrap}th:first-child,td:first-child{text-align:left}

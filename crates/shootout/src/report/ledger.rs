@@ -33,6 +33,16 @@ fn said(ev: &Evidence) -> String {
     }
 }
 
+/// A claim's one-sentence conclusion, or for a results file judged before
+/// conclusions were recorded, where its numbers are.
+fn conclusion(c: &Evaluated) -> String {
+    if c.conclusion.is_empty() {
+        "(judged by an older shootout, without a conclusion: the checks below have the numbers; `shootout report --ledger FILE` judges it again)".to_owned()
+    } else {
+        c.conclusion.clone()
+    }
+}
+
 /// The ledger's hash as reports show it.
 fn hash(e: &Evaluation) -> String {
     match &e.ledger_hash {
@@ -87,7 +97,7 @@ pub fn text(e: &Evaluation, style: &Style) -> String {
         let _ = writeln!(
             out,
             "{}",
-            style.warn("indicative: fewer than 3 independent runs, so a verdict is given only where the margin exceeds the metric's noise band (pool runs: shootout claims RUN1.json RUN2.json RUN3.json)")
+            style.warn("indicative: fewer than 3 independent runs, so a check is decided only where its whole decision range (the measure widened by the metric's noise band) clears the threshold (pool runs: shootout claims RUN1.json RUN2.json RUN3.json)")
         );
     }
     let (measured, facts) = parts(e);
@@ -120,6 +130,9 @@ fn text_claim(out: &mut String, c: &Evaluated, style: &Style) {
         Verdict::Inconclusive => style.warn(&label),
     };
     let _ = writeln!(out, "{label}  \"{}\" ({})", c.quote, c.section);
+    if !c.conclusion.is_empty() {
+        let _ = writeln!(out, "              {}", c.conclusion);
+    }
     if let Some(why) = &c.pending {
         let _ = writeln!(out, "              ?  pending: {why}");
     }
@@ -154,7 +167,15 @@ pub fn markdown(e: &Evaluation) -> String {
         );
         md_table(&mut out, &facts);
     }
-    let _ = writeln!(out, "\nNot measurable:\n");
+    let _ = writeln!(
+        out,
+        "\nThe checks behind each verdict (+ holds, x fails, ? undecided, · context, never deciding):\n"
+    );
+    md_evidence(&mut out, &measured);
+    md_evidence(&mut out, &facts);
+    if !e.unmeasurable.is_empty() {
+        let _ = writeln!(out, "\nNot measurable:\n");
+    }
     for u in &e.unmeasurable {
         let _ = writeln!(out, "- “{}” ({}): {}", md_cell(&u.quote), u.section, u.why);
     }
@@ -162,34 +183,32 @@ pub fn markdown(e: &Evaluation) -> String {
 }
 
 fn md_table(out: &mut String, claims: &[&Evaluated]) {
-    let _ = writeln!(
-        out,
-        "| verdict | claim | section | evidence |\n|---|---|---|---|"
-    );
+    let _ = writeln!(out, "| verdict | claim | conclusion |\n|---|---|---|");
     for c in claims {
-        let evidence: Vec<String> = c
-            .pending
-            .iter()
-            .map(|why| format!("? pending: {}", md_cell(why)))
-            .chain(
-                c.evidence
-                    .iter()
-                    .map(|ev| format!("{} {}", mark(ev.verdict), md_cell(&said(ev)))),
-            )
-            .chain(
-                c.context
-                    .iter()
-                    .map(|ev| format!("· context: {}", md_cell(&said(ev)))),
-            )
-            .collect();
         let _ = writeln!(
             out,
-            "| **{}** | “{}” | {} | {} |",
+            "| **{}** | “{}” ({}) | {} |",
             c.verdict,
             md_cell(&c.quote),
             md_cell(&c.section),
-            evidence.join("<br>")
+            md_cell(&conclusion(c))
         );
+    }
+}
+
+/// Each claim's checks, one line each: the numbers behind the conclusions.
+fn md_evidence(out: &mut String, claims: &[&Evaluated]) {
+    for c in claims {
+        let _ = writeln!(out, "- “{}”", md_cell(&c.quote));
+        if let Some(why) = &c.pending {
+            let _ = writeln!(out, "  - ? pending: {}", md_cell(why));
+        }
+        for ev in &c.evidence {
+            let _ = writeln!(out, "  - {} {}", mark(ev.verdict), md_cell(&said(ev)));
+        }
+        for ev in &c.context {
+            let _ = writeln!(out, "  - · context: {}", md_cell(&said(ev)));
+        }
     }
 }
 
@@ -233,10 +252,11 @@ fn html_claims(out: &mut String, claims: &[&Evaluated]) {
         };
         let _ = write!(
             out,
-            "<article class=\"claim\" data-verdict=\"{class}\"><span class=\"badge {class}\">{v}</span><blockquote>“{q}”</blockquote><p class=\"section\">{s}</p><p class=\"test\">{t}</p><ul>",
+            "<article class=\"claim\" data-verdict=\"{class}\"><span class=\"badge {class}\">{v}</span><blockquote>“{q}”</blockquote><p class=\"section\">{s}</p><p class=\"conclusion\">{k}</p><details><summary>the test and its checks</summary><p class=\"test\">{t}</p><ul>",
             v = c.verdict,
             q = esc(&c.quote),
             s = esc(&c.section),
+            k = esc(&conclusion(c)),
             t = esc(&c.test)
         );
         if let Some(why) = &c.pending {
@@ -261,7 +281,7 @@ fn html_claims(out: &mut String, claims: &[&Evaluated]) {
                 esc(&said(ev))
             );
         }
-        out.push_str("</ul></article>");
+        out.push_str("</ul></details></article>");
     }
     out.push_str("</div>");
 }

@@ -5,26 +5,30 @@
 //! statistic was computed by the suite.
 //!
 //! The other commands' documents (a load run, a verification, the torture
-//! scorecards, cold starts, footprints, the toolchains) are rendered here
-//! too, each by its [`Render`] implementation in a module of its own
-//! ([`load`], [`verify`], [`torture`], [`ops`], [`toolchains`]); their JSON
-//! form is the document itself (serde).
+//! scorecards, cold starts, footprints, the toolchains, the contenders' own
+//! tests, the ready and stopped lines of `up` and `upstream`) are rendered
+//! here too, each by its [`Render`] implementation in a module of its own
+//! ([`load`], [`verify`], [`torture`], [`ops`], [`toolchains`],
+//! [`unit_tests`], [`service`]); their JSON form is the document itself
+//! (serde).
 
 pub mod chart_files;
 pub mod charts;
+pub mod error_sites;
 pub mod html;
 pub mod ledger;
-pub mod error_sites;
 pub mod load;
 pub mod markdown;
 pub mod mutate;
 pub mod ops;
 pub mod scorecard;
+pub mod service;
 pub mod svg;
 pub mod table;
 pub mod terminal;
 pub mod toolchains;
 pub mod torture;
+pub mod unit_tests;
 pub mod verify;
 
 use std::path::Path;
@@ -126,24 +130,50 @@ fn machine_facts(results: &Results) -> Vec<(String, String)> {
     ]
 }
 
+/// What the brackets of a table cell are, for `trials` trials per cell:
+/// the median's interval by order statistics, with its real coverage (with
+/// 3 trials it is [min, max], a 75% interval, not a 95% one).
+pub fn interval_note(trials: usize) -> String {
+    let ranks: Vec<f64> = (1..=trials).map(|r| r as f64).collect();
+    match crate::stats::interval::median_interval(&ranks) {
+        None => "one trial per cell: its figure, with no interval".to_owned(),
+        Some(i) => {
+            let pct = i.coverage * 100.0;
+            let pct = if pct.fract() == 0.0 {
+                format!("{pct:.0}%")
+            } else {
+                format!("{pct:.1}%")
+            };
+            if i.low == 1.0 && i.high == trials as f64 {
+                format!(
+                    "median [min–max of the {trials} trials: a {pct} interval of the median, by order statistics]"
+                )
+            } else {
+                format!("median [{pct} interval of the median, by order statistics]")
+            }
+        }
+    }
+}
+
 /// How to read a report, said once before the first number (both the
 /// HTML and the Markdown report open with it).
 pub fn legend(results: &Results) -> Vec<String> {
     let mut lines = Vec::new();
-    if results.trials >= 3 {
-        lines.push(
-            "Each table cell is the median of the trials, with its 95% bootstrap interval."
-                .to_owned(),
-        );
+    if results.trials >= 2 {
+        lines.push(format!(
+            "Each table cell is the {} (docs/claims.md, \"The rule\").",
+            interval_note(results.trials)
+        ));
     } else {
         lines.push(format!(
-            "{} trial(s) per cell: each table cell is that trial's figure, with no interval; a check is decided only where the measure is further from its threshold than the metric's run-to-run noise band (docs/noise.md), so the verdicts are indicative.",
+            "{} trial per cell: each table cell is that trial's figure, with no interval.",
             results.trials
         ));
     }
     lines.push("Bold is the best of a column; ≈ marks a best inside the noise of the runner-up; (!) a cell whose trials had errors, non-2xx or wrong answers, or crashed (it never decides a claim).".to_owned());
-    lines.push("A ratio line under a table compares each contender with the reference contender (--reference).".to_owned());
-    lines.push("Evidence: + the check holds, x it fails, ? undecided (inside the noise, or no data). A claim is SUPPORTED when every deciding check holds, REFUTED when one fails, INCONCLUSIVE otherwise.".to_owned());
+    lines.push("A line under a table compares each contender with the reference contender (--reference): a ratio, or for counts a difference.".to_owned());
+    lines.push("Each claim's conclusion gives the measure, its decision range and the threshold in the units compared (× for a ratio of two contenders). The decision range is every value the rule lets the measure take: with fewer than 3 independent runs, the metric's run-to-run noise band around it (docs/noise.md), widened to the trials' interval; with 3 or more pooled runs, the 95% interval over runs. A check is decided only when the whole range lies on one side of the threshold.".to_owned());
+    lines.push("Checks: + holds, x fails, ? undecided (inside the noise, or no data), · context (never deciding). A claim is SUPPORTED when every deciding check holds, REFUTED when one fails, INCONCLUSIVE otherwise.".to_owned());
     lines
 }
 

@@ -230,7 +230,7 @@ pub fn bars(id: &str, title: &str, y_label: &str, items: &[Bar], caption: &str) 
         let base = Frame::py(0.0);
         let tip = match ci {
             Some((lo, hi)) => format!(
-                "{label}: {} (95% interval {}–{})",
+                "{label}: {} (interval {}–{})",
                 short(*value),
                 short(*lo),
                 short(*hi)
@@ -495,6 +495,6 @@ mod tests {
         );
         assert!(svg.contains(r#"data-chart="x""#));
         assert!(svg.contains("class=\"whisker\""));
-        assert!(svg.contains("a: 10.0 (95% interval 9.00–11.0)"));
+        assert!(svg.contains("a: 10.0 (interval 9.00–11.0)"));
     }
 }

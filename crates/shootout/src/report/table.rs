@@ -5,6 +5,7 @@
 use std::fmt::Write;
 
 use crate::suite::compare;
+use crate::suite::metric::{MetricKey, Unit};
 use crate::suite::results::{Results, ScenarioResult};
 
 pub fn num(v: f64) -> String {
@@ -18,6 +19,29 @@ pub fn num(v: f64) -> String {
         format!("{v:.2}")
     } else {
         format!("{v:.3}")
+    }
+}
+
+/// A count or a yes/no: written whole, compared as a difference.
+fn is_count(key: MetricKey) -> bool {
+    matches!(key.spec().unit, Unit::Count | Unit::Flag)
+}
+
+/// A cell's figure: a whole count as an integer (`12`, not `12.00`).
+pub fn figure(v: f64, key: MetricKey) -> String {
+    if is_count(key) && v.is_finite() && v.fract() == 0.0 {
+        crate::units::thousands(v.abs() as u64)
+    } else {
+        num(v)
+    }
+}
+
+/// A count's difference from the reference: `+3`, `−2`, `0`.
+fn difference(d: f64, key: MetricKey) -> String {
+    match d {
+        d if d > 0.0 => format!("+{}", figure(d, key)),
+        d if d < 0.0 => format!("−{}", figure(-d, key)),
+        _ => "0".into(),
     }
 }
 
@@ -42,7 +66,7 @@ pub struct Table {
     pub warnings: Vec<String>,
 }
 
-/// One scenario as a table: median [95% interval] per cell, the column's
+/// One scenario as a table: median [order-statistics interval] per cell, the column's
 /// winner, `≈` where the best is inside the noise of the runner-up, and the
 /// ratio of the headline metric to the baseline: all computed by the suite
 /// (`suite::compare`), only looked up here.
@@ -79,10 +103,14 @@ pub fn scenario_table(s: &ScenarioResult, baseline: &str) -> Option<Table> {
                         .rankings
                         .iter()
                         .find(|r| r.metric == *key && r.best == cell.contender);
-                    let text = if e.n >= 2 && e.ci_low != e.ci_high {
-                        format!("{} [{}–{}]", num(e.median), num(e.ci_low), num(e.ci_high))
-                    } else {
-                        num(e.median)
+                    let text = match cell.median_interval(*key) {
+                        Some(i) if i.low != i.high => format!(
+                            "{} [{}–{}]",
+                            figure(e.median, *key),
+                            figure(i.low, *key),
+                            figure(i.high, *key)
+                        ),
+                        _ => figure(e.median, *key),
                     };
                     TableCell {
                         text,
@@ -95,6 +123,9 @@ pub fn scenario_table(s: &ScenarioResult, baseline: &str) -> Option<Table> {
         })
         .collect();
     let baseline_line = compare::headline(s).and_then(|key| {
+        if is_count(key) {
+            return count_line(s, key, baseline);
+        }
         let parts: Vec<String> = s
             .ratios
             .iter()
@@ -126,6 +157,24 @@ pub fn scenario_table(s: &ScenarioResult, baseline: &str) -> Option<Table> {
         baseline: baseline_line,
         warnings,
     })
+}
+
+/// A count headline compared with the reference as a difference of the
+/// cells' figures (`errors minus go-nethttp's: node-fastify +3`): a ratio
+/// of counts says nothing when one is 0.
+fn count_line(s: &ScenarioResult, key: MetricKey, baseline: &str) -> Option<String> {
+    let figure_of = |c: &crate::suite::results::CellResult| c.summary.get(&key).map(|e| e.median);
+    let reference = figure_of(s.cells.iter().find(|c| c.contender == baseline)?)?;
+    let parts: Vec<String> = s
+        .cells
+        .iter()
+        .filter(|c| c.contender != baseline)
+        .filter_map(|c| {
+            figure_of(c).map(|v| format!("{} {}", c.contender, difference(v - reference, key)))
+        })
+        .collect();
+    (!parts.is_empty())
+        .then(|| format!("{} minus {baseline}'s: {}", key.heading(), parts.join(", ")))
 }
 
 /// The table as aligned plain text; `style` decorates the best cells.
@@ -192,9 +241,10 @@ pub fn render(results: &Results, baseline: &str, style: &super::terminal::Style)
     );
     let _ = writeln!(
         out,
-        "median [95% bootstrap interval]; * best, ≈ best but inside the noise; (!) cell had failures{}\n",
-        if results.trials < 3 {
-            " (one trial: ≈ uses each metric's noise band, docs/noise.md)"
+        "{}; * best, ≈ best but inside the noise; (!) cell had failures{}\n",
+        super::interval_note(results.trials),
+        if results.trials < 2 {
+            " (≈ uses each metric's noise band, docs/noise.md)"
         } else {
             ""
         }

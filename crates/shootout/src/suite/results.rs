@@ -285,6 +285,17 @@ impl CellResult {
             .filter_map(|t| t.metrics.get(&key).copied())
             .collect()
     }
+
+    /// The interval of `key`'s median over the trials that ended `ok` by
+    /// order statistics, with its real coverage (with 3 trials, [min, max]
+    /// at 75%): what tables and charts show. `None` under 2 trials and for
+    /// totals.
+    pub fn median_interval(&self, key: MetricKey) -> Option<crate::stats::interval::Interval> {
+        match key.spec().aggregate {
+            Aggregate::Median => crate::stats::interval::median_interval(&self.values(key)),
+            Aggregate::Total => None,
+        }
+    }
 }
 
 impl Trial {

@@ -138,7 +138,23 @@ pub struct Evidence {
     /// What it stands on, e.g. `3 runs × 1 trial, 2 machines`.
     #[serde(default)]
     pub stands_on: String,
-    /// The numbers in words, e.g. `go-nethttp / rust-axum requests_per_s = 0.82 [0.79, 0.85], needs ≥ 0.70 (margin +17%)`.
+    /// The decision range `[low, high]` in the units compared (the ratio
+    /// for a check of `a / b`): every value the rule lets the measure take
+    /// (its interval over 3+ runs; else the noise band around it, widened to
+    /// each run's within-run interval; an exact metric's range of runs). A
+    /// check is decided exactly when the whole range is on one side of the
+    /// threshold. Null without data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision_range: Option<[f64; 2]>,
+    /// The check in one sentence, e.g. `go-nethttp's p99_ms in json is
+    /// 0.42× node-fastify's (decision range 0.31–0.58×; SUPPORTED needs ≤
+    /// 0.80×).`
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub conclusion: String,
+    /// The numbers in words, e.g. `go-nethttp / rust-axum requests_per_s
+    /// in json = 0.82× (3 trials: ≥50% interval [0.79, 0.85]); decision
+    /// range 0.49–1.36× (noise band ×/÷1.66), needs ≥ 0.70×; stands on 1
+    /// run × 3 trials, 1 machine; inside the noise`.
     pub explanation: String,
 }
 
@@ -155,6 +171,11 @@ pub struct Evaluated {
     #[serde(default)]
     pub pending: Option<String>,
     pub verdict: ClaimVerdict,
+    /// The verdict in one sentence: the deciding check's conclusion (the
+    /// one that refuted it, the first undecided one, or the closest of the
+    /// checks that all hold) with its decision range.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub conclusion: String,
     pub evidence: Vec<Evidence>,
     /// Context checks: shown, never deciding.
     #[serde(default)]

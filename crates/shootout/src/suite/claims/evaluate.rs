@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 use super::pool::{self, Pool};
 use super::rule::{self, Band, RunMeasure};
-use super::wording::{self, fmt_num};
+use super::wording;
 use super::{Check, Claim, ClaimVerdict, Evaluated, Evaluation, Evidence, Ledger};
 use crate::stats::bootstrap::{self, Estimate};
 use crate::stats::interval::{self, Interval};
@@ -228,7 +228,6 @@ pub fn evaluate_check<'a>(k: &Check, data: impl Into<Pool<'a>>) -> Evidence {
         (_, Some(t)) => (t, false),
         _ => (f64::NAN, true),
     };
-    let rel = if at_least { "≥" } else { "≤" };
     // The runs with data for this check.
     let used: Vec<(usize, &Results, RunMeasure)> = pool
         .runs
@@ -238,26 +237,23 @@ pub fn evaluate_check<'a>(k: &Check, data: impl Into<Pool<'a>>) -> Evidence {
         .collect();
     let runs: Vec<RunMeasure> = used.iter().map(|u| u.2).collect();
     let stands_on = stands_on(&used);
-    let inconclusive = |measure: Option<Estimate>, margin, explanation| Evidence {
-        check: k.clone(),
-        verdict: ClaimVerdict::Inconclusive,
-        measure,
-        margin,
-        coverage: None,
-        decided_by: None,
-        stands_on: stands_on.clone(),
-        explanation,
-    };
     let band = band(k);
     let Some(d) = rule::decide(&runs, threshold, at_least, band) else {
-        return inconclusive(
-            None,
-            None,
-            format!(
+        return Evidence {
+            check: k.clone(),
+            verdict: ClaimVerdict::Inconclusive,
+            measure: None,
+            margin: None,
+            coverage: None,
+            decided_by: None,
+            stands_on,
+            decision_range: None,
+            conclusion: wording::no_data(k),
+            explanation: format!(
                 "{what} in {}: no data (scenario or contender not run, or no successful trial)",
                 k.scenario
             ),
-        );
+        };
     };
     let m = d.measure;
     let scale = if threshold == 0.0 {
@@ -270,14 +266,14 @@ pub fn evaluate_check<'a>(k: &Check, data: impl Into<Pool<'a>>) -> Evidence {
     } else {
         (threshold - m) / scale
     };
-    let interval_words = wording::interval(&d, band, &runs, k.b.is_some());
-    let band_words = wording::band(&d, band);
+    let units = wording::Units::of(k);
     let numbers = format!(
-        "{what} in {} = {}{interval_words}, needs {rel} {} (margin {:+.0}%{band_words}); stands on {stands_on}",
+        "{what} in {} = {}{}; {}, needs {}; stands on {stands_on}",
         k.scenario,
-        fmt_num(m),
-        fmt_num(threshold),
-        margin * 100.0,
+        units.one(m),
+        wording::interval(&d, band, &runs, k.b.is_some()),
+        wording::decision_range(&d, band, units),
+        units.needs(threshold, at_least),
     );
     let (low, high) = d.interval.map_or((m, m), |i| (i.low, i.high));
     let estimate = Estimate {
@@ -288,31 +284,31 @@ pub fn evaluate_check<'a>(k: &Check, data: impl Into<Pool<'a>>) -> Evidence {
         cv: None,
         noisy: false,
     };
-    let coverage = d.interval.map(|i| i.coverage).filter(|c| c.is_finite());
-    let decided_by = Some(wording::decided_by(d.by).to_owned());
-    if let Some(why) = first_unusable(k, &used, pool.runs.len()) {
-        let mut e = inconclusive(
-            Some(estimate),
-            Some(margin),
-            format!("{numbers}; cannot decide: {why}"),
-        );
-        e.coverage = coverage;
-        return e;
-    }
-    let explanation = if d.verdict == ClaimVerdict::Inconclusive {
-        format!("{numbers}; inside the noise")
-    } else {
-        numbers
-    };
-    Evidence {
+    let why = first_unusable(k, &used, pool.runs.len());
+    let evidence = Evidence {
         check: k.clone(),
         verdict: d.verdict,
         measure: Some(estimate),
         margin: Some(margin),
-        coverage,
-        decided_by,
+        coverage: d.interval.map(|i| i.coverage).filter(|c| c.is_finite()),
+        decided_by: Some(wording::decided_by(d.by).to_owned()),
         stands_on,
-        explanation,
+        decision_range: Some([d.range.0, d.range.1]),
+        conclusion: wording::conclusion(k, &d, threshold, at_least, why.as_deref()),
+        explanation: numbers,
+    };
+    match why {
+        Some(why) => Evidence {
+            verdict: ClaimVerdict::Inconclusive,
+            decided_by: None,
+            explanation: format!("{}; cannot decide: {why}", evidence.explanation),
+            ..evidence
+        },
+        None if d.verdict == ClaimVerdict::Inconclusive => Evidence {
+            explanation: format!("{}; inside the noise", evidence.explanation),
+            ..evidence
+        },
+        None => evidence,
     }
 }
 
@@ -331,6 +327,7 @@ fn evaluate_claim(c: &Claim, pool: &Pool) -> Evaluated {
         ClaimVerdict::Inconclusive
     };
     Evaluated {
+        conclusion: wording::claim_conclusion(verdict, c.pending.as_deref(), &evidence),
         id: c.id.clone(),
         section: c.section.clone(),
         quote: c.quote.clone(),

@@ -154,11 +154,16 @@ fn one_trial_decides_only_beyond_the_noise_band() {
         "{}",
         near.explanation
     );
-    assert!(near.explanation.contains("margin"), "{}", near.explanation);
+    // go / node = 0.667×, ×/÷1.66 around it: 0.403–1.10×, across 1.00×.
     assert!(
-        near.explanation.contains("noise band ×/÷1.66"),
+        near.explanation
+            .contains("= 0.667× (1 trial: no interval); decision range 0.403–1.10× (noise band ×/÷1.66), needs ≥ 1.00×"),
         "{}",
         near.explanation
+    );
+    assert_eq!(
+        near.conclusion,
+        "go's requests_per_s in s is 0.667× node's (decision range 0.403–1.10×; SUPPORTED needs ≥ 1.00×): undecided, the range reaches both sides of the threshold."
     );
     let far = evaluate_check(&check(Some("rust"), None, Some(0.9)), &r);
     assert_eq!(far.verdict, ClaimVerdict::Supported, "{}", far.explanation);

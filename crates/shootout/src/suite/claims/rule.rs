@@ -94,6 +94,12 @@ pub struct Decision {
     /// stated then: NaN).
     pub interval: Option<Interval>,
     pub by: By,
+    /// The decision range, in the units compared: every value the rule
+    /// lets the measure take (the interval over runs; the noise band around
+    /// the measure, widened to cover each run's within-run interval; the
+    /// runs' range for an exact metric). The check is decided exactly when
+    /// the whole range lies on one side of the threshold.
+    pub range: (f64, f64),
 }
 
 /// Where `(low, high)` lies against `threshold`.
@@ -122,7 +128,7 @@ pub fn decide(runs: &[RunMeasure], threshold: f64, at_least: bool, band: Band) -
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
             (a.min(*v), b.max(*v))
         });
-    let range = |n: usize| {
+    let runs_range = |n: usize| {
         (n > 1).then_some(Interval {
             low: min,
             high: max,
@@ -133,8 +139,9 @@ pub fn decide(runs: &[RunMeasure], threshold: f64, at_least: bool, band: Band) -
         return Some(Decision {
             verdict: side(min, max, threshold, at_least),
             measure: crate::stats::bootstrap::median(&values),
-            interval: range(values.len()),
+            interval: runs_range(values.len()),
             by: By::EveryRun,
+            range: (min, max),
         });
     }
     let log = matches!(band, Band::Log(_)) && values.iter().all(|v| *v > 0.0);
@@ -154,24 +161,28 @@ pub fn decide(runs: &[RunMeasure], threshold: f64, at_least: bool, band: Band) -
             measure,
             interval: Some(over_runs),
             by: By::Runs,
+            range: (over_runs.low, over_runs.high),
         });
     }
     let (low, high) = band.around(measure);
     let mut verdict = side(low, high, threshold, at_least);
+    let mut range = (low, high);
     for w in runs.iter().filter_map(|r| r.within) {
         if side(w.low, w.high, threshold, at_least) != verdict {
             verdict = ClaimVerdict::Inconclusive;
         }
+        range = (range.0.min(w.low), range.1.max(w.high));
     }
     let shown = match runs {
         [one] => one.within,
-        _ => range(values.len()),
+        _ => runs_range(values.len()),
     };
     Some(Decision {
         verdict,
         measure,
         interval: shown,
         by: By::Band,
+        range,
     })
 }
 
@@ -223,6 +234,46 @@ mod tests {
         let spread = [one(0.8), one(1.3), one(1.1)];
         let d = decide(&spread, 1.0, true, Band::Log(0.01)).unwrap();
         assert_eq!(d.verdict, ClaimVerdict::Inconclusive);
+    }
+
+    /// The range the reports print decides exactly as the rule does: the
+    /// verdict is the side of the threshold the whole range lies on.
+    #[test]
+    fn the_decision_range_gives_the_verdict() {
+        let within = |lo: f64, hi: f64| RunMeasure {
+            value: (lo * hi).sqrt(),
+            within: Some(Interval {
+                low: lo,
+                high: hi,
+                coverage: 0.75,
+            }),
+            trials: 3,
+        };
+        let cases: Vec<Vec<RunMeasure>> = vec![
+            vec![one(1.5)],
+            vec![one(0.5)],
+            vec![within(1.0, 1.2)],
+            vec![within(0.6, 1.9)],
+            vec![within(1.4, 1.6), one(1.5)],
+            vec![one(1.1), one(1.2), one(1.15)],
+            vec![one(0.4), one(1.3), one(2.0)],
+        ];
+        for runs in &cases {
+            for band in [Band::Log(0.2), Band::Additive(0.1), Band::Exact] {
+                for t in [0.3, 0.9, 1.0, 1.1, 1.3, 1.7, 2.5] {
+                    for at_least in [true, false] {
+                        let d = decide(runs, t, at_least, band).unwrap();
+                        let (lo, hi) = d.range;
+                        assert!(lo <= d.measure && d.measure <= hi, "{d:?}");
+                        assert_eq!(
+                            side(lo, hi, t, at_least),
+                            d.verdict,
+                            "{runs:?} {band:?} t={t} at_least={at_least}: {d:?}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]
