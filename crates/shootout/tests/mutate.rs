@@ -175,15 +175,15 @@ fn the_dev_env_reaches_the_loop() {
             )
         }
     };
-    let without = edited("strict", "contender.toml", gated(false));
-    let out = mutate(without.path(), &["strict", "--json"]);
+    let without = beside_fixture_server(gated(false));
+    let out = mutate(&without.path().join("mutate"), &["strict", "--json"]);
     let err = text(&out.stderr);
     assert!(!out.status.success(), "{err}");
     assert!(err.contains("its compile stage fails"), "{err}");
     assert!(err.contains("FIXTURE_LOOP is not set"), "{err}");
 
-    let with = edited("strict", "contender.toml", gated(true));
-    let out = mutate(with.path(), &["strict", "--json"]);
+    let with = beside_fixture_server(gated(true));
+    let out = mutate(&with.path().join("mutate"), &["strict", "--json"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     let strict = outcome(&report, "strict", "change-type");
@@ -195,4 +195,25 @@ fn the_dev_env_reaches_the_loop() {
             .contains("retries is a string"),
         "{strict:#}"
     );
+}
+
+/// A copy of the fixtures as `mutate/`, strict's manifest rewritten by
+/// `edit`, beside a link to the fixture server they import
+/// (`../../contenders/fixture-server.mjs`), so the service can start.
+fn beside_fixture_server(edit: impl Fn(&str) -> String) -> tempfile::TempDir {
+    let root = tempfile::tempdir().unwrap();
+    let copy = edited("strict", "contender.toml", edit);
+    let status = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(copy.path())
+        .arg(root.path().join("mutate"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::os::unix::fs::symlink(
+        repo().join("tests/fixtures/contenders"),
+        root.path().join("contenders"),
+    )
+    .unwrap();
+    root
 }
