@@ -19,7 +19,7 @@ model = "closed"
 connections = 8
 [timing.quick]
 warmup = "300ms"
-duration = "2s"
+duration = "4s"
 "#;
 
 fn cgroups_writable() -> bool {
