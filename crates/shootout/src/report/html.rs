@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use super::svg::esc;
 use super::table::{Table, scenario_table};
-use super::{charts, ledger, method_facts, scorecard};
+use super::{charts, ledger, scorecard};
 use crate::suite::claims::Evaluation;
 use crate::suite::results::Results;
 
@@ -38,7 +38,7 @@ svg .whisker{stroke:var(--fg);stroke-width:1.5;fill:none}svg .line{fill:none;str
 .s0{stroke:var(--c0)}.s1{stroke:var(--c1)}.s2{stroke:var(--c2)}.s3{stroke:var(--c3)}.s4{stroke:var(--c4)}.s5{stroke:var(--c5)}
 .pairs g.bar:nth-of-type(even) rect{opacity:.55}
 ul.warnings{font-size:.85rem;color:var(--unsure)}dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dl.facts dt{color:var(--muted)}dl.facts dd{margin:0}
-nav a{margin-right:.8rem}a{color:var(--c0)}
+details.setup summary{color:var(--muted);cursor:pointer;margin:.4rem 0}nav a{margin-right:.8rem}a{color:var(--c0)}
 table.cases td.pass{color:var(--good);text-align:center}table.cases td.fail{color:var(--bad);font-weight:600;text-align:center}
 table.cases td:first-child{white-space:normal;min-width:16rem}span.group{color:var(--muted);font-size:.75rem;text-transform:uppercase}
 ul.failures{font-size:.85rem}ul.failures .meta{color:var(--muted)}
@@ -89,19 +89,23 @@ pub fn render(results: &Results, evaluation: Option<&Evaluation>, baseline: &str
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
 <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\
 <meta name=\"color-scheme\" content=\"light dark\"><title>{t}</title><style>{STYLE}</style></head><body>\
-<header><h1>{t}</h1><p class=\"meta\">shootout {mode} run, {trials} trial(s) per cell, started {start}.</p>\
+<header><h1>{t}</h1><p class=\"meta\">shootout {mode} run, {trials} per cell, started {start}.</p>\
 <nav><a href=\"#method\">How this was measured</a><a href=\"#verdict\">Verdict</a><a href=\"#scenarios\">Scenarios</a></nav></header>",
         t = esc(&title),
         mode = esc(results.mode.name()),
-        trials = results.trials,
+        trials = super::trials(results.trials),
         start = esc(&results.started_at)
     );
     // Machine, pinning and trials decide what the numbers mean: first.
     out.push_str("<section id=\"method\"><h2>How this was measured</h2><dl class=\"facts\">");
-    for (k, v) in method_facts(results) {
+    for (k, v) in super::machine_facts(results) {
         let _ = write!(out, "<dt>{}</dt><dd>{}</dd>", esc(&k), esc(&v));
     }
-    out.push_str("</dl><h3>How to read it</h3><ul class=\"legend\">");
+    out.push_str("</dl><details class=\"setup\"><summary>Contenders, database, notes and saturation</summary><dl class=\"facts\">");
+    for (k, v) in super::setup_facts(results) {
+        let _ = write!(out, "<dt>{}</dt><dd>{}</dd>", esc(&k), esc(&v));
+    }
+    out.push_str("</dl></details><h3>How to read it</h3><ul class=\"legend\">");
     for line in super::legend(results) {
         let _ = write!(out, "<li>{}</li>", esc(&line));
     }

@@ -111,8 +111,10 @@ pub fn render_with_charts(
     let _ = writeln!(out, "# {title}, measured\n");
     let _ = writeln!(
         out,
-        "shootout {} run, {} trial(s) per cell, started {}.\n",
-        results.mode, results.trials, results.started_at
+        "shootout {} run, {} per cell, started {}.\n",
+        results.mode,
+        super::trials(results.trials),
+        results.started_at
     );
     let _ = writeln!(out, "## How this was measured\n");
     for (k, v) in method_facts(results) {

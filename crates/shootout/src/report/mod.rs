@@ -49,15 +49,31 @@ pub trait Render {
     }
 }
 
+/// `1 trial`, `3 trials`.
+pub fn trials(n: usize) -> String {
+    if n == 1 {
+        "1 trial".to_owned()
+    } else {
+        format!("{n} trials")
+    }
+}
+
 /// Method and machine facts, as (name, value) lines for every format.
 pub fn method_facts(results: &Results) -> Vec<(String, String)> {
     let mut facts = machine_facts(results);
-    facts.extend(
-        results
-            .contenders
-            .iter()
-            .map(|c| contender_fact(results, c)),
-    );
+    facts.extend(setup_facts(results));
+    facts
+}
+
+/// What each contender ran on and was told, the database, the run's notes
+/// and the saturation seen: after the machine facts (the HTML report folds
+/// them away).
+pub fn setup_facts(results: &Results) -> Vec<(String, String)> {
+    let mut facts: Vec<(String, String)> = results
+        .contenders
+        .iter()
+        .map(|c| contender_fact(results, c))
+        .collect();
     facts.extend(database_fact(results));
     for note in &results.notes {
         facts.push(("note".to_owned(), note.clone()));
@@ -67,7 +83,7 @@ pub fn method_facts(results: &Results) -> Vec<(String, String)> {
 }
 
 /// The machine, the mode, the pinning, the run's span and seed.
-fn machine_facts(results: &Results) -> Vec<(String, String)> {
+pub fn machine_facts(results: &Results) -> Vec<(String, String)> {
     let m = &results.machine;
     let unknown = || "unknown".to_owned();
     vec![
@@ -96,8 +112,9 @@ fn machine_facts(results: &Results) -> Vec<(String, String)> {
         (
             "mode".to_owned(),
             format!(
-                "{} ({} trial(s) per cell, contender order rotated each trial)",
-                results.mode, results.trials
+                "{} ({} per cell, contender order rotated each trial)",
+                results.mode,
+                trials(results.trials)
             ),
         ),
         (
@@ -237,25 +254,44 @@ fn database_fact(results: &Results) -> Option<(String, String)> {
     ))
 }
 
-/// The generator or upstream saturation the cells saw.
+/// The generator or upstream saturation the cells saw: which cells (and
+/// sweep levels), said once each; the whole warning is under each table.
 fn saturation(results: &Results) -> String {
-    let warnings: Vec<String> = results
-        .scenarios
-        .iter()
-        .flat_map(|s| {
-            s.cells.iter().flat_map(move |c| {
-                c.warnings
-                    .iter()
-                    .map(move |w| format!("{} / {}: {w}", s.name, c.contender))
-            })
-        })
-        .filter(|w| w.contains("saturated"))
-        .collect();
-    if warnings.is_empty() {
-        "no generator or upstream saturation detected".to_owned()
-    } else {
-        warnings.join("; ")
+    let mut cells: Vec<(String, Vec<String>)> = Vec::new();
+    for s in &results.scenarios {
+        for c in &s.cells {
+            for w in c.warnings.iter().filter(|w| w.contains("saturated")) {
+                let cell = format!("{} / {}", s.name, c.contender);
+                // A sweep's warning starts with its level: "c64: …".
+                let level = w
+                    .split_once(": ")
+                    .map(|(l, _)| l)
+                    .filter(|l| l.starts_with('c') && l[1..].chars().all(|d| d.is_ascii_digit()));
+                match cells.iter_mut().find(|(name, _)| *name == cell) {
+                    Some((_, levels)) => levels.extend(level.map(str::to_owned)),
+                    None => cells.push((cell, level.map(str::to_owned).into_iter().collect())),
+                }
+            }
+        }
     }
+    if cells.is_empty() {
+        return "no generator or upstream saturation detected".to_owned();
+    }
+    let listed: Vec<String> = cells
+        .into_iter()
+        .map(|(cell, levels)| {
+            if levels.is_empty() {
+                cell
+            } else {
+                format!("{cell} ({})", levels.join(", "))
+            }
+        })
+        .collect();
+    format!(
+        "the generator's CPUs (load generator, upstream simulator, PostgreSQL) were saturated in {} cell(s), so their throughput is a floor (each table's warnings say by what): {}",
+        listed.len(),
+        listed.join("; ")
+    )
 }
 
 /// Writes the HTML and Markdown reports.

@@ -236,8 +236,11 @@ pub fn render(results: &Results, baseline: &str, style: &super::terminal::Style)
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "shootout {} run, {} trial(s) per cell, service on CPUs {}, generator and upstream on CPUs {}",
-        results.mode, results.trials, results.service_cpus, results.generator_cpus
+        "shootout {} run, {} per cell, service on CPUs {}, generator and upstream on CPUs {}",
+        results.mode,
+        super::trials(results.trials),
+        results.service_cpus,
+        results.generator_cpus
     );
     let _ = writeln!(
         out,

@@ -79,12 +79,19 @@ impl Units {
         format!("{}{}", self.bare(v), self.suffix())
     }
 
-    /// A range with its unit once: `0.31–0.58×`, `2.60–6.70 ms`.
+    /// A range with its unit once: `0.31–0.58×`, `2.60–6.70 ms`, `−29.83
+    /// to 30.17%` (a dash beside a minus sign would misread).
     pub fn range(self, low: f64, high: f64) -> String {
         if low == high {
             return self.one(low);
         }
-        format!("{}–{}{}", self.bare(low), self.bare(high), self.suffix())
+        let sign = |v: f64| self.bare(v).replacen('-', "−", 1);
+        let to = if low < 0.0 || high < 0.0 {
+            " to "
+        } else {
+            "–"
+        };
+        format!("{}{to}{}{}", sign(low), sign(high), self.suffix())
     }
 
     /// What SUPPORTED needs: `≥ 0.70×`, `≤ 20.00 MB`, or `no` for a flag.
@@ -174,14 +181,23 @@ pub fn decided_by(by: By) -> &'static str {
 /// Whose figure a check reads, as the subject of a sentence:
 /// `go-nethttp's p99_ms in json`.
 fn subject(k: &Check) -> String {
-    format!("{}'s {} in {}", k.a, k.metric, k.scenario)
+    format!("{} {} in {}", possessive(&k.a), k.metric, k.scenario)
+}
+
+/// `go-nethttp's`, `node-workers'`.
+fn possessive(name: &str) -> String {
+    if name.ends_with('s') {
+        format!("{name}'")
+    } else {
+        format!("{name}'s")
+    }
 }
 
 /// A check without data, in one sentence.
 pub fn no_data(k: &Check) -> String {
     let against =
         k.b.as_ref()
-            .map(|b| format!(" (against {b}'s)"))
+            .map(|b| format!(" (against {})", possessive(b)))
             .unwrap_or_default();
     format!("{}{against}: no data, so undecided.", subject(k))
 }
@@ -199,7 +215,7 @@ pub fn conclusion(
 ) -> String {
     let units = Units::of(k);
     let value = match &k.b {
-        Some(b) => format!("{} {b}'s", units.one(d.measure)),
+        Some(b) => format!("{} {}", units.one(d.measure), possessive(b)),
         None => units.one(d.measure),
     };
     let (low, high) = d.range;
@@ -307,6 +323,22 @@ mod tests {
         assert_eq!(
             conclusion(&k, &d, 0.0, false, None),
             "go's needs_runtime in json is no (exact; SUPPORTED needs no)."
+        );
+    }
+
+    #[test]
+    fn a_range_across_zero_says_to_and_names_end_in_an_apostrophe() {
+        let k = check(Metric::RssDriftAbsPct, Some("node-workers"));
+        let k = Check {
+            b: None,
+            a: "node-workers".into(),
+            ..k
+        };
+        let d = decision(ClaimVerdict::Inconclusive, 0.17, (-29.83, 30.17));
+        let s = conclusion(&k, &d, 10.0, false, None);
+        assert!(
+            s.starts_with("node-workers' rss_drift_abs_pct in json is 0.170% (decision range −29.83 to 30.17%;"),
+            "{s}"
         );
     }
 
