@@ -301,6 +301,9 @@ impl Contender {
             name: v.name,
             framework: format!("{} ({})", self.framework, v.about),
             env,
+            // Measured only where its pattern matters: no database mode, no
+            // developer's loop of its own.
+            database: None,
             dev: None,
             variant: Some(Variant {
                 of: self.name.clone(),
