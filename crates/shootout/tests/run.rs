@@ -146,25 +146,46 @@ fn check_cells(results: &Results) {
     }
 }
 
-fn live_contender_groups() -> Vec<i32> {
-    let mut groups = Vec::new();
+/// A process's state letter and parent pid, from /proc/PID/stat.
+fn state_and_parent(pid: i32) -> Option<(String, i32)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let mut fields = rest.split_whitespace();
+    let state = fields.next()?.to_owned();
+    Some((state, fields.next()?.parse().ok()?))
+}
+
+/// The live fixture contenders that `ancestor` started (its descendants),
+/// so that fixtures of tests running beside this one do not count.
+fn contenders_of(ancestor: u32) -> Vec<i32> {
+    let descends = |mut pid: i32| {
+        for _ in 0..32 {
+            match state_and_parent(pid) {
+                Some((_, parent)) if parent == ancestor as i32 => return true,
+                Some((_, parent)) if parent > 1 => pid = parent,
+                _ => return false,
+            }
+        }
+        false
+    };
+    let mut pids = Vec::new();
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
         let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
             continue;
         };
-        if !String::from_utf8_lossy(&cmdline).contains("fixture-server.mjs") {
-            continue;
-        }
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
-            continue;
-        };
-        let rest = &stat[stat.rfind(')').unwrap() + 2..];
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        if fields[0] != "Z" {
-            groups.push(fields[2].parse().unwrap());
+        if String::from_utf8_lossy(&cmdline).contains("fixture-server.mjs") && descends(pid) {
+            pids.push(pid);
         }
     }
-    groups
+    pids
+}
+
+/// Whether `pid` is gone (or a zombie waiting for its reaper).
+fn gone(pid: i32) -> bool {
+    state_and_parent(pid).is_none_or(|(state, _)| state == "Z")
 }
 
 #[test]
@@ -215,10 +236,10 @@ fn ctrl_c_keeps_a_valid_partial_results_file_and_resume_finishes_it() {
                 .map(drop)
         },
     );
-    eventually(
+    let running = eventually(
         "a contender running mid-cell",
         Duration::from_secs(30),
-        || (!live_contender_groups().is_empty()).then_some(()),
+        || Some(contenders_of(child.id())).filter(|p| !p.is_empty()),
     );
     common::signal(&child, libc::SIGINT);
     let status = child.wait().unwrap();
@@ -236,7 +257,7 @@ fn ctrl_c_keeps_a_valid_partial_results_file_and_resume_finishes_it() {
     eventually(
         "the interrupted run's contender to go",
         Duration::from_secs(5),
-        || live_contender_groups().is_empty().then_some(()),
+        || running.iter().all(|&pid| gone(pid)).then_some(()),
     );
 
     let resumed = args(true).output().unwrap();
