@@ -55,10 +55,13 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 
 trap cleanup EXIT
 
 port=$((20000 + RANDOM % 20000))
-"$SHOOTOUT" up rust-axum --port "$port" --service-cpus "$TARGET_CPU" >/dev/null 2>&1 &
+# CONTENDERS_DIR=dir takes rust-axum from there (e.g. a directory holding only it).
+"$SHOOTOUT" up rust-axum --port "$port" --service-cpus "$TARGET_CPU" \
+    ${CONTENDERS_DIR:+--contenders-dir "$CONTENDERS_DIR"} >/dev/null 2>&1 &
 pids+=($!)
 for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.5; done
 URL="http://127.0.0.1:$port/health"
+curl -sf "$URL" >/dev/null || { echo "rust-axum did not come up on port $port (try: $SHOOTOUT up rust-axum)" >&2; exit 1; }
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 

@@ -336,7 +336,10 @@ impl Ring {
             .sec(timeout.as_secs())
             .nsec(timeout.subsec_nanos());
         let args = types::SubmitArgs::new().timespec(&ts);
-        let want = self.unreaped_sends as usize + 1;
+        // Never more than the completion queue holds (10,000 connections
+        // send more in one batch): such a wait could only end at `timeout`.
+        let cq = self.ring.params().cq_entries() as usize;
+        let want = (self.unreaped_sends as usize + 1).min(cq);
         match self.ring.submitter().submit_with_args(want, &args) {
             Ok(_) => Ok(()),
             Err(e)
