@@ -112,8 +112,7 @@ async fn params(c: &mut Checker) {
             Group::Fanout,
             Request::get(format!("/fanout?{query}")),
             move |r| {
-                error_body(r, 400)
-                    .map_err(|e| Broken(format!("/fanout with {what} is a 400: {e}")))
+                error_body(r, 400).map_err(|e| Broken(format!("/fanout with {what} is a 400: {e}")))
             },
         )
         .await;
