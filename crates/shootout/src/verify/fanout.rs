@@ -95,32 +95,33 @@ async fn concurrency(c: &mut Checker) {
     c.record(Group::Fanout, rule, &Request::get(target), None);
 }
 
-/// Invalid parameters are 400s, another method a 405.
+/// Invalid parameters are 400s, another method a 405. The sign form of `n`
+/// is a rule of the query parameters (group `params`, as for `/io`'s `ms`),
+/// the 405 one of the errors (group `errors`).
 async fn params(c: &mut Checker) {
-    for (query, what) in [
-        ("n=0&ms=0&token=a", "n of 0"),
-        ("n=17&ms=0&token=a", "n above 16"),
-        ("ms=0&token=a", "n missing"),
-        ("n=%2B3&ms=0&token=a", "n with a sign"),
-        ("n=-1&ms=0&token=a", "n negative"),
-        ("n=2&token=a", "ms missing"),
-        ("n=2&ms=10001&token=a", "ms above 10000"),
-        ("n=2&ms=0", "token missing"),
-        ("n=2&ms=0&token=tok.en", "token with a dot"),
+    for (group, query, what) in [
+        (Group::Fanout, "n=0&ms=0&token=a", "n of 0"),
+        (Group::Fanout, "n=17&ms=0&token=a", "n above 16"),
+        (Group::Fanout, "ms=0&token=a", "n missing"),
+        (Group::Params, "n=%2B3&ms=0&token=a", "n with a sign"),
+        (Group::Fanout, "n=-1&ms=0&token=a", "n negative"),
+        (Group::Fanout, "n=2&token=a", "ms missing"),
+        (Group::Fanout, "n=2&ms=10001&token=a", "ms above 10000"),
+        (Group::Fanout, "n=2&ms=0", "token missing"),
+        (Group::Fanout, "n=2&ms=0&token=tok.en", "token with a dot"),
     ] {
-        c.check(
-            Group::Fanout,
-            Request::get(format!("/fanout?{query}")),
-            move |r| {
-                error_body(r, 400).map_err(|e| Broken(format!("/fanout with {what} is a 400: {e}")))
-            },
-        )
+        c.check(group, Request::get(format!("/fanout?{query}")), move |r| {
+            error_body(r, 400).map_err(|e| Broken(format!("/fanout with {what} is a 400: {e}")))
+        })
         .await;
     }
     c.check(
-        Group::Fanout,
+        Group::Errors,
         Request::new("POST", "/fanout?n=1&ms=0&token=a"),
-        |r| error_body(r, 405).map_err(|e| Broken(format!("POST /fanout is a 405: {e}"))),
+        |r| {
+            error_body(r, 405)
+                .map_err(|e| Broken(format!("wrong method on a known path is a 405: {e}")))
+        },
     )
     .await;
 }
