@@ -100,7 +100,7 @@ mod tests {
     #[test]
     fn the_delay_is_the_ms_every_request_asks_for() {
         let io = spec("/io?ms=1000&token={token}");
-        assert_eq!(upstream_delay_ms(&[io.clone()]), Some(1000.0));
+        assert_eq!(upstream_delay_ms(std::slice::from_ref(&io)), Some(1000.0));
         let other = spec("/io?token={token}&ms=20");
         assert_eq!(upstream_delay_ms(&[io.clone(), other]), None);
         assert_eq!(upstream_delay_ms(&[spec("/json")]), None);
