@@ -30,7 +30,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::loc::Language;
+use super::language::Language;
 
 /// One counted line: where it is and what it says.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]

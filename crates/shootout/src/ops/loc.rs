@@ -9,6 +9,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::error_blocks::{self, ErrorSite};
+pub use super::language::Language;
 
 /// Part of the results schema.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
@@ -72,14 +73,6 @@ pub fn handles_errors(line: &str, language: Language) -> bool {
                 || line.contains("Error(")
         }
     }
-}
-
-/// The languages whose code is counted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Language {
-    Go,
-    Rust,
-    JavaScript,
 }
 
 const SKIP_DIRS: &[&str] = &[

@@ -18,5 +18,6 @@ pub mod deps;
 pub mod error_blocks;
 pub mod footprint;
 pub mod image;
+pub mod language;
 pub mod loc;
 pub mod oci;
