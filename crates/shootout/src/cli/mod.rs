@@ -71,7 +71,7 @@ pub enum Command {
     /// ledger: each claim SUPPORTED, REFUTED or INCONCLUSIVE with its numbers.
     ///
     /// Examples:
-    ///   shootout run --quick                          # about 11 minutes once built, 1 trial, the claims' contenders
+    ///   shootout run --quick                          # about 5 minutes once built, 1 trial, the claims' contenders
     ///   shootout run --quick --contenders all         # every contender under contenders/
     ///   shootout run --scenarios json,cpu-hash        # 3 trials each
     ///   shootout run --full --out results/today       # 5 trials, longer phases

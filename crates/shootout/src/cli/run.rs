@@ -9,7 +9,7 @@ use super::{ContenderArgs, DatabaseArgs, FailOnArg, JsonArg, ReferenceArg};
 #[derive(Debug, Args)]
 #[command(mut_arg("json", |a| a.help("Print the results (schema shootout.results/2) as JSON on stdout instead of the tables")))]
 pub struct RunArgs {
-    /// Short phases and one trial per cell (about 11 minutes for the claims' five contenders once built).
+    /// Short phases and one trial per cell (about 5 minutes for the claims' contenders once built).
     #[arg(long, conflicts_with = "full")]
     pub quick: bool,
     /// Long phases and five trials per cell.
