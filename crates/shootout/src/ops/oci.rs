@@ -139,6 +139,7 @@ pub fn write(
     let blobs = dir.join("blobs/sha256");
     std::fs::create_dir_all(&blobs)?;
 
+    let cache = layer_cache();
     let mut layers = Vec::new();
     let mut diff_ids = Vec::new();
     let mut descriptors = Vec::new();
@@ -148,7 +149,7 @@ pub fn write(
         if mine.is_empty() {
             continue;
         }
-        let written = write_layer(&blobs, dir, &mine)?;
+        let written = write_layer(&blobs, dir, &mine, cache.as_deref())?;
         uncompressed += written.uncompressed;
         diff_ids.push(written.diff_id);
         descriptors.push(json!({
@@ -219,24 +220,118 @@ struct Written {
 }
 
 /// One layer: a deterministic tar (mtime 0, root-owned), gzipped, both hashed.
-fn write_layer(blobs: &Path, dir: &Path, entries: &[&Entry]) -> io::Result<Written> {
+///
+/// The tar is hashed first (its digest is the layer's `diff_id`); a layer
+/// gzipped before with the same settings is taken from shootout's layer
+/// cache by that digest instead of compressed again, as a container
+/// builder's layer store does. The bytes are the same either way (the tar
+/// is deterministic and so is the compressor), and the copied blob is
+/// hashed as it is written, so its digest is the blob's, not the cache's.
+fn write_layer(
+    blobs: &Path,
+    dir: &Path,
+    entries: &[&Entry],
+    cache: Option<&Path>,
+) -> io::Result<Written> {
+    let mut sorted: Vec<&Entry> = entries.to_vec();
+    sorted.sort_by(|a, b| a.path.cmp(&b.path));
+    let tar = write_tar(
+        Hashing {
+            inner: io::sink(),
+            hasher: Sha256::new(),
+            bytes: 0,
+        },
+        &sorted,
+    )?;
+    let diff_hex = hex(&tar.hasher.finalize());
+    let uncompressed = tar.bytes;
+    let cached = cache.map(|d| d.join(format!("{diff_hex}-{GZIP_SETTINGS}.tar.gz")));
     let tmp = dir.join("layer.tmp");
-    let gz = Hashing {
+    let mut gz = Hashing {
         inner: BufWriter::new(File::create(&tmp)?),
         hasher: Sha256::new(),
         bytes: 0,
     };
-    let tar_out = Hashing {
-        inner: GzEncoder::new(gz, Compression::default()),
-        hasher: Sha256::new(),
-        bytes: 0,
+    match cached.as_deref().map(File::open) {
+        Some(Ok(mut blob)) => {
+            io::copy(&mut blob, &mut gz)?;
+            // Recently used: kept longest when the cache is pruned.
+            let _ = blob.set_modified(std::time::SystemTime::now());
+        }
+        _ => {
+            let tar_out = Hashing {
+                inner: GzEncoder::new(&mut gz, Compression::new(GZIP_LEVEL)),
+                hasher: Sha256::new(),
+                bytes: 0,
+            };
+            write_tar(tar_out, &sorted)?.inner.finish()?;
+        }
+    }
+    gz.flush()?;
+    let digest = hex(&gz.hasher.finalize());
+    let size = gz.bytes;
+    drop(gz.inner);
+    let blob = blobs.join(&digest);
+    std::fs::rename(&tmp, &blob)?;
+    if let Some(cached) = cached.filter(|c| !c.exists()) {
+        // Failing to keep a copy only costs compressing it again next time.
+        let _ = keep_in_cache(&blob, &cached);
+    }
+    Ok(Written {
+        digest: format!("sha256:{digest}"),
+        size,
+        diff_id: format!("sha256:{diff_hex}"),
+        uncompressed,
+    })
+}
+
+/// gzip's level for layers: zlib's default, as `docker build` and most
+/// image builders compress.
+const GZIP_LEVEL: u32 = 6;
+/// Names the compressor in the layer cache's file names, so that a
+/// different compressor or level never reuses another's blob.
+const GZIP_SETTINGS: &str = concat!("gzip6-shootout", env!("CARGO_PKG_VERSION"));
+/// How many layers the cache keeps (the most recently used): a language
+/// runtime's layer is tens of MB, an app layer a few.
+const LAYER_CACHE_KEEP: usize = 24;
+
+/// Where compressed layers are kept between runs (`SHOOTOUT_LAYER_CACHE=off`
+/// disables it).
+fn layer_cache() -> Option<PathBuf> {
+    if std::env::var_os("SHOOTOUT_LAYER_CACHE").is_some_and(|v| v == "off") {
+        return None;
+    }
+    let dir = crate::contenders::toolchain::cache_dir().join("layers");
+    std::fs::create_dir_all(&dir).ok()?;
+    Some(dir)
+}
+
+/// Copies a blob into the cache under a temporary name, then renames it, so
+/// that a reader never sees half a blob.
+fn keep_in_cache(blob: &Path, cached: &Path) -> io::Result<()> {
+    let tmp = cached.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::copy(blob, &tmp)?;
+    std::fs::rename(&tmp, cached)?;
+    let Some(dir) = cached.parent() else {
+        return Ok(());
     };
-    let mut tar = tar::Builder::new(tar_out);
+    let mut kept: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+        .collect();
+    kept.sort_by(|a, b| b.0.cmp(&a.0));
+    for (_, old) in kept.into_iter().skip(LAYER_CACHE_KEEP) {
+        let _ = std::fs::remove_file(old);
+    }
+    Ok(())
+}
+
+/// Writes the entries (sorted) as a deterministic tar into `out`.
+fn write_tar<W: Write>(out: W, sorted: &[&Entry]) -> io::Result<W> {
+    let mut tar = tar::Builder::new(out);
     tar.mode(tar::HeaderMode::Deterministic);
     let mut dirs = std::collections::BTreeSet::new();
-    let mut sorted: Vec<&Entry> = entries.to_vec();
-    sorted.sort_by(|a, b| a.path.cmp(&b.path));
-    for entry in &sorted {
+    for entry in sorted {
         let rel = entry.path.trim_start_matches('/');
         let mut parent = Path::new(rel).parent();
         let mut chain = Vec::new();
@@ -261,21 +356,7 @@ fn write_layer(blobs: &Path, dir: &Path, entries: &[&Entry]) -> io::Result<Writt
         h.set_size(meta.len());
         tar.append_data(&mut h, rel, &mut file)?;
     }
-    let tar_out = tar.into_inner()?;
-    let diff_id = format!("sha256:{}", hex(&tar_out.hasher.finalize()));
-    let uncompressed = tar_out.bytes;
-    let mut gz = tar_out.inner.finish()?;
-    gz.flush()?;
-    let digest = hex(&gz.hasher.finalize());
-    let size = gz.bytes;
-    drop(gz.inner);
-    std::fs::rename(&tmp, blobs.join(&digest))?;
-    Ok(Written {
-        digest: format!("sha256:{digest}"),
-        size,
-        diff_id,
-        uncompressed,
-    })
+    tar.into_inner()
 }
 
 /// A blob of the layout `dir`, checked against its descriptor's digest and
@@ -410,5 +491,46 @@ mod tests {
         bytes[last] ^= 1;
         std::fs::write(&layer, bytes).unwrap();
         assert!(validate(&dir).unwrap_err().0.contains("hashes to"));
+    }
+
+    #[test]
+    fn a_layer_compressed_before_comes_from_the_cache_by_its_tar_digest() {
+        let tmp = tempfile::tempdir().unwrap();
+        let src = tmp.path().join("runtime");
+        std::fs::write(&src, "a runtime, compressible ".repeat(4096)).unwrap();
+        let entry = Entry {
+            path: "/usr/bin/runtime".into(),
+            source: src,
+            role: Role::System,
+        };
+        let (blobs, cache) = (tmp.path().join("blobs"), tmp.path().join("cache"));
+        std::fs::create_dir_all(&blobs).unwrap();
+        std::fs::create_dir_all(&cache).unwrap();
+        let first = write_layer(&blobs, tmp.path(), &[&entry], Some(&cache)).unwrap();
+        let plain = write_layer(&blobs, tmp.path(), &[&entry], None).unwrap();
+        assert_eq!(first.digest, plain.digest, "the cache changes no byte");
+        let kept: Vec<_> = std::fs::read_dir(&cache).unwrap().collect();
+        assert_eq!(kept.len(), 1, "the first write keeps its blob");
+        let kept = kept[0].as_ref().unwrap().path();
+        assert!(
+            kept.to_string_lossy()
+                .contains(first.diff_id.trim_start_matches("sha256:"))
+        );
+
+        // Another valid gzip of the same tar in the cache: a second write
+        // takes it (its digest is that blob's), and says what it holds.
+        let tar = std::fs::read(blobs.join(first.digest.trim_start_matches("sha256:"))).unwrap();
+        let mut unpacked = Vec::new();
+        flate2::read::GzDecoder::new(&tar[..])
+            .read_to_end(&mut unpacked)
+            .unwrap();
+        let mut fast = GzEncoder::new(Vec::new(), Compression::fast());
+        fast.write_all(&unpacked).unwrap();
+        std::fs::write(&kept, fast.finish().unwrap()).unwrap();
+        let second = write_layer(&blobs, tmp.path(), &[&entry], Some(&cache)).unwrap();
+        assert_ne!(second.digest, first.digest, "the cached blob was used");
+        assert_eq!(second.diff_id, first.diff_id);
+        assert_eq!(second.uncompressed, first.uncompressed);
+        assert_eq!(second.size, std::fs::metadata(&kept).unwrap().len());
     }
 }
