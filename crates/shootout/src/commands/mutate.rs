@@ -15,8 +15,20 @@ pub async fn mutate(args: MutateArgs) -> anyhow::Result<bool> {
     let all = super::discover_contenders(&args.dir.contenders_dir)?;
     let names = args.contenders.list();
     let chosen = contenders::select(all, &names)?;
-    let (chosen, skipped): (Vec<_>, Vec<_>) = chosen.into_iter().partition(mutate::has_patches);
     let mut not_measured = Vec::new();
+    // A variant is its base's sources run another way: unless it is named,
+    // its scorecard would be its base's again.
+    let (variants, chosen): (Vec<_>, Vec<_>) = chosen
+        .into_iter()
+        .partition(|c| names.is_empty() && c.base().is_some());
+    for v in variants {
+        let base = v.variant.as_ref().map(|x| x.of.clone()).unwrap_or_default();
+        not_measured.push(NotMeasured {
+            reason: format!("a variant of {base}: the same sources, so {base}'s scorecard"),
+            contender: v.name,
+        });
+    }
+    let (chosen, skipped): (Vec<_>, Vec<_>) = chosen.into_iter().partition(mutate::has_patches);
     for c in skipped {
         anyhow::ensure!(
             names.is_empty(),

@@ -59,8 +59,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<bool> {
     let (service, generator) = split(&args.common)?;
     let seed = seed_or_clock(args.seed);
     let focus = focus(&args, ledger.as_ref(), &scenarios, &chosen, mode);
-    let names: Vec<String> = chosen.iter().map(|c| c.name.clone()).collect();
-    let estimate = runner::estimate(&scenarios, &names, focus.as_ref(), mode.trials());
+    let estimate = runner::estimate(&scenarios, &chosen, focus.as_ref(), mode.trials());
     eprintln!(
         "shootout: {mode} run: {} scenario(s) × {} contender(s) × {} trial(s); about {} min plus builds",
         scenarios.len(),

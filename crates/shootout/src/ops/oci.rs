@@ -319,7 +319,7 @@ fn keep_in_cache(blob: &Path, cached: &Path) -> io::Result<()> {
         .filter_map(Result::ok)
         .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
         .collect();
-    kept.sort_by(|a, b| b.0.cmp(&a.0));
+    kept.sort_by_key(|k| std::cmp::Reverse(k.0));
     for (_, old) in kept.into_iter().skip(LAYER_CACHE_KEEP) {
         let _ = std::fs::remove_file(old);
     }

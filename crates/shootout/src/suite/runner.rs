@@ -162,16 +162,18 @@ pub fn fit_to_machine(scenarios: &mut [Scenario], open_files: u64) -> Vec<String
 /// starts: `contenders` in every scenario the focus does not narrow.
 pub fn estimate(
     scenarios: &[Scenario],
-    contenders: &[String],
+    contenders: &[Contender],
     focus: Option<&Focus>,
     trials: usize,
 ) -> Duration {
     let cells: Duration = scenarios
         .iter()
         .map(|s| {
+            // A variant is measured only in its own scenarios.
             let measured = contenders
                 .iter()
-                .filter(|c| focus.is_none_or(|f| f.measures(&s.name, c)))
+                .filter(|c| c.measured_in(&s.name))
+                .filter(|c| focus.is_none_or(|f| f.measures(&s.name, &c.name)))
                 .count();
             expected(s).unwrap_or(UNKNOWN_TRIAL)
                 * (trial::trials(&s.kind, trials) * measured) as u32
