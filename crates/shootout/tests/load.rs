@@ -48,17 +48,26 @@ fn run(config: LoadConfig) -> LoadReport {
     report
 }
 
+/// Whether the io_uring path can be tested here: skipped with the reason
+/// outside CI, a failure under `CI=true`.
+fn uring_here() -> bool {
+    common::prerequisite::available(
+        "io_uring",
+        shootout::sys::uring::unavailable(),
+        "Linux 5.11+ with io_uring allowed (sysctl kernel.io_uring_disabled=0; \
+         in a container, a seccomp profile that permits io_uring_setup)",
+    )
+}
+
 /// Every test below runs twice, once per I/O path (`--io uring|epoll`).
 macro_rules! on_both_paths {
     ($($test:ident),* $(,)?) => {
         mod uring {
             $(#[test]
             fn $test() {
-                if let Some(why) = shootout::sys::uring::unavailable() {
-                    eprintln!("io_uring unavailable here ({why}): not tested");
-                    return;
+                if super::uring_here() {
+                    super::$test(super::Io::Uring)
                 }
-                super::$test(super::Io::Uring)
             })*
         }
         mod epoll {
@@ -382,6 +391,54 @@ fn bad_arguments_get_clear_errors() {
             "{args:?}: expected {message:?} in:\n{err}"
         );
     }
+}
+
+/// `SHOOTOUT_IO` picks the path the default (`auto`) takes, which is how
+/// `shootout run`, without an `--io` of its own, is measured on io_uring;
+/// an explicit `--io` wins; a bad value is refused.
+#[test]
+fn shootout_io_picks_the_default_path_and_io_wins_over_it() {
+    let server = Fixture::start();
+    let url = server.url("/");
+    let ran = |env: Option<&str>, flag: Option<&str>| -> Io {
+        let mut cmd = shootout();
+        cmd.args([
+            "load", &url, "-c", "2", "-d", "1s", "--warmup", "0", "--json",
+        ]);
+        if let Some(flag) = flag {
+            cmd.args(["--io", flag]);
+        }
+        match env {
+            Some(v) => cmd.env("SHOOTOUT_IO", v),
+            None => cmd.env_remove("SHOOTOUT_IO"),
+        };
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{env:?} {flag:?}: {}",
+            text(&out.stderr)
+        );
+        let report: LoadReport = serde_json::from_slice(&out.stdout).unwrap();
+        report.io.expect("the JSON names the path that ran")
+    };
+    assert_eq!(ran(None, None), Io::Epoll, "epoll is the default");
+    assert_eq!(ran(Some("epoll"), None), Io::Epoll);
+    if uring_here() {
+        assert_eq!(ran(Some("uring"), None), Io::Uring);
+        assert_eq!(ran(Some("uring"), Some("epoll")), Io::Epoll, "--io wins");
+        assert_eq!(ran(Some("epoll"), Some("uring")), Io::Uring, "--io wins");
+    }
+    let out = shootout()
+        .args(["load", &url, "-d", "1s"])
+        .env("SHOOTOUT_IO", "kqueue")
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "a bad SHOOTOUT_IO is refused");
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("SHOOTOUT_IO=\"kqueue\": want uring or epoll"),
+        "{err}"
+    );
 }
 
 fn json_output_matches_its_schema(io: Io) {

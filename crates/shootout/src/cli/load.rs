@@ -67,9 +67,11 @@ pub struct LoadArgs {
     #[arg(long, value_name = "URL")]
     pub clock_ref: Option<String>,
     /// How the generator talks to the kernel: `epoll` (one send and one
-    /// receive call per request, as wrk; the default) or `uring` (io_uring:
-    /// one system call per batch of connections; opt-in, see
-    /// docs/loadgen.md). The JSON's `io` says which ran.
+    /// receive call per request, as wrk; the default, on every kernel) or
+    /// `uring` (io_uring: one system call per batch of connections; opt-in,
+    /// see docs/loadgen.md; an error where the kernel forbids it, never a
+    /// silent fall back). Without --io, `SHOOTOUT_IO=uring|epoll` picks it
+    /// (also for `shootout run`). The JSON's `io` says which ran.
     #[arg(long, value_name = "uring|epoll", default_value = "auto")]
     pub io: crate::load::Io,
 }

@@ -131,14 +131,18 @@ fn from_secs<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Erro
     Duration::try_from_secs_f64(s).map_err(serde::de::Error::custom)
 }
 
+/// The environment variable that picks the path `Io::Auto` takes.
+pub const IO_ENV: &str = "SHOOTOUT_IO";
+
 /// How the workers talk to the kernel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Io {
-    /// The default path, decided at start: epoll for now. io_uring is opt-in
-    /// because against a Node.js (`node:http`) target its service-time p99
-    /// was 4-8x epoll's (tens of ms, a delayed-ACK signature) in an
-    /// unexplained way; docs/loadgen.md has the figures.
+    /// The default path, decided at start: what `SHOOTOUT_IO` names
+    /// (`uring` or `epoll`; how `shootout run` and `torture`, which have no
+    /// `--io`, take the other path), epoll when it is unset. io_uring is
+    /// opt-in until its late sends on a busy CPU and its timeouts at 10,000
+    /// connections are understood; docs/loadgen.md has the figures.
     #[default]
     Auto,
     /// io_uring: one system call submits and reaps a whole batch of
@@ -157,12 +161,29 @@ impl Io {
         }
     }
 
-    /// The path to run: `Auto` becomes io_uring when this kernel allows it;
-    /// io_uring asked for where it is unavailable is an error.
+    /// The path to run: `Auto` becomes what `SHOOTOUT_IO` names, epoll when
+    /// it is unset; io_uring asked for where it is unavailable is an error
+    /// (never a silent fall back: the figures would be another path's).
     pub fn resolve(self) -> Result<Io, ConfigError> {
         match self {
             Io::Epoll => Ok(Io::Epoll),
-            Io::Auto => Ok(Io::Epoll),
+            Io::Auto => match std::env::var(IO_ENV) {
+                Err(std::env::VarError::NotPresent) => Ok(Io::Epoll),
+                Ok(v) if v.is_empty() => Ok(Io::Epoll),
+                Ok(v) => match v.parse::<Io>() {
+                    Ok(Io::Auto | Io::Epoll) => Ok(Io::Epoll),
+                    Ok(Io::Uring) => match crate::sys::uring::unavailable() {
+                        None => Ok(Io::Uring),
+                        Some(why) => Err(ConfigError::Invalid(format!(
+                            "{IO_ENV}={v}: {why}; set {IO_ENV}=epoll or unset it"
+                        ))),
+                    },
+                    Err(_) => Err(ConfigError::Invalid(format!(
+                        "{IO_ENV}={v:?}: want uring or epoll (unset: epoll)"
+                    ))),
+                },
+                Err(e) => Err(ConfigError::Invalid(format!("{IO_ENV}: {e}"))),
+            },
             Io::Uring => match crate::sys::uring::unavailable() {
                 None => Ok(Io::Uring),
                 Some(why) => Err(ConfigError::Invalid(format!(
