@@ -144,6 +144,17 @@ fn io_upstream_tells_good_waiting_from_costly_waiting_and_a_busy_cpu() {
     let s = scenario(&results, "io-upstream");
     let added = |who| metric(&cell(s, who).trials[0], Metric::AddedP99Ms).unwrap();
     let held = |who| metric(&cell(s, who).trials[0], Metric::InFlightPerMb).unwrap();
+    for who in ["fixture-ok", "hold-io", "busy-io"] {
+        let t = &cell(s, who).trials[0];
+        let figure = |m| metric(t, m).map_or("-".to_owned(), |v| format!("{v:.2}"));
+        eprintln!(
+            "io-upstream {who}: added p99 {} ms, {} in flight a MB, service CPU {}, {} req/s",
+            figure(Metric::AddedP99Ms),
+            figure(Metric::InFlightPerMb),
+            figure(Metric::ServiceUtilization),
+            figure(Metric::RequestsPerS)
+        );
+    }
     // node:http's own fixture holds under 16 a MB (5.8 at 200 in flight,
     // 2026-11-30): no fixture shows the SUPPORTED side of this bound, only
     // that holding 256 KiB more a request lowers the figure and refutes it.
@@ -305,6 +316,7 @@ fn one_process_tells_one_event_loop_from_worker_threads() {
     let s = scenario(&results, "one-process");
     let busy = |who| metric(&cell(s, who).trials[0], Metric::ServiceCores).unwrap();
     let (one, pool) = (busy("fixture-ok"), busy("offload"));
+    eprintln!("one-process: one loop {one:.2} cores, worker threads {pool:.2} cores");
     assert!(
         one < 1.5 && pool > 1.5,
         "one loop {one} cores, worker threads {pool}"
