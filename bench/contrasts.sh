@@ -6,6 +6,13 @@
 # measure, so run this when nothing else keeps the CPUs busy:
 #
 #   flock /tmp/shootout-bench.lock bench/contrasts.sh     # about 2 minutes built
+#
+# 2026-12-01, quiet host under the lock (load average 1.9 before, the lock's
+# previous holder), both passed in 39 s: io-upstream (200/s, 1,000 ms
+# waits) fixture-ok added 12.2 ms at p99 with 5.7 in flight a MB, hold-io
+# 60.9 ms and 1.3 a MB (REFUTED on both), busy-io 162 ms at 100% of its CPU
+# (INCONCLUSIVE: service CPU busy); one-process: one event loop 1.00 cores,
+# the worker-thread fixture 1.81.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 load=$(cut -d' ' -f1 /proc/loadavg)
