@@ -25,6 +25,13 @@ use crate::sys::uring::{Completion, Op, Ring};
 const SWEEP: Duration = Duration::from_millis(10);
 /// Pause before a connection retries after a failed connect.
 const RETRY: Duration = Duration::from_millis(10);
+/// Connects in flight at once; the rest wait their turn. One submission
+/// can carry 10,000 connects, a burst that overflows a server's accept
+/// queue (tokio's backlog is 1,024, Node's 511): the dropped handshakes are
+/// retried by the kernel after 1, 3, 7 and 15 s, so a few requests took
+/// seconds or timed out, where the epoll path (one `connect` call at a
+/// time) overflowed the queue ~100 times instead of ~18,000.
+const MAX_CONNECTING: usize = 256;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Phase {
@@ -58,6 +65,11 @@ struct Loop<'a> {
     retry: Vec<usize>,
     /// Connections in `Phase::Settling`.
     settling: usize,
+    /// Connects queued on the ring and not yet completed.
+    connecting: usize,
+    /// Connections in `Phase::Connecting` waiting for a connect slot
+    /// (`MAX_CONNECTING`); stale entries are skipped.
+    deferred: VecDeque<usize>,
     /// Started since the last submission: their send time is stamped then.
     started: Vec<usize>,
     in_flight: usize,
@@ -109,6 +121,8 @@ pub(super) fn drive(ctx: &Ctx) -> std::io::Result<()> {
         free: (0..n).rev().collect(),
         retry: Vec::new(),
         settling: 0,
+        connecting: 0,
+        deferred: VecDeque::new(),
         started: Vec::new(),
         in_flight: 0,
         now,
@@ -138,6 +152,7 @@ impl Loop<'_> {
             for c in completions.drain(..) {
                 self.complete(c)?;
             }
+            self.connect_deferred();
             let now = self.now;
             while now >= next_rotate {
                 let sample = self.ctx.recorder.borrow_mut().rotate(second);
@@ -308,14 +323,41 @@ impl Loop<'_> {
             return Ok(());
         }
         slot.pending = Some(pending);
+        slot.phase = Phase::Connecting;
+        if self.connecting < MAX_CONNECTING {
+            self.connect(i);
+        } else {
+            self.deferred.push_back(i);
+        }
+        Ok(())
+    }
+
+    /// Queues the connect of connection `i` (in `Phase::Connecting`).
+    fn connect(&mut self, i: usize) {
         match self.ring.connect(i) {
-            Ok(()) => self.slots[i].phase = Phase::Connecting,
+            Ok(()) => self.connecting += 1,
             Err(_) => {
                 self.slots[i].connect_failed = true;
                 self.end(i, Err(ErrorKind::Connect));
             }
         }
-        Ok(())
+    }
+
+    /// Connects waiting connections while fewer than `MAX_CONNECTING` are in
+    /// flight. A waiting request that timed out meanwhile has left
+    /// `Phase::Connecting` (or has a socket, when its slot took another
+    /// request and connected it): its entry is dropped.
+    fn connect_deferred(&mut self) {
+        while self.connecting < MAX_CONNECTING {
+            let Some(i) = self.deferred.pop_front() else {
+                break;
+            };
+            let slot = &self.slots[i];
+            if slot.phase == Phase::Connecting && slot.pending.is_some() && !self.ring.has_socket(i)
+            {
+                self.connect(i);
+            }
+        }
     }
 
     /// Ends the request on `i` with `result`, freeing or closing the connection.
@@ -350,6 +392,9 @@ impl Loop<'_> {
 
     fn complete(&mut self, c: Completion) -> std::io::Result<()> {
         let i = c.slot;
+        if c.op == Op::Connect {
+            self.connecting -= 1;
+        }
         let phase = self.slots[i].phase;
         match (c.op, c.result) {
             (Op::Connect, Ok(_)) if phase == Phase::Connecting => {
