@@ -76,7 +76,8 @@ def record(name: str, seconds: float, first_table: "float | None", estimate: boo
         out.append(row)
     if not found:
         sys.exit(f"no row named {name!r} in {FILE}")
-    head = re.sub(r'^date = ".*"$', f'date = "{today}"', head, flags=re.M)
+    # The file's own date only (the [[part]] tables in the head keep theirs).
+    head = re.sub(r'^date = ".*"$', f'date = "{today}"', head, count=1, flags=re.M)
     FILE.write_text(head + "".join("\n[[row]]\n" + r for r in out), encoding="utf-8")
     render()
 
