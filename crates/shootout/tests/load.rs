@@ -48,24 +48,13 @@ fn run(config: LoadConfig) -> LoadReport {
     report
 }
 
-/// Whether the io_uring path can be tested here: skipped with the reason
-/// outside CI, a failure under `CI=true`.
-fn uring_here() -> bool {
-    common::prerequisite::available(
-        "io_uring",
-        shootout::sys::uring::unavailable(),
-        "Linux 5.11+ with io_uring allowed (sysctl kernel.io_uring_disabled=0; \
-         in a container, a seccomp profile that permits io_uring_setup)",
-    )
-}
-
 /// Every test below runs twice, once per I/O path (`--io uring|epoll`).
 macro_rules! on_both_paths {
     ($($test:ident),* $(,)?) => {
         mod uring {
             $(#[test]
             fn $test() {
-                if super::uring_here() {
+                if crate::common::prerequisite::uring() {
                     super::$test(super::Io::Uring)
                 }
             })*
@@ -423,7 +412,7 @@ fn shootout_io_picks_the_default_path_and_io_wins_over_it() {
     };
     assert_eq!(ran(None, None), Io::Epoll, "epoll is the default");
     assert_eq!(ran(Some("epoll"), None), Io::Epoll);
-    if uring_here() {
+    if crate::common::prerequisite::uring() {
         assert_eq!(ran(Some("uring"), None), Io::Uring);
         assert_eq!(ran(Some("uring"), Some("epoll")), Io::Epoll, "--io wins");
         assert_eq!(ran(Some("epoll"), Some("uring")), Io::Uring, "--io wins");

@@ -119,9 +119,18 @@ fn non_2xx(r: &LoadReport) -> u64 {
         .sum()
 }
 
-/// Requests in flight by Little's law: throughput × mean latency.
+/// Requests in flight by Little's law: arrival rate × mean latency. The rate
+/// is the measured requests' (those sent inside the window, answered in it or
+/// in the drain after) per second of the window, the same requests the mean
+/// is taken over. `requests_per_s` counts only answers inside the window: at
+/// one second of latency over a ten-second window it is a tenth short, and so
+/// was every in-flight figure built on it.
+fn arrival_per_s(r: &LoadReport) -> f64 {
+    r.completed as f64 / r.elapsed_s
+}
+
 fn in_flight(r: &LoadReport) -> f64 {
-    r.requests_per_s * r.latency.mean_us / 1e6
+    arrival_per_s(r) * r.latency.mean_us / 1e6
 }
 
 /// What the generator saw: throughput, latency, failures, its own load.
@@ -267,7 +276,7 @@ fn check_answers(r: &LoadReport, fail: &mut impl FnMut(SanityCheck, String)) {
                 SanityCheck::LittlesLaw,
                 format!(
                     "Little's law off: {:.0} req/s × {:.2} ms mean = {in_flight:.1} in flight, but {connections} connections",
-                    r.requests_per_s,
+                    arrival_per_s(r),
                     r.latency.mean_us / 1e3
                 ),
             );
@@ -295,4 +304,52 @@ pub(crate) fn warning_lines(failures: &[SanityFailure]) -> Vec<String> {
             None => f.detail.clone(),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::in_flight;
+    use crate::load::{LoadConfig, Mix, Model, Stop, Target, Template};
+
+    /// Four connections each waiting 250 ms on the upstream hold four
+    /// requests in flight all along. Over a one-second window a quarter of
+    /// them are still out when it closes: counting only the answers inside
+    /// the window would say three.
+    #[test]
+    fn little_s_law_counts_the_requests_still_out_when_the_window_closes() {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let state = crate::upstream::Upstream::new(Duration::from_millis(1));
+        let server = rt
+            .block_on(crate::upstream::start(([127, 0, 0, 1], 0).into(), state))
+            .unwrap();
+        let target = Target::parse(&format!("{}/delay?ms=250&token=t", server.url())).unwrap();
+        let config = LoadConfig {
+            mix: Mix::single(Template::fixed("GET", &target.path, vec![], None)),
+            target,
+            model: Model::Closed { connections: 4 },
+            stop: Stop::Duration(Duration::from_secs(1)),
+            warmup: Duration::from_millis(300),
+            timeout: Duration::from_secs(5),
+            keepalive: true,
+            threads: 1,
+            cpus: None,
+            check_every: 1,
+            progress: false,
+            shard: None,
+            start_at: None,
+            io: crate::load::Io::default(),
+        };
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let r = crate::load::run(config, stop).unwrap();
+        let n = in_flight(&r);
+        assert!(
+            (n - 4.0).abs() < 0.4,
+            "{n:.2} in flight with 4 connections ({} answered, {:.1}/s inside the window, mean {:.0} us)",
+            r.completed,
+            r.requests_per_s,
+            r.latency.mean_us
+        );
+    }
 }

@@ -26,3 +26,14 @@ pub fn missing_program(program: &str) -> Option<String> {
         .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()));
     (!found).then(|| format!("no `{program}` on PATH"))
 }
+
+/// Whether the io_uring path can be tested here: skipped with the reason
+/// outside CI, a failure under `CI=true`.
+pub fn uring() -> bool {
+    available(
+        "io_uring",
+        shootout::sys::uring::unavailable(),
+        "Linux 5.11+ with io_uring allowed (sysctl kernel.io_uring_disabled=0; \
+         in a container, a seccomp profile that permits io_uring_setup)",
+    )
+}

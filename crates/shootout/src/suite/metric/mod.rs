@@ -183,7 +183,7 @@ registry! {
     P99_9Ms => "p99_9_ms", "p99.9 ms", Milliseconds, Lower, Median, Load, Noise::Relative(0.55), false, "99.9th percentile latency";
     MaxMs => "max_ms", "max ms", Milliseconds, Lower, Median, Load, Noise::Relative(0.45), false, "slowest response";
     MeanMs => "mean_ms", "mean ms", Milliseconds, Lower, Median, Load, Noise::Relative(0.20), false, "mean latency";
-    InFlight => "in_flight", "in flight", Count, Neither, Median, Load, Noise::Relative(0.25), false, "requests in flight on average, by Little's law (throughput × mean latency)";
+    InFlight => "in_flight", "in flight", Count, Neither, Median, Load, Noise::Relative(0.25), false, "requests in flight on average, by Little's law (requests sent in the window per second × their mean latency)";
     Errors => "errors", "errors", Count, Lower, Total, Load, Noise::Exact, false, "requests that got no response (connect, read, timeout, reset)";
     Non2xx => "non_2xx", "non-2xx", Count, Lower, Total, Load, Noise::Exact, false, "responses whose status was not 2xx";
     VerificationFailures => "verification_failures", "wrong", Count, Lower, Total, Load, Noise::Exact, false, "responses checked during load whose content was wrong";
