@@ -19,5 +19,6 @@ pub mod error_blocks;
 pub mod footprint;
 pub mod image;
 pub mod language;
+mod layer_cache;
 pub mod loc;
 pub mod oci;

@@ -139,7 +139,7 @@ pub fn write(
     let blobs = dir.join("blobs/sha256");
     std::fs::create_dir_all(&blobs)?;
 
-    let cache = layer_cache();
+    let cache = super::layer_cache::dir();
     let mut layers = Vec::new();
     let mut diff_ids = Vec::new();
     let mut descriptors = Vec::new();
@@ -245,20 +245,18 @@ fn write_layer(
     )?;
     let diff_hex = hex(&tar.hasher.finalize());
     let uncompressed = tar.bytes;
-    let cached = cache.map(|d| d.join(format!("{diff_hex}-{GZIP_SETTINGS}.tar.gz")));
+    let cached = cache.map(|d| super::layer_cache::entry(d, &diff_hex, GZIP_SETTINGS));
     let tmp = dir.join("layer.tmp");
     let mut gz = Hashing {
         inner: BufWriter::new(File::create(&tmp)?),
         hasher: Sha256::new(),
         bytes: 0,
     };
-    match cached.as_deref().map(File::open) {
-        Some(Ok(mut blob)) => {
+    match cached.as_deref().and_then(super::layer_cache::open) {
+        Some(mut blob) => {
             io::copy(&mut blob, &mut gz)?;
-            // Recently used: kept longest when the cache is pruned.
-            let _ = blob.set_modified(std::time::SystemTime::now());
         }
-        _ => {
+        None => {
             let tar_out = Hashing {
                 inner: GzEncoder::new(&mut gz, Compression::new(GZIP_LEVEL)),
                 hasher: Sha256::new(),
@@ -275,7 +273,7 @@ fn write_layer(
     std::fs::rename(&tmp, &blob)?;
     if let Some(cached) = cached.filter(|c| !c.exists()) {
         // Failing to keep a copy only costs compressing it again next time.
-        let _ = keep_in_cache(&blob, &cached);
+        let _ = super::layer_cache::keep(&blob, &cached);
     }
     Ok(Written {
         digest: format!("sha256:{digest}"),
@@ -291,41 +289,6 @@ const GZIP_LEVEL: u32 = 6;
 /// Names the compressor in the layer cache's file names, so that a
 /// different compressor or level never reuses another's blob.
 const GZIP_SETTINGS: &str = concat!("gzip6-shootout", env!("CARGO_PKG_VERSION"));
-/// How many layers the cache keeps (the most recently used): a language
-/// runtime's layer is tens of MB, an app layer a few.
-const LAYER_CACHE_KEEP: usize = 24;
-
-/// Where compressed layers are kept between runs (`SHOOTOUT_LAYER_CACHE=off`
-/// disables it).
-fn layer_cache() -> Option<PathBuf> {
-    if std::env::var_os("SHOOTOUT_LAYER_CACHE").is_some_and(|v| v == "off") {
-        return None;
-    }
-    let dir = crate::contenders::toolchain::cache_dir().join("layers");
-    std::fs::create_dir_all(&dir).ok()?;
-    Some(dir)
-}
-
-/// Copies a blob into the cache under a temporary name, then renames it, so
-/// that a reader never sees half a blob.
-fn keep_in_cache(blob: &Path, cached: &Path) -> io::Result<()> {
-    let tmp = cached.with_extension(format!("tmp{}", std::process::id()));
-    std::fs::copy(blob, &tmp)?;
-    std::fs::rename(&tmp, cached)?;
-    let Some(dir) = cached.parent() else {
-        return Ok(());
-    };
-    let mut kept: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(dir)?
-        .filter_map(Result::ok)
-        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
-        .collect();
-    kept.sort_by_key(|k| std::cmp::Reverse(k.0));
-    for (_, old) in kept.into_iter().skip(LAYER_CACHE_KEEP) {
-        let _ = std::fs::remove_file(old);
-    }
-    Ok(())
-}
-
 /// Writes the entries (sorted) as a deterministic tar into `out`.
 fn write_tar<W: Write>(out: W, sorted: &[&Entry]) -> io::Result<W> {
     let mut tar = tar::Builder::new(out);
