@@ -88,8 +88,9 @@ pub struct Recorder {
     pub check_failures: u64,
     /// The first few failed checks, for the report.
     pub check_examples: Vec<String>,
-    /// Responses, and 2xx responses, completed before the measured window
-    /// ended (duration mode): throughput counts these, not the drain after.
+    /// Responses, and 2xx responses, completed inside the measured window
+    /// (duration mode), warm-up requests' included: throughput counts these,
+    /// not the drain after.
     pub in_window: u64,
     pub in_window_2xx: u64,
     current_second: Option<(u64, u64, u64, Histogram<u32>)>,
@@ -120,6 +121,14 @@ impl Default for Recorder {
 const MAX_EXAMPLES: usize = 5;
 
 impl Recorder {
+    /// An answer inside the measured window (duration mode), counted in
+    /// throughput: a measured request's, or a warm-up request's that the
+    /// window caught (those are in no latency figure).
+    pub fn answered_in_window(&mut self, status: u16) {
+        self.in_window += 1;
+        self.in_window_2xx += u64::from((200..300).contains(&status));
+    }
+
     /// A completed response.
     pub fn response(
         &mut self,
@@ -130,8 +139,7 @@ impl Recorder {
         in_window: bool,
     ) {
         if in_window {
-            self.in_window += 1;
-            self.in_window_2xx += u64::from((200..300).contains(&status));
+            self.answered_in_window(status);
         }
         let c = micros(corrected);
         self.corrected.saturating_record(c);

@@ -325,9 +325,9 @@ pub(super) fn finish(
                 acks.answered(id.clone(), &vars.body);
             }
             let capture = t.capture_id;
+            let in_window = shared.send_until.is_none_or(|until| done <= until);
             if measured {
                 let mut rec = ctx.recorder.borrow_mut();
-                let in_window = shared.send_until.is_none_or(|until| done <= until);
                 rec.response(
                     reply.status,
                     reply.bytes,
@@ -338,6 +338,11 @@ pub(super) fn finish(
                 if let (Some(check), Some(body)) = (check, &reply.body) {
                     rec.check(check(&vars, reply.status, body));
                 }
+            } else if shared.send_until.is_some() && in_window && done >= shared.measure_from {
+                // A warm-up request answered inside the window: the
+                // service's work in it, so throughput counts it (as wrk
+                // counts every answer in its duration); latency does not.
+                ctx.recorder.borrow_mut().answered_in_window(reply.status);
             }
             if let (true, Some(id)) = (capture, id) {
                 builder.capture(id);

@@ -175,7 +175,7 @@ macro_rules! registry {
 // in_flight_per_mb rss_marginal_kib's: estimates, not measured (issue #24).
 // docs/noise.md has the figures.
 registry! {
-    RequestsPerS => "requests_per_s", "req/s", PerSecond, Higher, Median, Load, Noise::Relative(0.30), false, "responses completed inside the measured window, per second (any status)";
+    RequestsPerS => "requests_per_s", "req/s", PerSecond, Higher, Median, Load, Noise::Relative(0.30), false, "responses completed inside the measured window, per second (any status; a warm-up request answered in it counts, as in wrk)";
     GoodputPerS => "goodput_per_s", "2xx/s", PerSecond, Higher, Median, Load, Noise::Relative(0.30), false, "2xx responses inside the measured window, per second";
     P50Ms => "p50_ms", "p50 ms", Milliseconds, Lower, Median, Load, Noise::Relative(0.10), false, "median latency (open model: from the intended send)";
     P90Ms => "p90_ms", "p90 ms", Milliseconds, Lower, Median, Load, Noise::Relative(0.45), false, "90th percentile latency";
