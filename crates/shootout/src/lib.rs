@@ -47,6 +47,7 @@ macro_rules! message_error {
 
 pub mod cli;
 pub mod commands;
+pub use commands::error_text;
 pub mod contenders;
 pub mod contract;
 pub mod database;
@@ -119,21 +120,6 @@ pub async fn run(cli: cli::Cli) -> anyhow::Result<bool> {
     }
 }
 
-/// An error and its causes for the user, each said once: a cause whose
-/// text the message already holds (an error that prints its source) is not
-/// repeated. Both binaries print their errors through it.
-pub fn error_text(e: &anyhow::Error) -> String {
-    let mut out = e.to_string();
-    for cause in e.chain().skip(1) {
-        let text = cause.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-    }
-    out
-}
-
 /// Open files wanted: a contender serving 10,000 connections that each call
 /// the upstream holds 20,000 sockets, the generator 10,000 more.
 const WANTED_OPEN_FILES: u64 = 65_536;
@@ -143,25 +129,4 @@ const WANTED_OPEN_FILES: u64 = 65_536;
 /// and the hard one up to 65,536 where the process may raise it (root).
 fn raise_open_files_limit() {
     sys::raise_open_files_limit(WANTED_OPEN_FILES);
-}
-
-#[cfg(test)]
-mod tests {
-    /// "cannot read X: No such file…" once, not twice; a cause the message
-    /// does not hold is still said.
-    #[test]
-    fn an_error_says_each_cause_once() {
-        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file");
-        let printed_source = anyhow::Error::new(io).context("cannot read x.json: No such file");
-        assert_eq!(
-            super::error_text(&printed_source),
-            "cannot read x.json: No such file"
-        );
-        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file");
-        let kept_apart = anyhow::Error::new(io).context("cannot read x.json");
-        assert_eq!(
-            super::error_text(&kept_apart),
-            "cannot read x.json: No such file"
-        );
-    }
 }

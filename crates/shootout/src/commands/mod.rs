@@ -130,3 +130,39 @@ fn split(args: &ContenderArgs) -> anyhow::Result<(CpuSet, CpuSet)> {
     }
     Ok((service, rest))
 }
+
+/// An error and its causes for the user, each said once: a cause whose
+/// text the message already holds (an error that prints its source) is not
+/// repeated. Both binaries print their errors through it.
+pub fn error_text(e: &anyhow::Error) -> String {
+    let mut out = e.to_string();
+    for cause in e.chain().skip(1) {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    /// "cannot read X: No such file…" once, not twice; a cause the message
+    /// does not hold is still said.
+    #[test]
+    fn an_error_says_each_cause_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file");
+        let printed_source = anyhow::Error::new(io).context("cannot read x.json: No such file");
+        assert_eq!(
+            super::error_text(&printed_source),
+            "cannot read x.json: No such file"
+        );
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file");
+        let kept_apart = anyhow::Error::new(io).context("cannot read x.json");
+        assert_eq!(
+            super::error_text(&kept_apart),
+            "cannot read x.json: No such file"
+        );
+    }
+}

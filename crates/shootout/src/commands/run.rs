@@ -165,7 +165,7 @@ fn read_ledger(
         Err(e) if !named && args.fail_on.fail_on.is_empty() => {
             eprintln!(
                 "shootout: the default ledger is not judged: {}\nhint: --ledger FILE names one that fits this run",
-                crate::error_text(&e)
+                super::error_text(&e)
             );
             Ok(None)
         }
