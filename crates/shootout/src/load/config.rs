@@ -237,6 +237,31 @@ pub struct LoadConfig {
     pub io: Io,
 }
 
+#[cfg(test)]
+impl LoadConfig {
+    /// What the unit tests run: GET `url` on one thread, keep-alive, no
+    /// warm-up, a 5 s timeout, every checked response checked, no progress.
+    pub(crate) fn for_test(url: &str, model: Model, stop: Stop) -> Self {
+        let target = Target::parse(url).expect("a test URL");
+        LoadConfig {
+            mix: Mix::single(super::Template::fixed("GET", &target.path, vec![], None)),
+            target,
+            model,
+            stop,
+            warmup: Duration::ZERO,
+            timeout: Duration::from_secs(5),
+            keepalive: true,
+            threads: 1,
+            cpus: None,
+            check_every: 1,
+            progress: false,
+            shard: None,
+            start_at: None,
+            io: Io::default(),
+        }
+    }
+}
+
 impl LoadConfig {
     /// Checks the combination of settings.
     pub fn validate(&self) -> Result<(), ConfigError> {

@@ -367,28 +367,19 @@ pub(crate) mod tests {
 
     /// A real (small) load result: 20 requests to the upstream simulator.
     fn small_report() -> LoadReport {
-        use crate::load::{LoadConfig, Mix, Model, Stop, Target, Template};
+        use crate::load::{LoadConfig, Model, Stop};
         let rt = tokio::runtime::Runtime::new().unwrap();
         let state = crate::upstream::Upstream::new(Duration::from_millis(1));
         let server = rt
             .block_on(crate::upstream::start(([127, 0, 0, 1], 0).into(), state))
             .unwrap();
-        let target = Target::parse(&format!("{}/health", server.url())).unwrap();
         let config = LoadConfig {
-            mix: Mix::single(Template::fixed("GET", &target.path, vec![], None)),
-            target,
-            model: Model::Closed { connections: 2 },
-            stop: Stop::Requests(20),
-            warmup: Duration::ZERO,
-            timeout: Duration::from_secs(5),
-            keepalive: true,
-            threads: 1,
-            cpus: None,
-            check_every: 1,
-            progress: false,
             shard: Some("0/2".parse().unwrap()),
-            start_at: None,
-            io: crate::load::Io::default(),
+            ..LoadConfig::for_test(
+                &format!("{}/health", server.url()),
+                Model::Closed { connections: 2 },
+                Stop::Requests(20),
+            )
         };
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         crate::load::run(config, stop).unwrap()

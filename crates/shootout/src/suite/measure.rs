@@ -312,7 +312,7 @@ mod tests {
     use std::time::Duration;
 
     use super::in_flight;
-    use crate::load::{LoadConfig, Mix, Model, Stop, Target, Template};
+    use crate::load::{LoadConfig, Model, Stop};
 
     /// Four connections each waiting 250 ms on the upstream hold four
     /// requests in flight all along. Over a one-second window a quarter of
@@ -325,22 +325,13 @@ mod tests {
         let server = rt
             .block_on(crate::upstream::start(([127, 0, 0, 1], 0).into(), state))
             .unwrap();
-        let target = Target::parse(&format!("{}/delay?ms=250&token=t", server.url())).unwrap();
         let config = LoadConfig {
-            mix: Mix::single(Template::fixed("GET", &target.path, vec![], None)),
-            target,
-            model: Model::Closed { connections: 4 },
-            stop: Stop::Duration(Duration::from_secs(1)),
             warmup: Duration::from_millis(300),
-            timeout: Duration::from_secs(5),
-            keepalive: true,
-            threads: 1,
-            cpus: None,
-            check_every: 1,
-            progress: false,
-            shard: None,
-            start_at: None,
-            io: crate::load::Io::default(),
+            ..LoadConfig::for_test(
+                &format!("{}/delay?ms=250&token=t", server.url()),
+                Model::Closed { connections: 4 },
+                Stop::Duration(Duration::from_secs(1)),
+            )
         };
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let r = crate::load::run(config, stop).unwrap();
