@@ -22,6 +22,7 @@ use common::{fixtures, shootout, text};
 use shootout::suite::measure::SanityCheck;
 use shootout::suite::metric::Metric;
 use shootout::suite::results::Results;
+use shootout::suite::trial::detail::TrialDetail;
 use shootout::suite::verdict::ClaimVerdict;
 
 /// One check of a test ledger: a claim of its own per (contender, bound),
@@ -257,6 +258,19 @@ fn mixed_io_tells_a_loop_that_offloads_from_one_that_blocks() {
     assert_eq!(got, ClaimVerdict::Supported, "{claim}");
     let (got, claim) = verdict(&results, "loop-vs-offload");
     assert_eq!(got, ClaimVerdict::Refuted, "{claim}");
+    // The loaded probe opened its 64 connections (0.32 s at 200/s) before
+    // the background started, and waited out the background's warm-up too:
+    // a probe started beside the busy loop timed its accepts instead.
+    for who in ["offload", "fixture-ok"] {
+        let Some(TrialDetail::HeadOfLine { loaded, .. }) = &cell(s, who).trials[0].detail else {
+            panic!("{who}: no head-of-line detail");
+        };
+        assert!(
+            loaded.warmup_s >= 64.0 / 200.0 + 0.25,
+            "{who}: the loaded probe's warm-up was {} s",
+            loaded.warmup_s
+        );
+    }
 }
 
 const ONE_PROCESS: &str = r#"

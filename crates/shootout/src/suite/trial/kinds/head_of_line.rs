@@ -4,6 +4,11 @@
 //! counts is how much the background slows the probe, and whether that
 //! delay grows with the task: a blocked event loop makes the probe wait out
 //! the whole task, a preemptive scheduler only a time slice.
+//!
+//! The probe opens its connections before the background starts: it uses
+//! them in turn, each connected on first use, so a probe started beside a
+//! busy service would time the service's accept of a new connection (Node
+//! accepts one a loop turn) instead of a request waiting behind a task.
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -21,6 +26,18 @@ use crate::suite::scenario::{Count, RequestSpec};
 pub(super) struct Probe<'a> {
     pub path: &'a str,
     pub rate: f64,
+}
+
+/// The probe's connections, used in turn.
+const PROBE_CONNECTIONS: usize = 64;
+
+impl Probe<'_> {
+    /// How long the probe takes to have opened every connection once, with
+    /// a margin: its warm-up covers at least this, so no measured probe
+    /// waits on a connect.
+    fn connect_time(&self) -> Duration {
+        Duration::from_secs_f64(PROBE_CONNECTIONS as f64 / self.rate) + Duration::from_millis(50)
+    }
 }
 
 /// The probe and the background load measured beside it at one task length.
@@ -56,22 +73,30 @@ pub(super) async fn run(
         requests: &spec,
         model: Model::Open {
             rate: probe.rate,
-            connections: 64,
+            connections: PROBE_CONNECTIONS,
         },
         warmup,
         duration: d.scenario.duration,
     };
-    let idle_warmup = d.scenario.warmup.min(Duration::from_millis(500));
+    let connect = probe.connect_time();
+    let idle_warmup = d
+        .scenario
+        .warmup
+        .min(Duration::from_millis(500))
+        .max(connect);
     let idle = probe_run(idle_warmup).go(d.setup).await?;
     let connections = connections.resolve(d.service_cpus());
-    let short = level(&d, requests, connections, &probe_run(Duration::ZERO)).await?;
+    // The probe's connections open while the service is idle, then the
+    // background warms up; the probe measures from the end of both.
+    let loaded = probe_run(connect + d.scenario.warmup);
+    let short = level(&d, requests, connections, &loaded, connect).await?;
     let long = match long_n {
         Some(n) => {
             let longer: Vec<RequestSpec> = requests
                 .iter()
                 .map(|q| RequestSpec { n, ..q.clone() })
                 .collect();
-            Some(level(&d, &longer, connections, &probe_run(Duration::ZERO)).await?)
+            Some(level(&d, &longer, connections, &loaded, connect).await?)
         }
         None => None,
     };
@@ -79,25 +104,31 @@ pub(super) async fn run(
     Ok(())
 }
 
-/// The background at `requests` from the start, and the probe over the
-/// scenario's duration once the background's warm-up is over.
+/// The probe from the start (its warm-up is `connect` plus the scenario's),
+/// and the background at `requests` from `connect` on: the probe's measured
+/// window starts as the background's warm-up ends, and ends before it stops.
 async fn level(
     d: &Drive<'_>,
     requests: &[RequestSpec],
     connections: usize,
     probe: &Run<'_>,
+    connect: Duration,
 ) -> anyhow::Result<Level> {
     let background = Run {
         duration: d.scenario.duration + Duration::from_millis(100),
         ..d.run(requests, Model::Closed { connections })
     }
     .config(d.setup)?;
-    let stop = Arc::new(AtomicBool::new(false));
-    let bg = tokio::task::spawn_blocking(move || load::run(background, stop));
-    tokio::time::sleep(d.scenario.warmup).await;
-    let probe = probe.go(d.setup).await?;
-    let background = bg.await??;
-    Ok(Level { probe, background })
+    let background = async move {
+        tokio::time::sleep(connect).await;
+        let stop = Arc::new(AtomicBool::new(false));
+        anyhow::Ok(tokio::task::spawn_blocking(move || load::run(background, stop)).await??)
+    };
+    let (probe, background) = tokio::join!(probe.go(d.setup), background);
+    Ok(Level {
+        probe: probe?,
+        background: background?,
+    })
 }
 
 /// The probe's latency idle and beside each task length, the background's
