@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use super::table::{Table, scenario_table};
-use super::{ledger, method_facts};
+use super::{ledger, machine_facts, setup_facts};
 use crate::suite::claims::Evaluation;
 use crate::suite::results::Results;
 
@@ -117,10 +117,16 @@ pub fn render_with_charts(
         results.started_at
     );
     let _ = writeln!(out, "## How this was measured\n");
-    for (k, v) in method_facts(results) {
+    for (k, v) in machine_facts(results) {
         let _ = writeln!(out, "- **{k}**: {}", md(&v));
     }
-    out.push('\n');
+    // Folded as in the HTML report, so that the legend and the verdict
+    // are on the first screen (GitHub and most viewers render <details>).
+    out.push_str("\n<details><summary>Contenders, database, notes and saturation</summary>\n\n");
+    for (k, v) in setup_facts(results) {
+        let _ = writeln!(out, "- **{k}**: {}", md(&v));
+    }
+    out.push_str("\n</details>\n\n");
     out.push_str(&legend(results));
     if let Some(e) = evaluation {
         // "1 trial: no interval" is said once in "How to read it".
