@@ -55,6 +55,9 @@ pub enum SanityCheck {
     /// scenario's `max_service_cpu` or more: the CPU, not the upstream,
     /// may be the limit.
     ServiceCpuBusy,
+    /// An open model's service answered, or its generator sent, under 90%
+    /// of the rate asked: its latency is a queue's, not the service's.
+    RateMissed,
 }
 
 impl SanityCheck {
@@ -68,6 +71,7 @@ impl SanityCheck {
             SanityCheck::WrongAnswers => "wrong answers",
             SanityCheck::LostWrites => "lost or phantom writes",
             SanityCheck::ServiceCpuBusy => "service CPU busy",
+            SanityCheck::RateMissed => "rate missed",
         }
     }
 }
@@ -108,6 +112,34 @@ pub(crate) fn load_metrics(
     };
     check_saturation(&m.report, shares, &mut fail);
     check_answers(&m.report, &mut fail);
+    check_rate(&m.report, &mut fail);
+}
+
+/// The share of an open model's rate that must be sent and answered: the
+/// schedule is constant, so a service that keeps up answers the whole rate
+/// over the window, less the odd request still out at its end.
+const RATE_KEPT: f64 = 0.9;
+
+/// An open model that did not deliver its rate: requests never sent, sent
+/// late as a whole, or answered at well under the rate. A fixed-rate check
+/// would compare a saturated service's queue with another's service time.
+fn check_rate(r: &LoadReport, fail: &mut impl FnMut(SanityCheck, String)) {
+    let (Model::Open { rate, .. }, Some(s)) = (r.model, &r.schedule) else {
+        return;
+    };
+    if r.completed < 100 {
+        return;
+    }
+    let floor = RATE_KEPT * rate;
+    if s.unsent > 0 || s.achieved_rate < floor || r.requests_per_s < floor {
+        fail(
+            SanityCheck::RateMissed,
+            format!(
+                "rate missed: asked for {rate:.0} req/s, sent {:.0}/s ({} never sent), answered {:.0}/s: latency is a queue's",
+                s.achieved_rate, s.unsent, r.requests_per_s
+            ),
+        );
+    }
 }
 
 /// Responses whose status was not 2xx.
@@ -311,8 +343,54 @@ pub(crate) fn warning_lines(failures: &[SanityFailure]) -> Vec<String> {
 mod tests {
     use std::time::Duration;
 
-    use super::in_flight;
-    use crate::load::{LoadConfig, Model, Stop};
+    use super::{SanityCheck, check_rate, in_flight};
+    use crate::load::{LoadConfig, LoadReport, Model, Stop};
+
+    /// An open model at `rate` per second with `connections` against a real
+    /// upstream that answers /delay after 250 ms.
+    fn open_load(rate: f64, connections: usize) -> LoadReport {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let state = crate::upstream::Upstream::new(Duration::from_millis(1));
+        let server = rt
+            .block_on(crate::upstream::start(([127, 0, 0, 1], 0).into(), state))
+            .unwrap();
+        let config = LoadConfig {
+            warmup: Duration::from_millis(300),
+            ..LoadConfig::for_test(
+                &format!("{}/delay?ms=250&token=t", server.url()),
+                Model::Open { rate, connections },
+                Stop::Duration(Duration::from_secs(2)),
+            )
+        };
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        crate::load::run(config, stop).unwrap()
+    }
+
+    fn rate_failures(r: &LoadReport) -> Vec<SanityCheck> {
+        let mut failed = vec![];
+        check_rate(r, &mut |c, _| failed.push(c));
+        failed
+    }
+
+    /// 200 requests a second of 250 ms each need 50 connections: 64 keep
+    /// the rate, 8 (32 a second at most) miss it and are flagged.
+    #[test]
+    fn an_open_model_that_cannot_keep_its_rate_is_flagged() {
+        let kept = open_load(200.0, 64);
+        assert!(
+            rate_failures(&kept).is_empty(),
+            "64 connections: {:.0} answered/s",
+            kept.requests_per_s
+        );
+        let missed = open_load(200.0, 8);
+        assert_eq!(
+            rate_failures(&missed),
+            vec![SanityCheck::RateMissed],
+            "8 connections: {:.0} answered/s, schedule {:?}",
+            missed.requests_per_s,
+            missed.schedule
+        );
+    }
 
     /// Four connections each waiting 250 ms on the upstream hold four
     /// requests in flight all along. Over a one-second window a quarter of
