@@ -346,9 +346,9 @@ mod tests {
     use super::{SanityCheck, check_rate, in_flight};
     use crate::load::{LoadConfig, LoadReport, Model, Stop};
 
-    /// An open model at `rate` per second with `connections` against a real
+    /// `model` for `seconds` (after 300 ms of warm-up) against a real
     /// upstream that answers /delay after 250 ms.
-    fn open_load(rate: f64, connections: usize) -> LoadReport {
+    fn delay_load(model: Model, seconds: u64) -> LoadReport {
         let rt = tokio::runtime::Runtime::new().unwrap();
         let state = crate::upstream::Upstream::new(Duration::from_millis(1));
         let server = rt
@@ -358,12 +358,16 @@ mod tests {
             warmup: Duration::from_millis(300),
             ..LoadConfig::for_test(
                 &format!("{}/delay?ms=250&token=t", server.url()),
-                Model::Open { rate, connections },
-                Stop::Duration(Duration::from_secs(2)),
+                model,
+                Stop::Duration(Duration::from_secs(seconds)),
             )
         };
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         crate::load::run(config, stop).unwrap()
+    }
+
+    fn open_load(rate: f64, connections: usize) -> LoadReport {
+        delay_load(Model::Open { rate, connections }, 2)
     }
 
     fn rate_failures(r: &LoadReport) -> Vec<SanityCheck> {
@@ -398,21 +402,7 @@ mod tests {
     /// those answered inside the window would say three.
     #[test]
     fn little_s_law_counts_the_requests_still_out_when_the_window_closes() {
-        let rt = tokio::runtime::Runtime::new().unwrap();
-        let state = crate::upstream::Upstream::new(Duration::from_millis(1));
-        let server = rt
-            .block_on(crate::upstream::start(([127, 0, 0, 1], 0).into(), state))
-            .unwrap();
-        let config = LoadConfig {
-            warmup: Duration::from_millis(300),
-            ..LoadConfig::for_test(
-                &format!("{}/delay?ms=250&token=t", server.url()),
-                Model::Closed { connections: 4 },
-                Stop::Duration(Duration::from_secs(1)),
-            )
-        };
-        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let r = crate::load::run(config, stop).unwrap();
+        let r = delay_load(Model::Closed { connections: 4 }, 1);
         // Throughput counts every answer inside the window, the warm-up's
         // last included: 16 in the second, not the 12 of the requests both
         // sent and answered in it.
