@@ -45,7 +45,7 @@ fi
 # SHOOTOUT=path/to/binary skips the build (e.g. to measure a saved binary).
 if [[ -z "${SHOOTOUT:-}" ]]; then
   echo "building (release)…" >&2
-  cargo build --release --quiet --examples
+  cargo build --release --quiet -p shootout --bins --examples
 fi
 SHOOTOUT=${SHOOTOUT:-target/release/shootout}
 HYPER=target/release/examples/hyper_load

@@ -11,7 +11,7 @@ SECONDS_SAMPLED=30 REPEATS=5 RUNS=20
 if [[ "${1:-}" == "--quick" ]]; then SECONDS_SAMPLED=10 REPEATS=3 RUNS=10; fi
 
 echo "building (release)…" >&2
-cargo build --release --quiet --examples
+cargo build --release --quiet -p shootout --bins --examples
 SHOOTOUT=target/release/shootout
 
 echo "== 1. sampler cost"
