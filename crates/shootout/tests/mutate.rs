@@ -17,8 +17,12 @@ fn fixtures() -> PathBuf {
     repo().join("tests/fixtures/mutate")
 }
 
+/// Runs `shootout mutate` with a cache of its own: its scorecards (kept
+/// by contender name) stay out of the user's cache.
 fn mutate(dir: &Path, args: &[&str]) -> Output {
+    let cache = tempfile::tempdir().unwrap();
     shootout()
+        .env("SHOOTOUT_CACHE", cache.path())
         .arg("mutate")
         .args(args)
         .arg("--contenders-dir")
