@@ -23,5 +23,5 @@ PY
 profile=$(mktemp -d)
 chromium --headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking \
   --disable-component-update --disable-sync --user-data-dir="$profile" --hide-scrollbars \
-  --window-size=712,420 --screenshot="$PWD/docs/example/head-of-line.png" "file://$out/chart.html" 2>/dev/null
+  --window-size=712,440 --screenshot="$PWD/docs/example/head-of-line.png" "file://$out/chart.html" 2>/dev/null
 echo "compiling shootout: $((built - start)) s; shootout run --quick: $((done_at - built)) s"

@@ -331,9 +331,10 @@ fn head_of_line(results: &Results, s: &ScenarioResult) -> Option<String> {
         &groups,
         true,
         false,
-        "Left (solid) bar of each pair: idle; right (faded): while CPU-heavy requests run. Hover for values.",
+        "Each contender's bars, left to right: idle (solid); while the CPU-heavy requests run (faded); while the long ones run (palest), where the scenario has them. Hover for values.",
     );
-    // The two bars of a pair share the contender's colour; mark the loaded one.
+    // A contender's bars share its colour; the loaded ones are marked by
+    // their place in the group (`b1`, `b2`: see html.rs).
     svg = svg.replacen(
         "<figure class=\"chart\"",
         "<figure class=\"chart pairs\"",

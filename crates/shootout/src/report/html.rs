@@ -36,7 +36,7 @@ svg text.value{font-size:10px}svg .grid{stroke:var(--grid);stroke-width:1}svg .a
 svg .whisker{stroke:var(--fg);stroke-width:1.5;fill:none}svg .line{fill:none;stroke-width:2}
 .c0{fill:var(--c0)}.c1{fill:var(--c1)}.c2{fill:var(--c2)}.c3{fill:var(--c3)}.c4{fill:var(--c4)}.c5{fill:var(--c5)}
 .s0{stroke:var(--c0)}.s1{stroke:var(--c1)}.s2{stroke:var(--c2)}.s3{stroke:var(--c3)}.s4{stroke:var(--c4)}.s5{stroke:var(--c5)}
-.pairs g.bar:nth-of-type(even) rect{opacity:.55}
+.pairs g.b1 rect{opacity:.55}.pairs g.b2 rect{opacity:.3}
 ul.warnings{font-size:.85rem;color:var(--unsure)}dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dl.facts dt{color:var(--muted)}dl.facts dd{margin:0}
 details.setup summary{color:var(--muted);cursor:pointer;margin:.4rem 0}nav a{margin-right:.8rem}a{color:var(--c0)}
 table.cases td.pass{color:var(--good);text-align:center}table.cases td.fail{color:var(--bad);font-weight:600;text-align:center}

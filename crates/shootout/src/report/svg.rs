@@ -445,7 +445,7 @@ pub fn grouped(
             let y = Frame::py(axis.frac(*value).clamp(0.0, 1.0));
             let _ = write!(
                 f.out,
-                r#"<g class="bar"><title>{t}</title><rect class="c{color}" x="{x0:.1}" y="{y:.1}" width="{w:.1}" height="{h:.1}"/><text class="value" x="{cx:.1}" y="{vy:.1}" text-anchor="middle">{v}</text></g>"#,
+                r#"<g class="bar b{bi}"><title>{t}</title><rect class="c{color}" x="{x0:.1}" y="{y:.1}" width="{w:.1}" height="{h:.1}"/><text class="value" x="{cx:.1}" y="{vy:.1}" text-anchor="middle">{v}</text></g>"#,
                 t = esc(&format!("{label}, {name}: {}", short(*value))),
                 w = x1 - x0,
                 h = (Frame::py(0.0) - y).max(0.0),
@@ -496,5 +496,47 @@ mod tests {
         assert!(svg.contains(r#"data-chart="x""#));
         assert!(svg.contains("class=\"whisker\""));
         assert!(svg.contains("a: 10.0 (interval 9.00–11.0)"));
+    }
+
+    /// A bar's place in its group is in its class, so a style can tell the
+    /// idle bar from the loaded ones in every group, whatever the group size.
+    #[test]
+    fn grouped_bars_are_marked_by_their_place_in_the_group() {
+        let group = |name: &str| {
+            let bars = ["idle", "loaded", "long"]
+                .iter()
+                .map(|b| (0, (*b).to_owned(), 1.0))
+                .collect();
+            (name.to_owned(), bars)
+        };
+        let svg = grouped(
+            "x",
+            "T",
+            "ms",
+            &[group("a"), group("b")],
+            true,
+            false,
+            "cap",
+        );
+        let marks: Vec<(&str, &str)> = svg
+            .split("<g class=\"bar ")
+            .skip(1)
+            .map(|g| {
+                let class = &g[..g.find('"').unwrap()];
+                let title = &g[g.find("<title>").unwrap() + 7..g.find("</title>").unwrap()];
+                (class, title)
+            })
+            .collect();
+        assert_eq!(
+            marks,
+            [
+                ("b0", "a, idle: 1.00"),
+                ("b1", "a, loaded: 1.00"),
+                ("b2", "a, long: 1.00"),
+                ("b0", "b, idle: 1.00"),
+                ("b1", "b, loaded: 1.00"),
+                ("b2", "b, long: 1.00"),
+            ]
+        );
     }
 }
